@@ -1,0 +1,3 @@
+from hgm.cli.app import main
+
+main()

@@ -1,0 +1,61 @@
+"""The sandbox seam: run one untrusted command with limits and no network."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol
+
+
+class KillReason(StrEnum):
+    NONE = "none"
+    TIMEOUT = "timeout"
+    MEMORY = "memory"
+    CPU = "cpu"
+    PIDS = "pids"
+    FILE_SIZE = "file_size"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    wall_s: float = 600.0
+    cpu_s: float | None = None
+    memory_mb: int | None = 4096
+    pids: int | None = 256
+    file_size_mb: int | None = 1024
+    open_files: int | None = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Mount:
+    """An extra host path made visible inside the sandbox at `target`."""
+
+    source: Path
+    target: str
+    writable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Completed:
+    exit_code: int
+    stdout_tail: str
+    stderr_tail: str
+    wall_s: float
+    cpu_s: float | None
+    peak_memory_mb: float | None
+    killed: KillReason = KillReason.NONE
+    details: dict[str, str] = field(default_factory=dict)
+
+
+class Sandbox(Protocol):
+    kind: str
+
+    def run(
+        self,
+        command: list[str],
+        workdir: Path,
+        env: dict[str, str],
+        limits: Limits,
+        mounts: tuple[Mount, ...] = (),
+    ) -> Completed: ...
