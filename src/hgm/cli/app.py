@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
+
+from hgm.errors import UserError
 
 app = typer.Typer(
     name="hgm",
@@ -11,6 +15,11 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def root() -> None:
+    """Huxley-Gödel Machine: coding agents that improve themselves, searched with HGM."""
 
 
 @app.command()
@@ -22,4 +31,14 @@ def version() -> None:
 
 
 def main() -> None:
-    app()
+    """Run the CLI: a user error is one clear message and exit code 2 (traceback with --debug)."""
+    debug = "--debug" in sys.argv
+    if debug:
+        sys.argv.remove("--debug")
+    try:
+        app()
+    except UserError as error:
+        if debug:
+            raise
+        typer.echo(f"error: {error}", err=True)
+        sys.exit(2)
