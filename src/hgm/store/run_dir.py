@@ -1,0 +1,121 @@
+"""A run directory: the config verbatim (`run.toml`) next to the database (`run.db`).
+
+While a process drives the run it holds an exclusive `flock` on `run.lock`; the
+kernel drops it when the process dies, however it dies, so "is this run alive?"
+has an exact answer and two processes never drive the same run.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from hgm.errors import UserError
+
+CONFIG_NAME = "run.toml"
+DATABASE_NAME = "run.db"
+LOCK_NAME = "run.lock"
+ARTIFACTS_NAME = "artifacts"
+
+
+@dataclass(frozen=True, slots=True)
+class RunDir:
+    """Where one run lives on disk."""
+
+    path: Path
+
+    @property
+    def config_path(self) -> Path:
+        return self.path / CONFIG_NAME
+
+    @property
+    def db_path(self) -> Path:
+        return self.path / DATABASE_NAME
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path / LOCK_NAME
+
+    @property
+    def artifacts(self) -> Path:
+        return self.path / ARTIFACTS_NAME
+
+    @classmethod
+    def create(cls, path: Path, config_text: str) -> RunDir:
+        """Make a new run directory holding `config_text` verbatim; never overwrite a run."""
+        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+            hint = (
+                f"continue it with `hgm resume {path}`"
+                if (path / DATABASE_NAME).exists()
+                else "choose another --run-dir"
+            )
+            raise UserError(f"{path} already exists and is not empty: {hint}")
+        path.mkdir(parents=True, exist_ok=True)
+        run_dir = cls(path)
+        run_dir.artifacts.mkdir()
+        run_dir.config_path.write_text(config_text, encoding="utf-8")
+        return run_dir
+
+    @classmethod
+    def open(cls, path: Path) -> RunDir:
+        """An existing run directory; a clear error when `path` is not one."""
+        run_dir = cls(path)
+        if not path.is_dir():
+            raise UserError(f"{path}: no such run directory")
+        missing = [p.name for p in (run_dir.config_path, run_dir.db_path) if not p.is_file()]
+        if missing:
+            raise UserError(f"{path}: not a run directory (missing {', '.join(missing)})")
+        return run_dir
+
+    def is_active(self) -> bool:
+        """True while some process holds the run lock (the run is being driven right now)."""
+        if not self.lock_path.exists():
+            return False
+        with RunLock(self.lock_path, probe=True) as lock:
+            return not lock.acquired
+
+
+class RunLock:
+    """Exclusive, non-blocking `flock` on the run's lock file, held for the `with` block.
+
+    With `probe=False` (the default) failing to lock is a `UserError`; with
+    `probe=True` the outcome is left in `acquired`.
+    """
+
+    def __init__(self, path: Path, *, probe: bool = False) -> None:
+        self.path = path
+        self.probe = probe
+        self.acquired = False
+        self._fd: int | None = None
+
+    def __enter__(self) -> RunLock:
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            if not self.probe:
+                os.close(self._fd)
+                self._fd = None
+                raise UserError(
+                    f"{self.path.parent}: the run is being driven by another process; "
+                    "wait for it or stop it first"
+                ) from error
+            return self
+        self.acquired = True
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._fd is not None:
+            if self.acquired:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+        self.acquired = False
