@@ -23,6 +23,13 @@ class TestOutcome:
 
 @dataclass(frozen=True, slots=True)
 class Grade:
+    """The verdict on one diff for one task.
+
+    `resolved` is decided by the harness from the test runner's exit code and the
+    parsed per-test outcomes, never from text the agent's code printed alone.
+    `timings` holds seconds per phase (e.g. "prepare", "tests", "total").
+    """
+
     task: str
     resolved: bool
     empty_diff: bool
@@ -31,6 +38,8 @@ class Grade:
     log_tail: str = ""
     wall_s: float = 0.0
     error: str = ""
+    exit_code: int | None = None
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 class Benchmark(Protocol):
@@ -43,3 +52,10 @@ class Benchmark(Protocol):
         ...
 
     def grade(self, task: Task, diff: str) -> Grade: ...
+
+    def reference_diff(self, task: Task) -> str:
+        """A diff against the workspace that applies the task's reference solution.
+
+        `bench check` grades it (must resolve) and the empty diff (must not).
+        """
+        ...

@@ -1,0 +1,42 @@
+"""Benchmark names resolved lazily to factories, so optional dependencies load only when chosen.
+
+A factory is `factory(path: Path | None, sandbox: Sandbox | None, **options) -> Benchmark`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hgm.errors import UserError
+
+if TYPE_CHECKING:
+    from hgm.bench.types import Benchmark
+    from hgm.sandbox.types import Sandbox
+
+# name -> "module:factory"; one line per adapter.
+BENCHMARKS: dict[str, str] = {
+    "exercises": "hgm.bench.exercises:make_exercises",
+    "polyglot": "hgm.bench.polyglot:make_polyglot",
+}
+
+
+def benchmark_names() -> list[str]:
+    return sorted(BENCHMARKS)
+
+
+def make_benchmark(
+    name: str,
+    path: Path | None = None,
+    sandbox: Sandbox | None = None,
+    **options: object,
+) -> Benchmark:
+    """Build the benchmark called `name`; unknown names raise a UserError listing valid ones."""
+    target = BENCHMARKS.get(name)
+    if target is None:
+        valid = ", ".join(benchmark_names())
+        raise UserError(f"unknown benchmark {name!r}; valid names: {valid}")
+    module_name, _, factory_name = target.partition(":")
+    factory = getattr(importlib.import_module(module_name), factory_name)
+    return factory(path=path, sandbox=sandbox, **options)
