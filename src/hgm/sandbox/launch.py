@@ -1,0 +1,196 @@
+"""Start a process behind a gate, supervise it, and collect what it left behind.
+
+The process is spawned as `/bin/sh -c GATE ... -- argv`: the shell waits on a pipe
+until the parent has put it into its cgroups and set its rlimits (both inherited by
+everything it starts), then execs the real command. No Python code runs between fork
+and exec, so this is safe to call from many threads at once.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import selectors
+import signal
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from hgm.sandbox.output import BoundedTail
+
+GATE_SCRIPT = 'read -r go <&3 && [ "$go" = go ] || exit 125; exec 3<&-; exec "$@"'
+CHUNK_BYTES = 65536
+CPU_POLL_S = 0.1
+DRAIN_AFTER_EXIT_S = 1.0
+KILL_GRACE_S = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Exit:
+    """How a supervised process ended."""
+
+    exit_code: int
+    term_signal: int | None
+    rusage: resource.struct_rusage
+    wall_s: float
+    timed_out: bool
+    cpu_exceeded: bool
+    stdout: BoundedTail
+    stderr: BoundedTail
+
+
+@dataclass(frozen=True, slots=True)
+class Supervision:
+    """What the supervisor does around the process; each hook receives its pid."""
+
+    prepare: Callable[[int], None]
+    kill: Callable[[int], None]
+    cpu_used: Callable[[], float | None] = lambda: None
+
+
+def rlimits_for(
+    cpu_s: float | None,
+    file_size_mb: int | None,
+    open_files: int | None,
+    data_mb: int | None,
+) -> dict[int, int]:
+    """The rlimits to set; CPU gets one second of grace between SIGXCPU and SIGKILL."""
+    limits = {resource.RLIMIT_CORE: 0}
+    if cpu_s is not None:
+        limits[resource.RLIMIT_CPU] = max(1, int(cpu_s + 0.999))
+    if file_size_mb is not None:
+        limits[resource.RLIMIT_FSIZE] = file_size_mb * 1024 * 1024
+    if open_files is not None:
+        limits[resource.RLIMIT_NOFILE] = open_files
+    if data_mb is not None:
+        limits[resource.RLIMIT_DATA] = data_mb * 1024 * 1024
+    return limits
+
+
+def apply_rlimits(pid: int, limits: Mapping[int, int]) -> None:
+    for which, value in limits.items():
+        hard = value + 1 if which == resource.RLIMIT_CPU else value
+        resource.prlimit(pid, which, (value, hard))
+
+
+def _read_into(fd: int, tail: BoundedTail) -> bool:
+    """Read one chunk; False at end of stream."""
+    try:
+        chunk = os.read(fd, CHUNK_BYTES)
+    except BlockingIOError:
+        return True
+    if not chunk:
+        return False
+    tail.feed(chunk)
+    return True
+
+
+def run_supervised(
+    argv: list[str],
+    env: Mapping[str, str],
+    wall_s: float,
+    cpu_s: float | None,
+    tail_bytes: int,
+    supervision: Supervision,
+) -> Exit:
+    """Run `argv` to completion or until the wall clock or CPU budget runs out."""
+    out_read, out_write = os.pipe()
+    err_read, err_write = os.pipe()
+    gate_read, gate_write = os.pipe()
+    null = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        pid = os.posix_spawn(
+            "/bin/sh",
+            ["/bin/sh", "-c", GATE_SCRIPT, "hgm-sandbox", *argv],
+            dict(env),
+            file_actions=[
+                (os.POSIX_SPAWN_DUP2, null, 0),
+                (os.POSIX_SPAWN_DUP2, out_write, 1),
+                (os.POSIX_SPAWN_DUP2, err_write, 2),
+                (os.POSIX_SPAWN_DUP2, gate_read, 3),
+            ],
+            setsid=True,
+        )
+    finally:
+        for fd in (out_write, err_write, gate_read, null):
+            os.close(fd)
+    start = time.monotonic()
+    pidfd = os.pidfd_open(pid)
+    try:
+        try:
+            supervision.prepare(pid)
+            os.write(gate_write, b"go\n")
+        except BaseException:
+            os.kill(pid, signal.SIGKILL)
+            os.wait4(pid, 0)
+            raise
+        finally:
+            os.close(gate_write)
+        return _supervise(
+            pid, pidfd, start, out_read, err_read, wall_s, cpu_s, tail_bytes, supervision
+        )
+    finally:
+        for fd in (pidfd, out_read, err_read):
+            os.close(fd)
+
+
+def _supervise(
+    pid: int,
+    pidfd: int,
+    start: float,
+    out_read: int,
+    err_read: int,
+    wall_s: float,
+    cpu_s: float | None,
+    tail_bytes: int,
+    supervision: Supervision,
+) -> Exit:
+    stdout, stderr = BoundedTail(tail_bytes), BoundedTail(tail_bytes)
+    tails = {out_read: stdout, err_read: stderr}
+    deadline = start + wall_s
+    timed_out = cpu_exceeded = exited = False
+    killed_at: float | None = None
+    ended = start
+    with selectors.DefaultSelector() as selector:
+        for fd in tails:
+            os.set_blocking(fd, False)
+            selector.register(fd, selectors.EVENT_READ)
+        selector.register(pidfd, selectors.EVENT_READ)
+        while selector.get_map():
+            now = time.monotonic()
+            if exited:
+                wait = deadline - now
+            elif killed_at is not None:
+                wait = killed_at + KILL_GRACE_S - now
+            else:
+                wait = min(deadline - now, CPU_POLL_S if cpu_s is not None else deadline - now)
+            for key, _ in selector.select(timeout=max(wait, 0.0)):
+                if key.fd == pidfd:
+                    exited = True
+                    selector.unregister(pidfd)
+                    ended = time.monotonic()
+                    deadline = ended + DRAIN_AFTER_EXIT_S
+                elif not _read_into(key.fd, tails[key.fd]):
+                    selector.unregister(key.fd)
+            now = time.monotonic()
+            if exited:
+                if now >= deadline:
+                    break
+                continue
+            if killed_at is None:
+                used = supervision.cpu_used() if cpu_s is not None else None
+                if used is not None and cpu_s is not None and used > cpu_s:
+                    cpu_exceeded = True
+                elif now >= deadline:
+                    timed_out = True
+                if timed_out or cpu_exceeded:
+                    supervision.kill(pid)
+                    killed_at = now
+            elif now >= killed_at + KILL_GRACE_S:
+                os.kill(pid, signal.SIGKILL)
+                killed_at = now
+    _, status, rusage = os.wait4(pid, 0)
+    wall = (ended if exited else time.monotonic()) - start
+    term_signal = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+    code = 128 + term_signal if term_signal is not None else os.WEXITSTATUS(status)
+    return Exit(code, term_signal, rusage, wall, timed_out, cpu_exceeded, stdout, stderr)

@@ -1,0 +1,84 @@
+"""Turn how a process ended (and what its cgroups saw) into a `Completed` with a kill reason."""
+
+from __future__ import annotations
+
+import signal
+
+from hgm.sandbox.cgroups import RunCgroups
+from hgm.sandbox.launch import Exit
+from hgm.sandbox.types import Completed, KillReason, Limits
+
+MEMORY_HEURISTIC_SHARE = 0.9
+
+
+def _cpu_s(outcome: Exit, groups: RunCgroups | None) -> float:
+    measured = groups.cpu_s() if groups is not None else None
+    if measured is not None:
+        return measured
+    return outcome.rusage.ru_utime + outcome.rusage.ru_stime
+
+
+def _peak_memory_mb(outcome: Exit, groups: RunCgroups | None) -> float | None:
+    measured = groups.peak_memory_mb() if groups is not None else None
+    if measured is not None:
+        return measured
+    return outcome.rusage.ru_maxrss / 1024 if outcome.rusage.ru_maxrss else None
+
+
+def kill_reason(
+    outcome: Exit,
+    limits: Limits,
+    groups: RunCgroups | None,
+    cpu_s: float,
+    peak_memory_mb: float | None,
+) -> KillReason:
+    """Why the run was stopped, most specific cause first."""
+    failed = outcome.exit_code != 0 or outcome.timed_out
+    if groups is not None and groups.oom_kills() > 0:
+        return KillReason.MEMORY
+    memory_by_cgroup = groups is not None and groups.enforces("memory")
+    if (
+        failed
+        and not memory_by_cgroup
+        and limits.memory_mb is not None
+        and peak_memory_mb is not None
+        and peak_memory_mb >= MEMORY_HEURISTIC_SHARE * limits.memory_mb
+    ):
+        return KillReason.MEMORY
+    if failed and groups is not None and groups.pids_limit_hits() > 0:
+        return KillReason.PIDS
+    cpu_signalled = outcome.exit_code in (128 + signal.SIGXCPU, 128 + signal.SIGKILL)
+    over_cpu = limits.cpu_s is not None and cpu_s >= limits.cpu_s
+    if outcome.cpu_exceeded or (cpu_signalled and over_cpu and not outcome.timed_out):
+        return KillReason.CPU
+    if outcome.timed_out:
+        return KillReason.TIMEOUT
+    if outcome.exit_code == 128 + signal.SIGXFSZ:
+        return KillReason.FILE_SIZE
+    return KillReason.NONE
+
+
+def completed_from(outcome: Exit, limits: Limits, groups: RunCgroups | None) -> Completed:
+    cpu_s = _cpu_s(outcome, groups)
+    peak = _peak_memory_mb(outcome, groups)
+    details = {
+        "stdout_bytes": str(outcome.stdout.total_bytes),
+        "stderr_bytes": str(outcome.stderr.total_bytes),
+        "timed_out": str(outcome.timed_out).lower(),
+    }
+    if outcome.term_signal is not None:
+        details["signal"] = signal.Signals(outcome.term_signal).name
+    if groups is not None:
+        details["cgroups"] = ",".join(sorted(groups.dirs)) or "none"
+        for controller, problem in groups.problems.items():
+            details[f"cgroup_{controller}"] = problem
+    return Completed(
+        exit_code=outcome.exit_code,
+        stdout_tail=outcome.stdout.text(),
+        stderr_tail=outcome.stderr.text(),
+        wall_s=outcome.wall_s,
+        cpu_s=cpu_s,
+        peak_memory_mb=peak,
+        killed=kill_reason(outcome, limits, groups, cpu_s, peak),
+        details=details,
+    )
