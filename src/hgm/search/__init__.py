@@ -1,1 +1,37 @@
-"""hgm.search"""
+"""hgm.search: the pure, I/O-free tree search (tree, policies, final selection)."""
+
+from hgm.search.actions import Action, Evaluate, Expand, Wait
+from hgm.search.config import (
+    POLICY_KINDS,
+    DGMPolicyConfig,
+    GreedyPolicyConfig,
+    HGMPolicyConfig,
+    PolicyConfig,
+    RandomPolicyConfig,
+    SICAPolicyConfig,
+)
+from hgm.search.policies import Policy, make_policy
+from hgm.search.selection import SELECTION_RULES, Selection, select_final
+from hgm.search.state import SearchState
+from hgm.search.tree import Tree
+
+__all__ = [
+    "POLICY_KINDS",
+    "SELECTION_RULES",
+    "Action",
+    "DGMPolicyConfig",
+    "Evaluate",
+    "Expand",
+    "GreedyPolicyConfig",
+    "HGMPolicyConfig",
+    "Policy",
+    "PolicyConfig",
+    "RandomPolicyConfig",
+    "SICAPolicyConfig",
+    "SearchState",
+    "Selection",
+    "Tree",
+    "Wait",
+    "make_policy",
+    "select_final",
+]

@@ -1,0 +1,260 @@
+"""The asynchronous scheduler: W workers, each free worker asks the policy what to do next."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from hgm.engine.budget import Budget
+from hgm.engine.events import (
+    AgentCreated,
+    EvaluationFinished,
+    EvaluationStarted,
+    Event,
+    ExpansionFinished,
+    ExpansionStarted,
+    JobInterrupted,
+    Observer,
+    RunFinished,
+)
+from hgm.engine.executors import Executor, VirtualTimeExecutor
+from hgm.engine.jobs import Done, Job
+from hgm.engine.state import ROOT, EngineState
+from hgm.engine.world import EvalOutcome, ExpandOutcome, World
+from hgm.errors import UserError
+from hgm.search.actions import Evaluate, Expand, Wait
+from hgm.search.policies import Policy
+from hgm.search.state import SearchState
+from hgm.search.tree import Tree
+
+POLL_S = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """Why the run stopped and what it did (counters cover every session of the run).
+
+    `reason`: "budget" (task evaluations), "wall-clock", "money", "stopped" (request_stop),
+    or "no-work" (the policy had nothing left to do).
+    """
+
+    reason: str
+    evaluations_started: int
+    evaluations_finished: int
+    agents: int
+    expansions_started: int
+    expansions_failed: int
+    money_usd: float
+    elapsed_s: float
+    interrupted_jobs: int
+
+
+class Engine:
+    """Runs a search on a world until the budget is spent, then finishes the work in flight.
+
+    An evaluation is charged when it starts. Jobs re-queued in `state` run first, uncharged.
+    The engine assigns job ids and child agent ids (monotone, never reused) and sends every
+    event to `observers`, in order, on the thread that called `run`.
+    """
+
+    def __init__(
+        self,
+        world: World,
+        policy: Policy,
+        budget: Budget,
+        workers: int,
+        seed: int,
+        executor: Executor | None = None,
+        observers: Sequence[Observer] = (),
+        state: EngineState | None = None,
+    ) -> None:
+        if workers < 1:
+            raise UserError(f"workers must be >= 1, given {workers}")
+        self.world = world
+        self.policy = policy
+        self.budget = budget
+        self.workers = workers
+        self.executor: Executor = executor if executor is not None else VirtualTimeExecutor()
+        self.observers = tuple(observers)
+        self._announce_root = state is None
+        self.state = state if state is not None else EngineState.fresh()
+        self.rng = np.random.default_rng(
+            seed if self._announce_root else [seed, self.state.next_job]
+        )
+        self.search = SearchState(
+            budget=budget.task_evals,
+            tasks=tuple(world.tasks()),
+            workers=workers,
+            evaluations_started=self.state.evaluations_started,
+            expansions_started=self.state.expansions_started,
+            expansions_failed=self.state.expansions_failed,
+        )
+        self._stop = threading.Event()
+        self._evaluations_finished = sum(
+            self.tree.own_successes(a) + self.tree.own_failures(a) for a in self.tree.agents()
+        )
+
+    @property
+    def tree(self) -> Tree:
+        return self.state.tree
+
+    def request_stop(self) -> None:
+        """Stop deciding; jobs in flight are reported as interrupted (thread-safe)."""
+        self._stop.set()
+
+    def run(self) -> RunSummary:
+        executor = self.executor
+        executor.bind(self.world, self.workers, self.state.elapsed_s)
+        if self._announce_root:
+            self._emit(AgentCreated(ROOT, None, executor.now()))
+        pending = deque(self.state.requeue)
+        self.state.requeue = []
+        for job in pending:
+            self._reserve(job)
+        limit: str | None = None
+        while not self._stop.is_set():
+            while executor.running() < self.workers and not self._stop.is_set():
+                if pending:
+                    self._submit(pending.popleft())
+                    continue
+                limit = limit or self._limit_reached()
+                if limit is not None:
+                    break
+                self.search.can_expand = (
+                    self.budget.expansions is None
+                    or self.search.expansions_started < self.budget.expansions
+                )
+                action = self.policy.decide(self.tree, self.search, self.rng)
+                if isinstance(action, Wait):
+                    break
+                self._start(action)
+            if executor.running() == 0 and not pending:
+                break
+            done = executor.wait(POLL_S)
+            if done is not None:
+                self._finish(done)
+        interrupted = self._interrupt(pending) if self._stop.is_set() else 0
+        reason = "stopped" if self._stop.is_set() else (limit or "no-work")
+        self.state.elapsed_s = executor.now()
+        self.state.evaluations_started = self.search.evaluations_started
+        self.state.expansions_started = self.search.expansions_started
+        self.state.expansions_failed = self.search.expansions_failed
+        self._emit(RunFinished(reason, self.state.elapsed_s))
+        return RunSummary(
+            reason=reason,
+            evaluations_started=self.search.evaluations_started,
+            evaluations_finished=self._evaluations_finished,
+            agents=len(self.tree),
+            expansions_started=self.search.expansions_started,
+            expansions_failed=self.search.expansions_failed,
+            money_usd=self.state.money_usd,
+            elapsed_s=self.state.elapsed_s,
+            interrupted_jobs=interrupted,
+        )
+
+    # ---- internals ---------------------------------------------------------------------
+
+    def _limit_reached(self) -> str | None:
+        budget = self.budget
+        if self.search.evaluations_started >= budget.task_evals:
+            return "budget"
+        if budget.wall_clock_s is not None and self.executor.now() >= budget.wall_clock_s:
+            return "wall-clock"
+        if budget.money_usd is not None and self.state.money_usd >= budget.money_usd:
+            return "money"
+        return None
+
+    def _start(self, action: Expand | Evaluate) -> None:
+        state = self.state
+        if isinstance(action, Expand):
+            if not self.search.can_expand:
+                raise RuntimeError(f"policy expanded beyond the expansion cap: {action}")
+            job = Job(state.next_job, action, state.next_agent)
+            state.next_agent += 1
+            self.search.expansions_started += 1
+        else:
+            if self.tree.is_evaluated(action.agent, action.task) or self.search.in_flight(
+                action.agent, action.task
+            ):
+                raise RuntimeError(f"policy chose a pair already evaluated or running: {action}")
+            job = Job(state.next_job, action)
+            self.search.evaluations_started += 1
+        state.next_job += 1
+        self._reserve(job)
+        self._submit(job)
+
+    def _reserve(self, job: Job) -> None:
+        action = job.action
+        if isinstance(action, Expand):
+            self.search.expanding[job.id] = action.parent
+        else:
+            self.search.start_evaluation(action.agent, action.task)
+
+    def _submit(self, job: Job) -> None:
+        now = self.executor.now()
+        action = job.action
+        if isinstance(action, Expand):
+            assert job.child is not None
+            self._emit(ExpansionStarted(job.id, action.parent, job.child, now))
+        else:
+            self._emit(EvaluationStarted(job.id, action.agent, action.task, now))
+        self.executor.submit(job)
+
+    def _finish(self, done: Done) -> None:
+        job, outcome, action = done.job, done.outcome, done.job.action
+        self.state.money_usd += outcome.cost_usd
+        if isinstance(action, Expand):
+            assert isinstance(outcome, ExpandOutcome) and job.child is not None
+            del self.search.expanding[job.id]
+            if not outcome.ok:
+                self.search.expansions_failed += 1
+                self.tree.record_failed_expansion(action.parent)
+            self._emit(
+                ExpansionFinished(
+                    job.id,
+                    action.parent,
+                    job.child,
+                    outcome.ok,
+                    outcome.reason,
+                    outcome.cost_usd,
+                    done.started,
+                    done.finished,
+                    outcome.details,
+                )
+            )
+            if outcome.ok:
+                self.tree.add_agent(job.child, action.parent)
+                self._emit(AgentCreated(job.child, action.parent, done.finished, job.id))
+        else:
+            assert isinstance(outcome, EvalOutcome)
+            self.search.finish_evaluation(action.agent, action.task)
+            self.tree.record(action.agent, action.task, outcome.success)
+            self._evaluations_finished += 1
+            self._emit(
+                EvaluationFinished(
+                    job.id,
+                    action.agent,
+                    action.task,
+                    outcome.success,
+                    outcome.cost_usd,
+                    done.started,
+                    done.finished,
+                    outcome.details,
+                )
+            )
+
+    def _interrupt(self, pending: deque[Job]) -> int:
+        jobs = [*self.executor.abandon(), *pending]
+        now = self.executor.now()
+        for job in jobs:
+            self._emit(JobInterrupted(job.id, now))
+        self.state.requeue = jobs
+        return len(jobs)
+
+    def _emit(self, event: Event) -> None:
+        for observer in self.observers:
+            observer.notify(event)

@@ -1,0 +1,69 @@
+"""DGM: archive sampling by sigmoid(accuracy) / (1 + children), staged evaluation, generations.
+
+The policy keeps no memory: the stage an agent is in follows from its counts,
+and the position inside the current generation from `expansions_started % k`.
+Stage tasks are taken in the fixed task order, so every agent meets the same
+first tasks (as DGM's fixed small and medium task sets).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hgm.search.actions import Action, Evaluate, Expand, Wait
+from hgm.search.config import DGMPolicyConfig
+from hgm.search.state import SearchState
+from hgm.search.tree import Tree
+
+
+class DGMPolicy:
+    def __init__(self, config: DGMPolicyConfig) -> None:
+        self.config = config
+
+    def decide(self, tree: Tree, state: SearchState, rng: np.random.Generator) -> Action:
+        generation_size = self.config.generation_size
+        if state.can_expand and state.expansions_started % generation_size != 0:
+            return Expand(self._parent(tree, rng))
+        targets = self.targets(tree, len(state.tasks))
+        in_flight = np.zeros(len(tree), dtype=np.int64)
+        for agent, running in state.evaluating.items():
+            in_flight[tree.index_of(agent)] = len(running)
+        done = tree.own_s + tree.own_f
+        for index in np.flatnonzero(targets > done + in_flight):
+            agent = int(tree.ids[index])
+            free = state.free_tasks(tree, agent, state.task_order[: targets[index]])
+            if free:
+                return Evaluate(agent, free[0])
+        busy = state.expansions_running > 0 or bool(np.any(targets > done))
+        if busy or not state.can_expand:
+            return Wait()
+        return Expand(self._parent(tree, rng))
+
+    def targets(self, tree: Tree, n_tasks: int) -> NDArray[np.int64]:
+        """Per dense index: how many tasks (a prefix of the task order) each agent gets."""
+        ends = np.minimum(np.cumsum(self.config.stage_tasks), n_tasks)
+        done = tree.own_s + tree.own_f
+        rate = tree.own_s / np.maximum(done, 1)
+        targets = np.full(len(tree), ends[0], dtype=np.int64)
+        for stage in range(1, len(ends)):
+            passed = (
+                (targets == ends[stage - 1])
+                & (done >= ends[stage - 1])
+                & (rate >= self.config.stage_threshold)
+            )
+            targets[passed] = ends[stage]
+        return targets
+
+    def parent_probabilities(self, tree: Tree) -> NDArray[np.float64]:
+        """p_i proportional to sigmoid(lambda*(acc_i - alpha_0)) / (1 + children_i)."""
+        done = tree.own_s + tree.own_f
+        accuracy = tree.own_s / np.maximum(done, 1)
+        score = 1.0 / (
+            1.0 + np.exp(-self.config.sigmoid_lambda * (accuracy - self.config.sigmoid_midpoint))
+        )
+        weights = score / (1.0 + tree.n_children_array())
+        return weights / weights.sum()
+
+    def _parent(self, tree: Tree, rng: np.random.Generator) -> int:
+        return int(tree.ids[rng.choice(len(tree), p=self.parent_probabilities(tree))])

@@ -1,0 +1,72 @@
+"""Shared pieces of the Thompson-sampling policies: widening, temperature, draws, task choice."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hgm.search.state import SearchState
+from hgm.search.tree import Tree
+
+TEMPERATURE_CAP = 10_000.0
+
+
+def warmup_count(configured: int | None, workers: int, alpha: float) -> int:
+    """Parallel root expansions at the start: the configured number or min(5, floor(W^alpha))."""
+    if configured is not None:
+        return configured
+    return min(5, math.floor(workers**alpha + 1e-9))
+
+
+def in_warmup(state: SearchState, warmup: int) -> bool:
+    """True while the warm-up expansions of the root have not all been started."""
+    return state.can_expand and state.expansions_started < warmup
+
+
+def widening_says_expand(tree: Tree, state: SearchState, alpha: float) -> bool:
+    """UCB-Air: expand iff N_t^alpha >= |T| (agents except the root, plus expansions running)."""
+    size = len(tree) - 1 + state.expansions_running
+    return state.evaluations_started**alpha >= size
+
+
+def temperature(state: SearchState, cool_down: bool, beta: float) -> float:
+    """tau = (B / b)^beta, the factor clamped to 10000 when b reaches 0; 1 when off."""
+    if not cool_down:
+        return 1.0
+    ratio = state.budget / state.remaining if state.remaining > 0 else TEMPERATURE_CAP
+    return min(ratio, TEMPERATURE_CAP) ** beta
+
+
+def thompson_argmax(
+    rng: np.random.Generator,
+    successes: NDArray[np.int64],
+    failures: NDArray[np.int64],
+    tau: float,
+) -> int:
+    """Draw theta ~ Beta(tau*(1+s), tau*(1+f)) for each candidate; the position of the max."""
+    draws = rng.beta(tau * (successes + 1.0), tau * (failures + 1.0))
+    return int(np.argmax(draws))
+
+
+def choose_task(
+    rng: np.random.Generator, state: SearchState, tree: Tree, agent: int, random_level: float
+) -> str:
+    """A free task of `agent`: uniform with probability `random_level`, else the first in order."""
+    free = state.free_tasks(tree, agent)
+    if rng.random() < random_level:
+        return free[int(rng.integers(len(free)))]
+    return free[0]
+
+
+def thompson_evaluate(
+    rng: np.random.Generator, tree: Tree, state: SearchState, tau: float, random_level: float
+) -> tuple[int, str] | None:
+    """Own-count Thompson sampling over agents with a free task, then a task; None if none."""
+    candidates = np.flatnonzero(state.open_mask(tree))
+    if candidates.size == 0:
+        return None
+    position = thompson_argmax(rng, tree.own_s[candidates], tree.own_f[candidates], tau)
+    agent = int(tree.ids[candidates[position]])
+    return agent, choose_task(rng, state, tree, agent, random_level)

@@ -1,0 +1,60 @@
+"""Final-selection rules: which agent a finished search ships."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from scipy.special import betaincinv
+
+from hgm.errors import UserError
+from hgm.search.tree import Tree
+
+SelectionRule = Literal["best-belief", "best-mean", "lcb"]
+SELECTION_RULES: tuple[str, ...] = ("best-belief", "best-mean", "lcb")
+LCB_Z = 1.96
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The shipped agent, its own mean, the epsilon and 1-epsilon quantiles of
+    Beta(1 + s, 1 + f), and its number of evaluations."""
+
+    agent: int
+    mean: float
+    low: float
+    high: float
+    n: int
+
+
+def select_final(tree: Tree, rule: str = "best-belief", epsilon: float = 0.01) -> Selection:
+    """Pick the agent to ship among agents with at least one evaluation (else the root).
+
+    - `best-belief`: highest epsilon-quantile of the own posterior Beta(1+s, 1+f) (paper).
+    - `best-mean`: highest own mean s / n.
+    - `lcb`: highest mean - 1.96 * sd / sqrt(n), sd = sqrt(mean * (1 - mean)).
+    Ties go to the agent with more evaluations, then the older one.
+    """
+    if rule not in SELECTION_RULES:
+        raise UserError(f"unknown selection rule {rule!r}; allowed: {', '.join(SELECTION_RULES)}")
+    if not 0.0 < epsilon < 0.5:
+        raise UserError(f"epsilon must be in (0, 0.5), given {epsilon}")
+    successes = tree.own_s.astype(np.float64)
+    n = successes + tree.own_f
+    evaluated = np.flatnonzero(n > 0)
+    if evaluated.size == 0:
+        return Selection(int(tree.ids[0]), 0.0, epsilon, 1.0 - epsilon, 0)
+    s, count = successes[evaluated], n[evaluated]
+    mean = s / count
+    if rule == "best-belief":
+        score = betaincinv(1.0 + s, 1.0 + count - s, epsilon)
+    elif rule == "best-mean":
+        score = mean
+    else:
+        score = mean - LCB_Z * np.sqrt(mean * (1.0 - mean) / count)
+    order = np.lexsort((evaluated, -count, -score))
+    best = int(evaluated[order[0]])
+    s_best, n_best = float(successes[best]), float(n[best])
+    low, high = betaincinv(1.0 + s_best, 1.0 + n_best - s_best, [epsilon, 1.0 - epsilon])
+    return Selection(int(tree.ids[best]), s_best / n_best, float(low), float(high), int(n_best))

@@ -1,0 +1,43 @@
+"""SICA: evaluate each new agent on the full set; modify the latest agent within the best's LCB.
+
+Sequential by construction: one expansion at a time, and the next only after
+the newest agent has finished its full evaluation (run in parallel over tasks).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hgm.search.actions import Action, Evaluate, Expand, Wait
+from hgm.search.config import SICAPolicyConfig
+from hgm.search.state import SearchState
+from hgm.search.tree import Tree
+
+
+class SICAPolicy:
+    def __init__(self, config: SICAPolicyConfig) -> None:
+        self.config = config
+
+    def decide(self, tree: Tree, state: SearchState, rng: np.random.Generator) -> Action:
+        n_full = min(self.config.eval_tasks or len(state.tasks), len(state.tasks))
+        full_set = state.task_order[:n_full]
+        done = tree.own_s + tree.own_f
+        for index in np.flatnonzero(done < n_full)[::-1]:
+            agent = int(tree.ids[index])
+            free = state.free_tasks(tree, agent, full_set)
+            if free:
+                return Evaluate(agent, free[0])
+        if state.expansions_running > 0 or bool(np.any(done < n_full)) or not state.can_expand:
+            return Wait()
+        return Expand(self.base(tree))
+
+    def base(self, tree: Tree) -> int:
+        """The most recent agent whose mean is at least the best agent's LCB (else the best)."""
+        done = np.maximum(tree.own_s + tree.own_f, 1)
+        mean = tree.own_s / done
+        best = int(np.argmax(mean))
+        p = mean[best]
+        lcb = p - self.config.z * np.sqrt(p * (1.0 - p)) / np.sqrt(done[best])
+        qualified = np.flatnonzero(mean >= lcb - 1e-12)
+        chosen = int(qualified[-1]) if qualified.size else best
+        return int(tree.ids[chosen])

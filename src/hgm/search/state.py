@@ -1,0 +1,82 @@
+"""What a policy knows besides the tree: budget, counters and the work in flight."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hgm.search.tree import Tree
+
+
+def fixed_task_order(tasks: tuple[str, ...]) -> tuple[str, ...]:
+    """A fixed shuffle of the tasks that depends only on their ids (so resume rebuilds it)."""
+    return tuple(sorted(tasks, key=lambda task: hashlib.blake2b(task.encode()).digest()))
+
+
+@dataclass
+class SearchState:
+    """The scheduler's counters and in-flight work, as the policies see them.
+
+    Everything here is rebuildable from the run's history (the tree plus the jobs
+    that started and never finished), so policies keep no memory of their own.
+    """
+
+    budget: int
+    tasks: tuple[str, ...]
+    workers: int
+    evaluations_started: int = 0
+    expansions_started: int = 0
+    expansions_failed: int = 0
+    can_expand: bool = True
+    expanding: dict[int, int] = field(default_factory=dict)
+    """job id -> parent of every expansion in flight."""
+    evaluating: dict[int, set[str]] = field(default_factory=dict)
+    """agent -> tasks in flight for it."""
+    task_order: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.task_order = fixed_task_order(self.tasks)
+
+    @property
+    def remaining(self) -> int:
+        """b = B - N_t: evaluations not yet started."""
+        return self.budget - self.evaluations_started
+
+    @property
+    def expansions_running(self) -> int:
+        return len(self.expanding)
+
+    def in_flight(self, agent: int, task: str) -> bool:
+        running = self.evaluating.get(agent)
+        return running is not None and task in running
+
+    def free_tasks(self, tree: Tree, agent: int, order: tuple[str, ...] | None = None) -> list[str]:
+        """Tasks `agent` has neither finished nor in flight, in `order` (default: task order)."""
+        running = self.evaluating.get(agent, set())
+        remaining = tree.unevaluated(agent, self.task_order if order is None else order)
+        return [task for task in remaining if task not in running]
+
+    def open_mask(self, tree: Tree) -> NDArray[np.bool_]:
+        """Per dense index: does the agent still have a task neither finished nor in flight?"""
+        mask = (tree.own_s + tree.own_f) < len(self.tasks)
+        for agent, running in self.evaluating.items():
+            if running and agent in tree:
+                index = tree.index_of(agent)
+                done = int(tree.own_s[index] + tree.own_f[index])
+                if done + len(running) >= len(self.tasks):
+                    mask[index] = False
+        return mask
+
+    # ---- bookkeeping used by the engine ------------------------------------------------
+
+    def start_evaluation(self, agent: int, task: str) -> None:
+        self.evaluating.setdefault(agent, set()).add(task)
+
+    def finish_evaluation(self, agent: int, task: str) -> None:
+        running = self.evaluating[agent]
+        running.discard(task)
+        if not running:
+            del self.evaluating[agent]
