@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from hgm.cli import sandbox as sandbox_commands
 from hgm.errors import UserError
 
 app = typer.Typer(
@@ -28,6 +29,9 @@ def version() -> None:
     from hgm import __version__
 
     typer.echo(__version__)
+
+
+sandbox_commands.register(app)
 
 
 def main() -> None:

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 from dataclasses import dataclass
 from pathlib import Path
 
-from hgm.sandbox.cgroups import RunCgroups
 from hgm.sandbox.config import BubblewrapConfig
 from hgm.sandbox.host_paths import HostView, detect_host_view
-from hgm.sandbox.launch import Supervision, apply_rlimits, rlimits_for, run_supervised
-from hgm.sandbox.types import Completed, Limits, Mount, SandboxUnavailable
-from hgm.sandbox.verdict import completed_from
+from hgm.sandbox.launch import Supervision, run_supervised
+from hgm.sandbox.limited_run import kill_process, run_limited
+from hgm.sandbox.types import (
+    Completed,
+    Limits,
+    Mount,
+    SandboxUnavailable,
+    validate_run_paths,
+)
 
 ISOLATION = (
     "--unshare-all",
@@ -43,12 +47,6 @@ def sandbox_env(env: dict[str, str], view: HostView) -> dict[str, str]:
     """Only the variables given, over a sane PATH, HOME=/tmp, TMPDIR and LANG."""
     base = {"PATH": view.default_path(), "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8"}
     return {**base, **view.env, **env}
-
-
-def _absolute(path: Path, what: str) -> Path:
-    if not path.is_absolute():
-        raise SandboxUnavailable(f"{what} must be an absolute path (given: {path})")
-    return path
 
 
 def bwrap_argv(
@@ -115,38 +113,11 @@ class BubblewrapSandbox:
         mounts: tuple[Mount, ...] = (),
         cwd: Path | None = None,
     ) -> Completed:
-        workdir = _absolute(Path(workdir), "workdir")
-        if not workdir.is_dir():
-            raise SandboxUnavailable(f"workdir {workdir} is not an existing directory")
-        start_dir = _absolute(Path(cwd), "cwd") if cwd is not None else workdir
-        for mount in mounts:
-            if not mount.source.exists():
-                raise SandboxUnavailable(f"mount source {mount.source} does not exist")
+        workdir, start_dir = validate_run_paths(workdir, cwd, mounts)
         argv = bwrap_argv(
             self.bwrap, self.config, self.view, command, workdir, env, mounts, start_dir
         )
-        groups = RunCgroups.create(limits.memory_mb, limits.pids)
-        try:
-            memory_by_rlimit = None if groups.enforces("memory") else limits.memory_mb
-            rlimits = rlimits_for(
-                limits.cpu_s, limits.file_size_mb, limits.open_files, memory_by_rlimit
-            )
-
-            def prepare(pid: int) -> None:
-                groups.join(pid)
-                apply_rlimits(pid, rlimits)
-
-            def kill(pid: int) -> None:
-                os.kill(pid, signal.SIGKILL)
-                groups.kill_all()
-
-            supervision = Supervision(prepare=prepare, kill=kill, cpu_used=groups.cpu_s)
-            outcome = run_supervised(
-                argv, {}, limits.wall_s, limits.cpu_s, self.config.tail_bytes, supervision
-            )
-            return completed_from(outcome, limits, groups)
-        finally:
-            groups.close()
+        return run_limited(argv, {}, limits, self.config.tail_bytes, kill_process)
 
 
 def bubblewrap_problem(config: BubblewrapConfig) -> str | None:
@@ -164,7 +135,7 @@ def bubblewrap_problem(config: BubblewrapConfig) -> str | None:
         10.0,
         None,
         4096,
-        Supervision(prepare=lambda pid: None, kill=lambda pid: os.kill(pid, signal.SIGKILL)),
+        Supervision(prepare=lambda pid: None, kill=kill_process),
     )
     if probe.exit_code != 0:
         return (

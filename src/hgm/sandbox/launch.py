@@ -45,6 +45,7 @@ class Supervision:
 
     prepare: Callable[[int], None]
     kill: Callable[[int], None]
+    after_exit: Callable[[int], None] = lambda pid: None
     cpu_used: Callable[[], float | None] = lambda: None
 
 
@@ -169,6 +170,7 @@ def _supervise(
                     exited = True
                     selector.unregister(pidfd)
                     ended = time.monotonic()
+                    supervision.after_exit(pid)
                     deadline = ended + DRAIN_AFTER_EXIT_S
                 elif not _read_into(key.fd, tails[key.fd]):
                     selector.unregister(key.fd)

@@ -76,3 +76,23 @@ class Sandbox(Protocol):
         mounts: tuple[Mount, ...] = (),
         cwd: Path | None = None,
     ) -> Completed: ...
+
+
+def validate_run_paths(
+    workdir: Path, cwd: Path | None, mounts: tuple[Mount, ...]
+) -> tuple[Path, Path]:
+    """The absolute work directory and start directory, or a SandboxUnavailable saying why not."""
+    workdir = Path(workdir)
+    if not workdir.is_absolute() or not workdir.is_dir():
+        raise SandboxUnavailable(
+            f"workdir must be an existing absolute directory (given: {workdir})"
+        )
+    start = workdir if cwd is None else Path(cwd)
+    if not start.is_absolute():
+        raise SandboxUnavailable(f"cwd must be an absolute path inside the sandbox (given: {cwd})")
+    for mount in mounts:
+        if not mount.source.exists():
+            raise SandboxUnavailable(f"mount source {mount.source} does not exist")
+        if not mount.target.startswith("/"):
+            raise SandboxUnavailable(f"mount target must be absolute (given: {mount.target})")
+    return workdir, start
