@@ -173,7 +173,7 @@ def test_sessions_record_how_each_process_ended(tmp_path: Path) -> None:
     path = tmp_path / "run.db"
     with RunStore.create(path) as store:
         store.notify(AgentCreated(agent=0, parent=None, time=0.0))
-        store.notify(RunFinished(reason="interrupted", time=1.0))
+        store.notify(RunFinished(reason="stopped", time=1.0))
     with RunStore.open_for_writing(path) as store:
         assert store.session == 2
     with RunStore.open_for_reading(path) as reader:
@@ -184,4 +184,4 @@ def test_sessions_record_how_each_process_ended(tmp_path: Path) -> None:
             reader.notify(RunFinished(reason="budget", time=2.0))
     with RunStore.open_for_reading(path) as reader:
         first = reader.connection.execute("SELECT end_reason FROM sessions WHERE id = 1").fetchone()
-    assert first[0] == "interrupted"
+    assert first[0] == "stopped"

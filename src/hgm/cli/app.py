@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from hgm.cli import run as run_commands
 from hgm.cli import sandbox as sandbox_commands
 from hgm.errors import UserError
 
@@ -31,6 +32,7 @@ def version() -> None:
     typer.echo(__version__)
 
 
+run_commands.register(app)
 sandbox_commands.register(app)
 
 

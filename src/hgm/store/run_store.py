@@ -16,6 +16,7 @@ from pathlib import Path
 from types import TracebackType
 
 from hgm.engine.events import Event, RunFinished
+from hgm.engine.state import EngineState
 from hgm.search.tree import Tree
 from hgm.store.queries import (
     Counts,
@@ -27,6 +28,7 @@ from hgm.store.queries import (
     read_results,
 )
 from hgm.store.recorder import record_event
+from hgm.store.resume import load_engine_state
 from hgm.store.schema import check_schema, connect, create_schema
 
 
@@ -91,6 +93,10 @@ class RunStore:
     def tree(self) -> Tree:
         """The tree with own and clade counts, rebuilt from the finished jobs."""
         return build_tree(self._db)
+
+    def load_engine_state(self) -> EngineState | None:
+        """What the engine needs to continue this run (see `hgm.store.resume`)."""
+        return load_engine_state(self._db)
 
     def results(self) -> Iterator[ResultRow]:
         """One row per finished evaluation, in the order they finished."""

@@ -1,0 +1,122 @@
+"""Live progress of a run in the terminal: an engine observer that renders with rich.
+
+Shows evaluations started against the budget, money, workers busy and on what,
+tree size, failed expansions and the agent the run would ship now with its
+posterior interval. Rendering happens at most a few times a second on the
+engine's thread, so the display never reads the tree while it changes.
+"""
+
+from __future__ import annotations
+
+import time
+
+from rich.console import Group
+from rich.live import Live
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from hgm.engine.events import (
+    AgentCreated,
+    EvaluationFinished,
+    EvaluationStarted,
+    Event,
+    ExpansionFinished,
+    ExpansionStarted,
+    JobInterrupted,
+    RunFinished,
+)
+from hgm.engine.state import EngineState
+from hgm.runconfig.config import RunConfig
+from hgm.search.selection import select_final
+from hgm.search.tree import Tree
+
+REFRESH_S = 0.25
+SHOWN_JOBS = 8
+
+
+class RunProgress:
+    """Observer that keeps a rich `Live` display of the run up to date."""
+
+    def __init__(self, config: RunConfig, live: Live) -> None:
+        self._config = config
+        self._live = live
+        self._tree: Tree | None = None
+        self._in_flight: dict[int, str] = {}
+        self._charged: set[int] = set()
+        self._failed_expansions = 0
+        self._money = 0.0
+        self._last_render = 0.0
+        self._bar = Progress(
+            TextColumn("evaluations"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        self._task = self._bar.add_task("evaluations", total=config.budget.task_evals)
+
+    def bind(self, tree: Tree, resumed: EngineState | None) -> None:
+        """Watch `tree` (the engine's own), starting from the totals of a resumed run."""
+        self._tree = tree
+        if resumed is not None:
+            self._bar.update(self._task, completed=resumed.evaluations_started)
+            self._money = resumed.money_usd
+            self._failed_expansions = resumed.expansions_failed
+            self._charged = {job.id for job in resumed.requeue}
+        self._render(force=True)
+
+    def notify(self, event: Event) -> None:
+        match event:
+            case EvaluationStarted(job=job, agent=agent, task=task):
+                if job not in self._charged:
+                    self._charged.add(job)
+                    self._bar.advance(self._task)
+                self._in_flight[job] = f"evaluate agent {agent} on {task}"
+            case ExpansionStarted(job=job, parent=parent, child=child):
+                self._in_flight[job] = f"expand agent {parent} -> {child}"
+            case (
+                EvaluationFinished(job=job, cost_usd=cost)
+                | ExpansionFinished(job=job, cost_usd=cost)
+            ):
+                self._in_flight.pop(job, None)
+                self._charged.discard(job)
+                self._money += cost
+                if isinstance(event, ExpansionFinished) and not event.ok:
+                    self._failed_expansions += 1
+            case JobInterrupted(job=job):
+                self._in_flight.pop(job, None)
+                self._charged.discard(job)
+            case AgentCreated() | RunFinished():
+                pass
+        self._render(force=isinstance(event, RunFinished))
+
+    def _render(self, *, force: bool) -> None:
+        now = time.monotonic()
+        if not force and now - self._last_render < REFRESH_S:
+            return
+        self._last_render = now
+        self._live.update(Group(self._bar, self._facts()), refresh=force)
+
+    def _facts(self) -> Table:
+        table = Table(show_header=False, box=None, padding=(0, 1))
+        table.add_column(style="bold")
+        table.add_column()
+        money = f"${self._money:.2f}"
+        if self._config.budget.money_usd is not None:
+            money += f" / ${self._config.budget.money_usd:.2f}"
+        table.add_row("money", money)
+        table.add_row("workers busy", f"{len(self._in_flight)} / {self._config.run.workers}")
+        for job, what in list(self._in_flight.items())[:SHOWN_JOBS]:
+            table.add_row("", Text(f"job {job}: {what}", style="dim"))
+        if self._tree is not None and len(self._tree):
+            table.add_row(
+                "tree", f"{len(self._tree)} agents, {self._failed_expansions} failed expansions"
+            )
+            rule, epsilon = self._config.select.rule, self._config.select.epsilon
+            best = select_final(self._tree, rule, epsilon)
+            table.add_row(
+                f"best ({rule})",
+                f"agent {best.agent}: {best.mean:.3f} over {best.n} evaluations, "
+                f"interval [{best.low:.3f}, {best.high:.3f}]",
+            )
+        return table

@@ -1,0 +1,109 @@
+"""`hgm run` and `hgm resume`: drive a run with live progress; Ctrl-C stops it resumably.
+
+`register(app)` also adds the read-only commands of `hgm.cli.run_inspect`.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+
+import typer
+from rich.console import Console
+from rich.live import Live
+
+from hgm.cli import run_inspect
+from hgm.cli.progress import RunProgress
+from hgm.engine.engine import Engine, RunSummary
+from hgm.errors import UserError
+from hgm.runconfig.config import read_run_config
+from hgm.runconfig.launch import open_run
+from hgm.runconfig.status import read_status
+from hgm.store.run_dir import RunDir
+
+DEFAULT_RUNS_DIR = Path("runs")
+STOPPED_EXIT_CODE = 130
+
+
+@contextmanager
+def _stop_on_signals(engine: Engine) -> Iterator[None]:
+    """First Ctrl-C (or SIGTERM): ask the engine to stop cleanly. Second Ctrl-C: abort now."""
+    stopping = False
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        if stopping and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        stopping = True
+        engine.request_stop()
+
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _drive(directory: RunDir, *, new: bool) -> None:
+    console = Console(stderr=True)
+    with (
+        open_run(directory, new=new) as prepared,
+        Live(console=console, refresh_per_second=4) as live,
+    ):
+        progress = RunProgress(prepared.config, live)
+        engine = prepared.make_engine(observers=(progress,))
+        progress.bind(engine.tree, prepared.state)
+        with _stop_on_signals(engine):
+            summary = engine.run()
+    _report(console, directory, summary)
+
+
+def _report(console: Console, directory: RunDir, summary: RunSummary) -> None:
+    console.print(
+        f"[bold]{summary.reason}[/]: {summary.evaluations_finished} evaluations, "
+        f"{summary.agents} agents, {summary.expansions_failed} failed expansions, "
+        f"${summary.money_usd:.2f}"
+    )
+    if summary.reason == "stopped":
+        console.print(
+            f"stopped with {summary.interrupted_jobs} jobs interrupted; "
+            f"continue with: hgm resume {directory.path}"
+        )
+        raise typer.Exit(STOPPED_EXIT_CODE)
+    console.print(f"see: hgm status {directory.path} | hgm tree {directory.path}")
+
+
+def run(
+    config: Path = typer.Argument(..., help="the run config (TOML), e.g. examples/sim.toml"),
+    run_dir: Path | None = typer.Option(
+        None, "--run-dir", help="where the run lives (default: runs/<run.name>); must not exist"
+    ),
+) -> None:
+    """Start a run from a config file, with live progress; Ctrl-C stops it resumably."""
+    parsed, text = read_run_config(config)
+    path = run_dir if run_dir is not None else DEFAULT_RUNS_DIR / parsed.run.name
+    _drive(RunDir.create(path, text), new=True)
+
+
+def resume(run_dir: Path = typer.Argument(..., help="the run directory")) -> None:
+    """Continue a stopped or killed run: unfinished work is re-run exactly once."""
+    current = read_status(run_dir)
+    if current.state == "running":
+        raise UserError(f"{run_dir}: the run is being driven by another process right now")
+    if current.state == "finished":
+        typer.echo(f"{run_dir}: the run already finished ({current.finish_reason}); nothing to do")
+        return
+    _drive(RunDir.open(run_dir), new=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add run, resume, status, tree and results to the `hgm` app."""
+    app.command()(run)
+    app.command()(resume)
+    app.command()(run_inspect.status)
+    app.command()(run_inspect.tree)
+    app.command()(run_inspect.results)

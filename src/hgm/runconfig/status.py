@@ -1,0 +1,112 @@
+"""A run's status, read from its directory only (works on live, finished and copied runs)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from hgm.runconfig.config import RunConfig, read_run_config
+from hgm.search.selection import Selection, select_final
+from hgm.store.queries import Counts, SessionRow
+from hgm.store.run_dir import RunDir
+from hgm.store.run_store import RunStore
+
+RunState = Literal["created", "running", "finished", "interrupted", "crashed", "failed"]
+INTERRUPTED_REASON = "stopped"
+
+
+@dataclass(frozen=True, slots=True)
+class BestAgent:
+    """The agent the run would ship now, with its own posterior interval."""
+
+    agent: int
+    mean: float
+    interval: tuple[float, float]
+    evaluations: int
+    rule: str
+    epsilon: float
+
+
+@dataclass(frozen=True, slots=True)
+class RunStatus:
+    name: str
+    run_dir: str
+    state: RunState
+    finish_reason: str | None
+    task_evals_started: int
+    task_evals_done: int
+    budget_task_evals: int
+    agents: int
+    expansions: int
+    failed_expansions: int
+    jobs_unfinished: int
+    money_usd: float
+    best: BestAgent | None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        if self.best is not None:
+            data["best"]["interval"] = list(self.best.interval)
+        return data
+
+
+def run_state(active: bool, session: SessionRow | None) -> RunState:
+    """What the run is doing: the lock says whether a process drives it, the sessions how it ended.
+
+    `crashed` means the last process died without recording an end (killed);
+    like `interrupted`, such a run continues with `hgm resume`.
+    """
+    if active:
+        return "running"
+    if session is None:
+        return "created"
+    if session.ended_at is None:
+        return "crashed"
+    if session.end_reason == INTERRUPTED_REASON:
+        return "interrupted"
+    if session.end_reason is not None and session.end_reason.startswith("error"):
+        return "failed"
+    return "finished"
+
+
+def best_agent(store: RunStore, config: RunConfig) -> BestAgent | None:
+    tree = store.tree()
+    if len(tree) == 0:
+        return None
+    selection: Selection = select_final(tree, config.select.rule, config.select.epsilon)
+    return BestAgent(
+        agent=selection.agent,
+        mean=selection.mean,
+        interval=(selection.low, selection.high),
+        evaluations=selection.n,
+        rule=config.select.rule,
+        epsilon=config.select.epsilon,
+    )
+
+
+def read_status(path: Path) -> RunStatus:
+    """The status of the run in directory `path`."""
+    run_dir = RunDir.open(path)
+    config, _ = read_run_config(run_dir.config_path)
+    active = run_dir.is_active()
+    with RunStore.open_for_reading(run_dir.db_path) as store:
+        counts: Counts = store.counts()
+        session = store.last_session()
+        best = best_agent(store, config)
+    state = run_state(active, session)
+    return RunStatus(
+        name=config.run.name,
+        run_dir=str(path),
+        state=state,
+        finish_reason=None if session is None else session.end_reason,
+        task_evals_started=counts.task_evals_started,
+        task_evals_done=counts.task_evals_done,
+        budget_task_evals=config.budget.task_evals,
+        agents=counts.agents,
+        expansions=counts.expansions_started,
+        failed_expansions=counts.failed_expansions,
+        jobs_unfinished=counts.jobs_unfinished,
+        money_usd=counts.money_usd,
+        best=best,
+    )
