@@ -63,6 +63,8 @@ def _drive(directory: RunDir, *, new: bool) -> None:
 
 
 def _report(console: Console, directory: RunDir, summary: RunSummary) -> None:
+    if not console.is_terminal:
+        console.line()  # rich ends the live display with a newline only on terminals
     console.print(
         f"[bold]{summary.reason}[/]: {summary.evaluations_finished} evaluations, "
         f"{summary.agents} agents, {summary.expansions_failed} failed expansions, "

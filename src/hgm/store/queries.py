@@ -8,6 +8,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from hgm.engine.events import (
+    AgentCreated,
+    EvaluationFinished,
+    EvaluationStarted,
+    Event,
+    ExpansionFinished,
+    ExpansionStarted,
+    JobInterrupted,
+    RunFinished,
+)
 from hgm.search.tree import Tree
 
 
@@ -120,3 +130,21 @@ def read_results(db: sqlite3.Connection) -> Iterator[ResultRow]:
             cost_usd=row["cost_usd"],
             details=json.loads(row["details"]),
         )
+
+
+def read_events(db: sqlite3.Connection) -> Iterator[Event]:
+    """The run's event log, every session, in the order it was written."""
+    kinds: dict[str, type[Event]] = {
+        kind.__name__: kind
+        for kind in (
+            AgentCreated,
+            ExpansionStarted,
+            ExpansionFinished,
+            EvaluationStarted,
+            EvaluationFinished,
+            JobInterrupted,
+            RunFinished,
+        )
+    }
+    for kind, payload in db.execute("SELECT type, payload FROM events ORDER BY seq"):
+        yield kinds[kind](**json.loads(payload))

@@ -24,6 +24,7 @@ from hgm.store.queries import (
     SessionRow,
     build_tree,
     read_counts,
+    read_events,
     read_last_session,
     read_results,
 )
@@ -101,6 +102,10 @@ class RunStore:
     def results(self) -> Iterator[ResultRow]:
         """One row per finished evaluation, in the order they finished."""
         return read_results(self._db)
+
+    def events(self) -> Iterator[Event]:
+        """The append-only event log, in order (for replay, dashboards, audits)."""
+        return read_events(self._db)
 
     # ---- lifetime ----------------------------------------------------------------------
 
