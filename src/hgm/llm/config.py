@@ -1,0 +1,159 @@
+"""Gateway configuration: providers (kind-tagged), model aliases per role, budgets, prices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Role = Literal["task", "self_improve", "diagnose"]
+ROLES: tuple[Role, ...] = ("task", "self_improve", "diagnose")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ModelPrice(_Strict):
+    """USD per million tokens. Prices change: check your provider's page."""
+
+    input_per_m: float = Field(ge=0)
+    output_per_m: float = Field(ge=0)
+
+
+class OpenAIProviderConfig(_Strict):
+    """OpenAI or any OpenAI-compatible server (vLLM, Ollama, llama.cpp, OpenRouter)."""
+
+    kind: Literal["openai"] = "openai"
+    base_url: str = "https://api.openai.com/v1"
+    api_key_env: str | None = "OPENAI_API_KEY"
+    headers: dict[str, str] = Field(default_factory=dict)
+
+
+class AnthropicProviderConfig(_Strict):
+    """The Anthropic messages API, spoken over HTTP (no SDK)."""
+
+    kind: Literal["anthropic"] = "anthropic"
+    base_url: str = "https://api.anthropic.com"
+    api_key_env: str | None = "ANTHROPIC_API_KEY"
+    anthropic_version: str = "2023-06-01"
+    default_max_tokens: int = Field(default=4096, gt=0)
+
+
+class ScriptReply(_Strict):
+    """What the scripted model answers: text and/or tool calls (arguments may be a dict)."""
+
+    content: str | None = None
+    tool_calls: list[ScriptToolCall] = Field(default_factory=list)
+    finish_reason: str | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> ScriptReply:
+        if self.content is None and not self.tool_calls:
+            raise ValueError("a reply needs `content` or `tool_calls`")
+        return self
+
+
+class ScriptToolCall(_Strict):
+    name: str
+    arguments: dict[str, Any] | str = Field(default_factory=dict)
+
+
+class ScriptMatch(_Strict):
+    """Conditions (all must hold). Regexes use Python `re.search` with DOTALL."""
+
+    last_user: str | None = None
+    last_tool: str | None = None
+    last_message: str | None = None
+    system: str | None = None
+    any_message: str | None = None
+    tools: list[str] = Field(default_factory=list)
+    turn: int | None = Field(default=None, ge=0)
+    min_turn: int | None = Field(default=None, ge=0)
+    max_turn: int | None = Field(default=None, ge=0)
+
+
+class ScriptRule(_Strict):
+    name: str | None = None
+    when: ScriptMatch = Field(default_factory=ScriptMatch)
+    reply: ScriptReply
+
+
+class ScriptedProviderConfig(_Strict):
+    """A deterministic rule-based model: the first matching rule answers."""
+
+    kind: Literal["scripted"] = "scripted"
+    script: Path | None = None
+    rules: list[ScriptRule] = Field(default_factory=list)
+    default_reply: ScriptReply | None = None
+    price: ModelPrice = Field(default_factory=lambda: ModelPrice(input_per_m=0, output_per_m=0))
+
+
+class ReplayProviderConfig(_Strict):
+    """Serves responses recorded in a run database, by request fingerprint."""
+
+    kind: Literal["replay"] = "replay"
+    source: Path
+
+
+ProviderConfig = Annotated[
+    OpenAIProviderConfig | AnthropicProviderConfig | ScriptedProviderConfig | ReplayProviderConfig,
+    Field(discriminator="kind"),
+]
+
+
+class RoleModel(_Strict):
+    """The model behind one role alias (`task`, `self_improve`, `diagnose`)."""
+
+    provider: str
+    model: str
+    price: ModelPrice | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class BudgetConfig(_Strict):
+    """Limits checked before a call is forwarded. None means unlimited."""
+
+    run_usd: float | None = Field(default=None, ge=0)
+    job_usd: float | None = Field(default=None, ge=0)
+    job_tokens: int | None = Field(default=None, ge=0)
+    job_calls: int | None = Field(default=None, ge=0)
+
+
+class RetryConfig(_Strict):
+    """Exponential backoff with full jitter on 429, 5xx, timeouts and connection errors."""
+
+    attempts: int = Field(default=4, ge=1, le=20)
+    base_delay_s: float = Field(default=0.5, ge=0)
+    max_delay_s: float = Field(default=8.0, ge=0)
+
+
+class TcpListenerConfig(_Strict):
+    """An extra TCP listener for workers on other machines (bearer job tokens still required)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=0, ge=0, le=65535)
+
+
+class GatewayConfig(_Strict):
+    providers: dict[str, ProviderConfig]
+    roles: dict[Role, RoleModel]
+    budgets: BudgetConfig = Field(default_factory=BudgetConfig)
+    prices: dict[str, ModelPrice] = Field(default_factory=dict)
+    retry: RetryConfig = Field(default_factory=RetryConfig)
+    timeout_s: float = Field(default=300.0, gt=0)
+    tcp: TcpListenerConfig | None = None
+
+    @model_validator(mode="after")
+    def _roles_name_providers(self) -> GatewayConfig:
+        for role, chosen in self.roles.items():
+            if chosen.provider not in self.providers:
+                known = ", ".join(sorted(self.providers)) or "(none)"
+                raise ValueError(
+                    f"roles.{role}.provider is {chosen.provider!r}; configured providers: {known}"
+                )
+        return self
+
+
+ScriptReply.model_rebuild()

@@ -1,0 +1,44 @@
+"""How the harness wraps an agent command so that it reaches the gateway from a sandbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from hgm.llm.config import Role
+from hgm.llm.gateway import SOCKET_NAME, Gateway
+from hgm.sandbox.types import Mount
+
+SANDBOX_GATEWAY_DIR = "/hgm/llm"
+SANDBOX_RELAY = "/hgm/relay.py"
+RELAY_SOURCE = Path(__file__).with_name("relay.py")
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLaunch:
+    """Mounts, environment and command prefix for one agent run inside a sandbox.
+
+    The relay sets `HGM_LLM_BASE_URL` itself, once it knows its port.
+    """
+
+    mounts: tuple[Mount, ...]
+    env: dict[str, str]
+    command_prefix: list[str]
+
+    def wrap(self, command: list[str]) -> list[str]:
+        return [*self.command_prefix, *command]
+
+
+def agent_launch(
+    gateway: Gateway, job_token: str, role: Role, *, python: str = "python3", port: int = 0
+) -> AgentLaunch:
+    """Read-only mounts of the gateway's socket directory and the relay, the agent's
+    environment (token, model alias, socket path) and the relay command prefix."""
+    socket_inside = f"{SANDBOX_GATEWAY_DIR}/{SOCKET_NAME}"
+    mounts = (
+        Mount(source=gateway.socket_dir, target=SANDBOX_GATEWAY_DIR),
+        Mount(source=RELAY_SOURCE, target=SANDBOX_RELAY),
+    )
+    env = {"HGM_LLM_API_KEY": job_token, "HGM_MODEL": role, "HGM_LLM_SOCKET": socket_inside}
+    prefix = [python, SANDBOX_RELAY, "--socket", socket_inside, "--port", str(port), "--"]
+    return AgentLaunch(mounts=mounts, env=env, command_prefix=prefix)

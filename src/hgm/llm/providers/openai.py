@@ -1,0 +1,68 @@
+"""OpenAI and OpenAI-compatible servers (vLLM, Ollama, llama.cpp server, OpenRouter)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hgm.llm.config import OpenAIProviderConfig
+from hgm.llm.providers.http import JsonClient, error_message, read_key
+from hgm.llm.types import (
+    ContextLengthExceeded,
+    ProviderFailed,
+    ProviderReply,
+    ProviderRequest,
+    Usage,
+)
+
+# Servers that do not send the OpenAI error code say so in words (vLLM, llama.cpp, Ollama).
+_CONTEXT_PHRASES = ("context length", "context_length", "maximum context", "context window")
+
+
+def _is_context_error(parsed: Any) -> bool:
+    error = parsed.get("error") if isinstance(parsed, dict) else None
+    if isinstance(error, dict) and error.get("code") == "context_length_exceeded":
+        return True
+    text = error_message(parsed).lower()
+    return any(phrase in text for phrase in _CONTEXT_PHRASES)
+
+
+class OpenAIProvider:
+    kind = "openai"
+
+    def __init__(self, name: str, config: OpenAIProviderConfig) -> None:
+        key = read_key(config.api_key_env, name)
+        headers = dict(config.headers)
+        if key is not None:
+            headers["Authorization"] = f"Bearer {key}"
+        self._url = config.base_url.rstrip("/") + "/chat/completions"
+        self._client = JsonClient(headers)
+
+    async def complete(self, request: ProviderRequest, timeout_s: float) -> ProviderReply:
+        body = dict(request.body, model=request.model, stream=False)
+        body.pop("stream_options", None)
+        status, parsed = await self._client.post(self._url, body, timeout_s)
+        if status >= 400:
+            if _is_context_error(parsed):
+                raise ContextLengthExceeded(error_message(parsed))
+            raise ProviderFailed(
+                f"HTTP {status}: {error_message(parsed)}", retryable=False, upstream_status=status
+            )
+        try:
+            choice = parsed["choices"][0]
+            message = choice["message"]
+            usage = parsed.get("usage") or {}
+            return ProviderReply(
+                message=message,
+                finish_reason=choice.get("finish_reason") or "stop",
+                usage=Usage(
+                    int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+                ),
+                model=str(parsed.get("model") or request.model),
+            )
+        except (KeyError, IndexError, TypeError, ValueError) as error:
+            raise ProviderFailed(
+                f"malformed completion from {self._url}: {str(parsed)[:300]}", retryable=False
+            ) from error
+
+    async def aclose(self) -> None:
+        await self._client.aclose()

@@ -1,0 +1,235 @@
+"""A deterministic rule-based model for tests, offline demos and the quick start.
+
+Rules are tried in order; the first whose conditions all hold answers. Regexes
+(`re.search`, DOTALL) may capture groups that the reply interpolates as `${1}`
+(numbered groups of the first matching regex, in the order last_message,
+last_user, last_tool, system, any_message) or `${name}` (named groups of any).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from hgm.errors import UserError, describe_validation_error
+from hgm.llm.config import ModelPrice, ScriptedProviderConfig, ScriptReply, ScriptRule
+from hgm.llm.types import ProviderReply, ProviderRequest, ScriptNoMatch, Usage
+
+_REFERENCE = re.compile(r"\$\{(\w+)\}")
+_REGEX_FIELDS = ("last_message", "last_user", "last_tool", "system", "any_message")
+_RULES = TypeAdapter(list[ScriptRule])
+_REPLY = TypeAdapter(ScriptReply | None)
+
+
+def load_script(path: Path) -> tuple[list[ScriptRule], ScriptReply | None]:
+    """Rules (and an optional default reply) from a TOML or JSON file.
+
+    TOML: `[[rules]]` tables and an optional `[default_reply]`. JSON: a list of
+    rules, or an object with `rules` and `default_reply`.
+    """
+    if not path.is_file():
+        raise UserError(f"script {path}: no such file")
+    try:
+        text = path.read_text()
+        data: Any = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
+        raise UserError(f"script {path}: cannot parse ({error}); use .toml or .json") from error
+    if isinstance(data, list):
+        data = {"rules": data}
+    unknown = set(data) - {"rules", "default_reply"}
+    if unknown:
+        raise UserError(
+            f"script {path}: unknown keys {sorted(unknown)}; allowed: rules, default_reply"
+        )
+    try:
+        return _RULES.validate_python(data.get("rules", [])), _REPLY.validate_python(
+            data.get("default_reply")
+        )
+    except ValidationError as error:
+        raise UserError(describe_validation_error(error, f"script {path}")) from error
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    rule: ScriptRule
+    patterns: dict[str, re.Pattern[str]]
+
+
+def _references(reply: ScriptReply) -> set[str]:
+    texts = [reply.content or ""]
+    for call in reply.tool_calls:
+        args = call.arguments
+        texts.append(args if isinstance(args, str) else json.dumps(args))
+    return {name for text in texts for name in _REFERENCE.findall(text)}
+
+
+def _compile(index: int, rule: ScriptRule) -> _Compiled:
+    label = f"rule {rule.name or index}"
+    patterns: dict[str, re.Pattern[str]] = {}
+    for field in _REGEX_FIELDS:
+        source = getattr(rule.when, field)
+        if source is None:
+            continue
+        try:
+            patterns[field] = re.compile(source, re.DOTALL)
+        except re.error as error:
+            raise UserError(f"{label}: when.{field} is not a valid regex: {error}") from error
+    names = {name for pattern in patterns.values() for name in pattern.groupindex}
+    numbered = max((pattern.groups for pattern in patterns.values()), default=0)
+    for ref in _references(rule.reply):
+        if not (ref in names or (ref.isdigit() and 0 <= int(ref) <= numbered)):
+            raise UserError(
+                f"{label}: reply uses ${{{ref}}} but its regexes capture only "
+                f"{sorted(names) + [str(i) for i in range(numbered + 1)]}"
+            )
+    return _Compiled(rule, patterns)
+
+
+def _text(message: dict[str, Any]) -> str:
+    content = message.get("content")
+    if isinstance(content, list):
+        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return content or ""
+
+
+def _last(messages: list[dict[str, Any]], roles: tuple[str, ...]) -> str | None:
+    for message in reversed(messages):
+        if message.get("role") in roles:
+            return _text(message)
+    return None
+
+
+def _interpolate(value: Any, groups: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return _REFERENCE.sub(lambda found: groups.get(found.group(1)) or "", value)
+    if isinstance(value, list):
+        return [_interpolate(item, groups) for item in value]
+    if isinstance(value, dict):
+        return {key: _interpolate(item, groups) for key, item in value.items()}
+    return value
+
+
+def count_tokens(text: str) -> int:
+    """A deterministic stand-in for a tokenizer: one token per four characters."""
+    return math.ceil(len(text) / 4)
+
+
+class ScriptedProvider:
+    kind = "scripted"
+
+    def __init__(
+        self,
+        rules: list[ScriptRule],
+        default_reply: ScriptReply | None = None,
+        price: ModelPrice | None = None,
+    ) -> None:
+        self._rules = [_compile(index, rule) for index, rule in enumerate(rules)]
+        self._default = (
+            _compile(len(rules), ScriptRule(reply=default_reply)) if default_reply else None
+        )
+        self._price = price or ModelPrice(input_per_m=0, output_per_m=0)
+
+    @classmethod
+    def from_config(cls, config: ScriptedProviderConfig) -> ScriptedProvider:
+        rules, default = load_script(config.script) if config.script else ([], None)
+        return cls(rules + config.rules, config.default_reply or default, config.price)
+
+    def _match(self, compiled: _Compiled, body: dict[str, Any]) -> dict[str, str] | None:
+        messages: list[dict[str, Any]] = body.get("messages", [])
+        when = compiled.rule.when
+        turn = sum(1 for message in messages if message.get("role") == "assistant")
+        if when.turn is not None and turn != when.turn:
+            return None
+        if (when.min_turn is not None and turn < when.min_turn) or (
+            when.max_turn is not None and turn > when.max_turn
+        ):
+            return None
+        available = {tool.get("function", {}).get("name") for tool in body.get("tools") or []}
+        if not set(when.tools) <= available:
+            return None
+        subjects: dict[str, list[str | None]] = {
+            "last_message": [_last(messages, ("user", "tool"))],
+            "last_user": [_last(messages, ("user",))],
+            "last_tool": [_last(messages, ("tool",))],
+            "system": ["\n\n".join(_text(m) for m in messages if m.get("role") == "system")],
+            "any_message": [_text(message) for message in messages],
+        }
+        groups: dict[str, str] = {}
+        numbered_taken = False
+        for field, pattern in compiled.patterns.items():
+            found = next(
+                (
+                    hit
+                    for text in subjects[field]
+                    if text is not None
+                    for hit in [pattern.search(text)]
+                    if hit
+                ),
+                None,
+            )
+            if found is None:
+                return None
+            groups |= {name: value for name, value in found.groupdict().items() if value}
+            if not numbered_taken:
+                numbered_taken = True
+                groups |= {str(i): found.group(i) or "" for i in range(pattern.groups + 1)}
+        groups["turn"] = str(turn)
+        return groups
+
+    async def complete(self, request: ProviderRequest, timeout_s: float) -> ProviderReply:
+        body = request.body
+        candidates = self._rules + ([self._default] if self._default else [])
+        for compiled in candidates:
+            groups = self._match(compiled, body)
+            if groups is not None:
+                return self._reply(compiled.rule.reply, groups, body, request.model)
+        last = _last(body.get("messages", []), ("user", "tool")) or ""
+        raise ScriptNoMatch(
+            f"no script rule matches this conversation (last user/tool message starts "
+            f"{last[:120]!r}) and the script has no default_reply"
+        )
+
+    def _reply(
+        self, reply: ScriptReply, groups: dict[str, str], body: dict[str, Any], model: str
+    ) -> ProviderReply:
+        turn = groups["turn"]
+        message: dict[str, Any] = {
+            "role": "assistant",
+            "content": _interpolate(reply.content, groups),
+        }
+        calls = []
+        for index, call in enumerate(reply.tool_calls):
+            arguments = _interpolate(call.arguments, groups)
+            calls.append(
+                {
+                    "id": f"call_{turn}_{index}",
+                    "type": "function",
+                    "function": {
+                        "name": call.name,
+                        "arguments": arguments
+                        if isinstance(arguments, str)
+                        else json.dumps(arguments, ensure_ascii=False),
+                    },
+                }
+            )
+        if calls:
+            message["tool_calls"] = calls
+        prompt = json.dumps([body.get("messages", []), body.get("tools") or []], ensure_ascii=False)
+        answer = (message["content"] or "") + "".join(c["function"]["arguments"] for c in calls)
+        usage = Usage(count_tokens(prompt), count_tokens(answer))
+        cost = (
+            usage.input_tokens * self._price.input_per_m
+            + usage.output_tokens * self._price.output_per_m
+        ) / 1_000_000
+        finish = reply.finish_reason or ("tool_calls" if calls else "stop")
+        return ProviderReply(message, finish, usage, model, cost_usd=cost)
+
+    async def aclose(self) -> None:
+        return None
