@@ -113,8 +113,8 @@ class BashTool:
             if remaining <= 0:
                 self.close()
                 note = (
-                    f"[command timed out after {timeout_s:g} s and was killed; a fresh shell starts "
-                    f"in {self.cwd}; exported variables and background jobs are gone]"
+                    f"[command timed out after {timeout_s:g} s and was killed; a fresh shell "
+                    f"starts in {self.cwd}; exported variables and background jobs are gone]"
                 )
                 return self._format(bytes(buffer), dropped, note)
             ready, _, _ = select.select([fd], [], [], remaining)
