@@ -8,6 +8,7 @@ import typer
 
 from hgm.cli import run as run_commands
 from hgm.cli import sandbox as sandbox_commands
+from hgm.cli import simulate as simulate_commands
 from hgm.errors import UserError
 
 app = typer.Typer(
@@ -34,6 +35,7 @@ def version() -> None:
 
 run_commands.register(app)
 sandbox_commands.register(app)
+simulate_commands.register(app)
 
 
 def main() -> None:

@@ -29,7 +29,7 @@ class DGMPolicy:
         in_flight = np.zeros(len(tree), dtype=np.int64)
         for agent, running in state.evaluating.items():
             in_flight[tree.index_of(agent)] = len(running)
-        done = tree.own_s + tree.own_f
+        done = tree.own_n
         for index in np.flatnonzero(targets > done + in_flight):
             agent = int(tree.ids[index])
             free = state.free_tasks(tree, agent, state.task_order[: targets[index]])
@@ -43,7 +43,7 @@ class DGMPolicy:
     def targets(self, tree: Tree, n_tasks: int) -> NDArray[np.int64]:
         """Per dense index: how many tasks (a prefix of the task order) each agent gets."""
         ends = np.minimum(np.cumsum(self.config.stage_tasks), n_tasks)
-        done = tree.own_s + tree.own_f
+        done = tree.own_n
         rate = tree.own_s / np.maximum(done, 1)
         targets = np.full(len(tree), ends[0], dtype=np.int64)
         for stage in range(1, len(ends)):
@@ -57,7 +57,7 @@ class DGMPolicy:
 
     def parent_probabilities(self, tree: Tree) -> NDArray[np.float64]:
         """p_i proportional to sigmoid(lambda*(acc_i - alpha_0)) / (1 + children_i)."""
-        done = tree.own_s + tree.own_f
+        done = tree.own_n
         accuracy = tree.own_s / np.maximum(done, 1)
         score = 1.0 / (
             1.0 + np.exp(-self.config.sigmoid_lambda * (accuracy - self.config.sigmoid_midpoint))

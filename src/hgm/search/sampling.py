@@ -53,11 +53,20 @@ def thompson_argmax(
 def choose_task(
     rng: np.random.Generator, state: SearchState, tree: Tree, agent: int, random_level: float
 ) -> str:
-    """A free task of `agent`: uniform with probability `random_level`, else the first in order."""
-    free = state.free_tasks(tree, agent)
+    """A free task of `agent`: uniform with probability `random_level`, else the first in order.
+
+    The uniform choice first tries a few uniform draws over all tasks (accepting a free
+    one is a uniform draw over the free ones) and lists the free tasks only if they fail.
+    """
     if rng.random() < random_level:
-        return free[int(rng.integers(len(free)))]
-    return free[0]
+        tasks = state.tasks
+        for _ in range(8):
+            task = tasks[int(rng.random() * len(tasks))]
+            if not tree.is_evaluated(agent, task) and not state.in_flight(agent, task):
+                return task
+        free = state.free_tasks(tree, agent)
+        return free[int(rng.random() * len(free))]
+    return state.free_tasks(tree, agent)[0]
 
 
 def thompson_evaluate(

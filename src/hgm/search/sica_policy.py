@@ -21,7 +21,7 @@ class SICAPolicy:
     def decide(self, tree: Tree, state: SearchState, rng: np.random.Generator) -> Action:
         n_full = min(self.config.eval_tasks or len(state.tasks), len(state.tasks))
         full_set = state.task_order[:n_full]
-        done = tree.own_s + tree.own_f
+        done = tree.own_n
         for index in np.flatnonzero(done < n_full)[::-1]:
             agent = int(tree.ids[index])
             free = state.free_tasks(tree, agent, full_set)
@@ -33,7 +33,7 @@ class SICAPolicy:
 
     def base(self, tree: Tree) -> int:
         """The most recent agent whose mean is at least the best agent's LCB (else the best)."""
-        done = np.maximum(tree.own_s + tree.own_f, 1)
+        done = np.maximum(tree.own_n, 1)
         mean = tree.own_s / done
         best = int(np.argmax(mean))
         p = mean[best]

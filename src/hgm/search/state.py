@@ -61,11 +61,11 @@ class SearchState:
 
     def open_mask(self, tree: Tree) -> NDArray[np.bool_]:
         """Per dense index: does the agent still have a task neither finished nor in flight?"""
-        mask = (tree.own_s + tree.own_f) < len(self.tasks)
+        mask = tree.own_n < len(self.tasks)
         for agent, running in self.evaluating.items():
             if running and agent in tree:
                 index = tree.index_of(agent)
-                done = int(tree.own_s[index] + tree.own_f[index])
+                done = int(tree.own_n[index])
                 if done + len(running) >= len(self.tasks):
                     mask[index] = False
         return mask

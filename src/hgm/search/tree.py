@@ -13,7 +13,8 @@ from collections.abc import Iterable
 import numpy as np
 from numpy.typing import NDArray
 
-_COUNTERS = ("own_s", "own_f", "clade_s", "clade_f", "clade_failed_expansions")
+_COUNTERS = ("own_s", "own_f", "own_n", "clade_s", "clade_f", "clade_failed_expansions")
+_SHORT_PATH = 24
 
 
 class Tree:
@@ -29,6 +30,7 @@ class Tree:
         self._children: list[list[int]] = []
         self._evaluated: list[set[str]] = []
         self._counters = {name: np.zeros(self._capacity, dtype=np.int64) for name in _COUNTERS}
+        self._views: dict[str, NDArray[np.int64]] = {}
 
     # ---- writing -------------------------------------------------------------------------
 
@@ -44,6 +46,7 @@ class Tree:
             self._grow()
         index = self._size
         self._size += 1
+        self._views = {}
         self._index[agent] = index
         self._ids[index] = agent
         for array in self._counters.values():
@@ -67,21 +70,30 @@ class Tree:
         self._evaluated[index].add(task)
         own, clade = ("own_s", "clade_s") if success else ("own_f", "clade_f")
         self._counters[own][index] += 1
-        self._counters[clade][self._path(index)] += 1
+        self._counters["own_n"][index] += 1
+        self._add_along_path(self._counters[clade], index)
 
     def record_failed_expansion(self, parent: int) -> None:
         """Count a failed expansion of `parent` in the clades of `parent` and its ancestors."""
-        self._counters["clade_failed_expansions"][self._path(self._index[parent])] += 1
+        self._add_along_path(self._counters["clade_failed_expansions"], self._index[parent])
 
-    def _path(self, index: int) -> list[int]:
+    def _add_along_path(self, counter: NDArray[np.int64], index: int) -> None:
+        """Add 1 to `counter` at `index` and every ancestor of it: O(depth)."""
+        parents = self._parent_index
+        if self._depth[index] < _SHORT_PATH:
+            while index >= 0:
+                counter[index] += 1
+                index = parents[index]
+            return
         path = []
         while index >= 0:
             path.append(index)
-            index = self._parent_index[index]
-        return path
+            index = parents[index]
+        counter[path] += 1
 
     def _grow(self) -> None:
         self._capacity *= 2
+        self._views = {}
         self._ids = np.resize(self._ids, self._capacity)
         for name, array in self._counters.items():
             self._counters[name] = np.resize(array, self._capacity)
@@ -141,35 +153,44 @@ class Tree:
 
     # ---- reading all agents at once (read-only numpy views, indexed densely) -------------
 
-    def _view(self, array: NDArray[np.int64]) -> NDArray[np.int64]:
-        view = array[: self._size]
-        view.flags.writeable = False
+    def _view(self, name: str) -> NDArray[np.int64]:
+        view = self._views.get(name)
+        if view is None:
+            array = self._ids if name == "ids" else self._counters[name]
+            view = array[: self._size]
+            view.flags.writeable = False
+            self._views[name] = view
         return view
 
     @property
     def ids(self) -> NDArray[np.int64]:
-        return self._view(self._ids)
+        return self._view("ids")
 
     @property
     def own_s(self) -> NDArray[np.int64]:
-        return self._view(self._counters["own_s"])
+        return self._view("own_s")
 
     @property
     def own_f(self) -> NDArray[np.int64]:
-        return self._view(self._counters["own_f"])
+        return self._view("own_f")
+
+    @property
+    def own_n(self) -> NDArray[np.int64]:
+        """Finished evaluations of each agent (own successes + own failures)."""
+        return self._view("own_n")
 
     @property
     def clade_s(self) -> NDArray[np.int64]:
-        return self._view(self._counters["clade_s"])
+        return self._view("clade_s")
 
     @property
     def clade_f(self) -> NDArray[np.int64]:
-        return self._view(self._counters["clade_f"])
+        return self._view("clade_f")
 
     @property
     def clade_fx(self) -> NDArray[np.int64]:
         """Failed expansions in each clade."""
-        return self._view(self._counters["clade_failed_expansions"])
+        return self._view("clade_failed_expansions")
 
     def n_children_array(self) -> NDArray[np.int64]:
         return np.fromiter((len(c) for c in self._children), dtype=np.int64, count=self._size)

@@ -1,0 +1,130 @@
+"""`hgm simulate`: compare search policies on synthetic worlds with paired seeds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from hgm.errors import UserError
+from hgm.search import SELECTION_RULES
+from hgm.sim.compare import SimSetup, compare, policy_configs
+from hgm.sim.config import world_config
+from hgm.sim.statistics import PAIRED_TEST, summarize
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def simulate(
+    world: str = typer.Option(
+        "drift", "--world", help="world family: drift, mismatch, tasks, fragile"
+    ),
+    param: list[str] = typer.Option(
+        [], "--param", help="world parameter override key=value (repeatable)"
+    ),
+    policies: str = typer.Option(
+        "hgm,dgm,sica,greedy,random",
+        "--policies",
+        help="comma-separated; the first is the reference for paired differences",
+    ),
+    seeds: int = typer.Option(50, "--seeds", help="number of paired seeds (worlds)"),
+    seed_start: int = typer.Option(0, "--seed-start", help="first seed"),
+    budget: int = typer.Option(150, "--budget", help="task evaluations per run"),
+    workers: int = typer.Option(4, "--workers", help="simulated parallel workers"),
+    select: str = typer.Option(
+        "best-belief", "--select", help="final rule: best-belief, best-mean, lcb"
+    ),
+    epsilon: float = typer.Option(0.01, "--epsilon", help="quantile for best-belief"),
+    processes: int = typer.Option(0, "--processes", help="worker processes (0: all cores)"),
+    json_path: Path | None = typer.Option(None, "--json", help="write the results as JSON here"),
+    plot_path: Path | None = typer.Option(None, "--plot", help="write a PNG chart here"),
+) -> None:
+    """Compare search policies on simulated self-improving agents (paired seeds)."""
+    config = world_config(world, param)
+    chosen = policy_configs(policies)
+    if select not in SELECTION_RULES:
+        raise UserError(f"unknown selection rule {select!r}; allowed: {', '.join(SELECTION_RULES)}")
+    for name, value, low in (
+        ("seeds", seeds, 1),
+        ("budget", budget, 1),
+        ("workers", workers, 1),
+        ("processes", processes, 0),
+    ):
+        if value < low:
+            raise UserError(f"--{name} must be >= {low}, given {value}")
+    if not 0.0 < epsilon < 0.5:
+        raise UserError(f"--epsilon must be in (0, 0.5), given {epsilon}")
+    setup = SimSetup(world=config, budget=budget, workers=workers, select=select, epsilon=epsilon)
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("simulating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        bar = progress.add_task("seeds", total=seeds)
+        runs = compare(
+            setup,
+            chosen,
+            range(seed_start, seed_start + seeds),
+            processes or None,
+            on_seed_done=lambda: progress.advance(bar),
+        )
+    names = list(chosen)
+    summary = summarize(runs, names)
+    table = Table(
+        title=f"world {world}, budget {budget}, {workers} workers, {seeds} seeds, select {select}"
+    )
+    for column in (
+        "policy",
+        "shipped skill",
+        "95% CI",
+        f"diff vs {names[0]}",
+        "p",
+        "oracle",
+        "agents",
+        "failed exp.",
+    ):
+        table.add_column(column, justify="left" if column == "policy" else "right")
+    for name, entry in summary.items():
+        table.add_row(
+            name,
+            _fmt(entry["shipped_skill_mean"]),
+            f"[{_fmt(entry['ci95'][0])}, {_fmt(entry['ci95'][1])}]",
+            "-" if name == names[0] else f"{entry['diff_vs_first']:+.3f}",
+            _fmt(entry["p_value_vs_first"], 4),
+            _fmt(entry["oracle_skill_mean"]),
+            _fmt(entry["agents_mean"], 1),
+            _fmt(entry["failed_expansions_mean"], 1),
+        )
+    Console().print(table)
+    Console().print(f"p: {PAIRED_TEST} on shipped skill, paired by seed")
+    if json_path is not None:
+        document = {
+            "world": config.model_dump(),
+            "budget": budget,
+            "workers": workers,
+            "seeds": list(range(seed_start, seed_start + seeds)),
+            "select": select,
+            "epsilon": epsilon,
+            "test": PAIRED_TEST,
+            "policies": summary,
+        }
+        json_path.write_text(json.dumps(document, indent=2) + "\n")
+    if plot_path is not None:
+        from hgm.sim.plot import plot_comparison
+
+        plot_comparison(summary, f"{world}: budget {budget}, {seeds} seeds, {select}", plot_path)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `hgm simulate` to the CLI."""
+    app.command("simulate")(simulate)
