@@ -22,7 +22,7 @@ from hgm.archive.errors import AgentExistsError, ArchiveError, GitCommandError, 
 from hgm.archive.git import Git
 from hgm.archive.messages import AgentCommit, format_message, parse_commit
 from hgm.archive.sources import RootSource, import_root
-from hgm.archive.trees import materialize, write_tree
+from hgm.archive.trees import materialize, prepare_destination, write_tree
 from hgm.errors import UserError
 
 REF_PREFIX = "refs/agents/"
@@ -158,9 +158,7 @@ class Archive:
         commit = self.commit_of(agent)
         if not with_git:
             return materialize(self._git, commit, dest)
-        if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
-            raise ArchiveError(f"{dest} already exists and is not an empty directory")
-        dest.mkdir(parents=True, exist_ok=True)
+        prepare_destination(dest)
         clone = Git(dest / ".git")
         branch = f"agent-{agent}"
         clone.run("init", "--quiet", str(dest), bare=True)

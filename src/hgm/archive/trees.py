@@ -15,6 +15,7 @@ from pathlib import Path
 
 from hgm.archive.errors import ArchiveError
 from hgm.archive.git import Git
+from hgm.errors import UserError
 
 # Never part of an agent: git metadata and Python's caches.
 IGNORED_NAMES = frozenset({".git", "__pycache__"})
@@ -79,11 +80,16 @@ def write_tree(git: Git, directory: Path) -> str:
         return git.run("write-tree", index_file=index).decode().strip()
 
 
+def prepare_destination(dest: Path) -> None:
+    """Create `dest` for a checkout; a user error when something is already there."""
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        raise UserError(f"{dest} already exists and is not empty: choose a new directory")
+    dest.mkdir(parents=True, exist_ok=True)
+
+
 def materialize(git: Git, treeish: str, dest: Path) -> Path:
     """Write the files of `treeish` into `dest` (created; must not exist or be empty)."""
-    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
-        raise ArchiveError(f"{dest} already exists and is not an empty directory")
-    dest.mkdir(parents=True, exist_ok=True)
+    prepare_destination(dest)
     with tempfile.TemporaryDirectory(prefix="hgm-index-") as scratch:
         index = Path(scratch) / "index"
         git.run("read-tree", treeish, work_tree=dest, index_file=index)
