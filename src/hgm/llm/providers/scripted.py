@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hgm.errors import UserError, describe_validation_error
 from hgm.llm.config import ModelPrice, ScriptedProviderConfig, ScriptReply, ScriptRule
@@ -24,8 +24,13 @@ from hgm.llm.types import ProviderReply, ProviderRequest, ScriptNoMatch, Usage
 
 _REFERENCE = re.compile(r"\$\{(\w+)\}")
 _REGEX_FIELDS = ("last_message", "last_user", "last_tool", "system", "any_message")
-_RULES = TypeAdapter(list[ScriptRule])
-_REPLY = TypeAdapter(ScriptReply | None)
+
+
+class _ScriptFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rules: list[ScriptRule] = Field(default_factory=list)
+    default_reply: ScriptReply | None = None
 
 
 def load_script(path: Path) -> tuple[list[ScriptRule], ScriptReply | None]:
@@ -43,17 +48,11 @@ def load_script(path: Path) -> tuple[list[ScriptRule], ScriptReply | None]:
         raise UserError(f"script {path}: cannot parse ({error}); use .toml or .json") from error
     if isinstance(data, list):
         data = {"rules": data}
-    unknown = set(data) - {"rules", "default_reply"}
-    if unknown:
-        raise UserError(
-            f"script {path}: unknown keys {sorted(unknown)}; allowed: rules, default_reply"
-        )
     try:
-        return _RULES.validate_python(data.get("rules", [])), _REPLY.validate_python(
-            data.get("default_reply")
-        )
+        script = _ScriptFile.model_validate(data)
     except ValidationError as error:
         raise UserError(describe_validation_error(error, f"script {path}")) from error
+    return script.rules, script.default_reply
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,12 +81,14 @@ def _compile(index: int, rule: ScriptRule) -> _Compiled:
         except re.error as error:
             raise UserError(f"{label}: when.{field} is not a valid regex: {error}") from error
     names = {name for pattern in patterns.values() for name in pattern.groupindex}
-    numbered = max((pattern.groups for pattern in patterns.values()), default=0)
+    numbered = next(iter(patterns.values())).groups if patterns else -1
+    allowed = {"turn", *names, *(str(i) for i in range(numbered + 1))}
     for ref in _references(rule.reply):
-        if not (ref in names or (ref.isdigit() and 0 <= int(ref) <= numbered)):
+        if ref not in allowed:
             raise UserError(
-                f"{label}: reply uses ${{{ref}}} but its regexes capture only "
-                f"{sorted(names) + [str(i) for i in range(numbered + 1)]}"
+                f"{label}: reply uses ${{{ref}}}; allowed here: {', '.join(sorted(allowed))} "
+                "(numbered groups come from the first regex in the order "
+                f"{', '.join(_REGEX_FIELDS)})"
             )
     return _Compiled(rule, patterns)
 
