@@ -81,7 +81,7 @@ def bwrap_argv(
     argv += ["--bind", str(workdir), str(workdir)]
     for mount in mounts:
         argv += ["--bind" if mount.writable else "--ro-bind", str(mount.source), mount.target]
-    argv += ["--chdir", str(cwd), "--clearenv"]
+    argv += ["--remount-ro", "/", "--chdir", str(cwd), "--clearenv"]
     for name, value in sandbox_env(env, view).items():
         argv += ["--setenv", name, value]
     return [*argv, "--", *command]

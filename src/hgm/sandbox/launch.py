@@ -23,6 +23,8 @@ CHUNK_BYTES = 65536
 CPU_POLL_S = 0.1
 DRAIN_AFTER_EXIT_S = 1.0
 KILL_GRACE_S = 5.0
+# Python ignores these; an ignored disposition survives exec, so reset them for the child.
+RESET_SIGNALS = (signal.SIGPIPE, signal.SIGXFSZ)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +113,8 @@ def run_supervised(
                 (os.POSIX_SPAWN_DUP2, gate_read, 3),
             ],
             setsid=True,
+            setsigdef=RESET_SIGNALS,
+            setsigmask=(),
         )
     finally:
         for fd in (out_write, err_write, gate_read, null):

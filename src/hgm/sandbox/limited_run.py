@@ -35,7 +35,7 @@ def run_limited(
     Memory is limited by the cgroup when one can be created, else by RLIMIT_DATA (which,
     unlike RLIMIT_AS, leaves the large reservations of the JVM, V8 and Go alone).
     """
-    groups = RunCgroups.create(limits.memory_mb, limits.pids)
+    groups = RunCgroups.create(limits.memory_mb, limits.pids, account_cpu=limits.cpu_s is not None)
     try:
         memory_by_rlimit = None if groups.enforces("memory") else limits.memory_mb
         rlimits = rlimits_for(

@@ -8,7 +8,7 @@ from hgm.sandbox.cgroups import RunCgroups
 from hgm.sandbox.launch import Exit
 from hgm.sandbox.types import Completed, KillReason, Limits
 
-MEMORY_HEURISTIC_SHARE = 0.9
+NEAR_LIMIT_SHARE = 0.9
 
 
 def _cpu_s(outcome: Exit, groups: RunCgroups | None) -> float:
@@ -42,15 +42,17 @@ def kill_reason(
         and not memory_by_cgroup
         and limits.memory_mb is not None
         and peak_memory_mb is not None
-        and peak_memory_mb >= MEMORY_HEURISTIC_SHARE * limits.memory_mb
+        and peak_memory_mb >= NEAR_LIMIT_SHARE * limits.memory_mb
     ):
         return KillReason.MEMORY
-    if failed and groups is not None and groups.pids_limit_hits() > 0:
+    if groups is not None and groups.pids_limit_hits() > 0:
         return KillReason.PIDS
-    cpu_signalled = outcome.exit_code in (128 + signal.SIGXCPU, 128 + signal.SIGKILL)
-    over_cpu = limits.cpu_s is not None and cpu_s >= limits.cpu_s
-    if outcome.cpu_exceeded or (cpu_signalled and over_cpu and not outcome.timed_out):
-        return KillReason.CPU
+    if limits.cpu_s is not None and not outcome.timed_out:
+        xcpu = outcome.exit_code == 128 + signal.SIGXCPU
+        near_limit = cpu_s >= NEAR_LIMIT_SHARE * limits.cpu_s
+        killed = outcome.exit_code == 128 + signal.SIGKILL
+        if outcome.cpu_exceeded or xcpu or (killed and near_limit):
+            return KillReason.CPU
     if outcome.timed_out:
         return KillReason.TIMEOUT
     if outcome.exit_code == 128 + signal.SIGXFSZ:

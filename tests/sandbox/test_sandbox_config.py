@@ -1,0 +1,88 @@
+"""Configs, limits and small pure pieces: no process is started here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hgm.errors import UserError
+from hgm.sandbox import (
+    BubblewrapConfig,
+    DockerConfig,
+    Limits,
+    Mount,
+    UnsafeLocalConfig,
+    parse_sandbox_config,
+)
+from hgm.sandbox.bubblewrap import ISOLATION, bwrap_argv, sandbox_env
+from hgm.sandbox.host_paths import HostView, detect_host_view, python_prefixes
+from hgm.sandbox.output import BoundedTail
+
+
+def test_missing_kind_means_bubblewrap() -> None:
+    assert isinstance(parse_sandbox_config({}), BubblewrapConfig)
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("bubblewrap", BubblewrapConfig),
+        ("docker", DockerConfig),
+        ("unsafe-local", UnsafeLocalConfig),
+    ],
+)
+def test_kind_selects_backend(kind: str, expected: type) -> None:
+    assert isinstance(parse_sandbox_config({"kind": kind}), expected)
+
+
+def test_unknown_kind_names_the_allowed_ones() -> None:
+    with pytest.raises(UserError, match="bubblewrap, docker, unsafe-local"):
+        parse_sandbox_config({"kind": "chroot"})
+
+
+def test_unknown_key_is_rejected() -> None:
+    with pytest.raises(UserError, match="tmp_size: unknown key"):
+        parse_sandbox_config({"kind": "bubblewrap", "tmp_size": 3})
+
+
+@pytest.mark.parametrize("field", ["wall_s", "cpu_s", "memory_mb", "pids", "open_files"])
+def test_limits_reject_non_positive(field: str) -> None:
+    with pytest.raises(UserError, match=f"limits.{field}"):
+        Limits(**{field: 0})
+
+
+def test_bounded_tail_keeps_only_the_end() -> None:
+    tail = BoundedTail(4)
+    for chunk in (b"abc", b"defg", b"h"):
+        tail.feed(chunk)
+    assert (tail.text(), tail.total_bytes, tail.truncated) == ("efgh", 8, True)
+
+
+def test_argv_isolates_and_masks(tmp_path: Path) -> None:
+    config = BubblewrapConfig(hidden_paths=("/etc/shadow",), mount_python=False)
+    view = HostView()
+    mount = Mount(tmp_path, "/gateway", writable=False)
+    argv = bwrap_argv(
+        Path("/bwrap"), config, view, ["echo", "hi"], tmp_path, {"A": "1"}, (mount,), tmp_path
+    )
+    joined = " ".join(argv)
+    assert all(flag in argv for flag in ISOLATION)
+    assert f"--bind {tmp_path} {tmp_path}" in joined
+    assert f"--ro-bind {tmp_path} /gateway" in joined
+    assert "--ro-bind /dev/null /etc/shadow" in joined
+    assert "--clearenv" in argv
+    assert argv[-3:] == ["--", "echo", "hi"]
+    assert str(Path.home()) not in argv
+
+
+def test_given_env_overrides_defaults() -> None:
+    env = sandbox_env({"HOME": "/work", "X": "y"}, HostView(env={"RUSTUP_HOME": "/r"}))
+    assert env["HOME"] == "/work" and env["X"] == "y" and env["RUSTUP_HOME"] == "/r"
+    assert env["LANG"] == "C.UTF-8" and "/usr/bin" in env["PATH"].split(":")
+
+
+def test_host_view_mounts_prefixes_not_home() -> None:
+    view = detect_host_view(("/usr",), mount_python=True, detect_toolchains=True)
+    assert set(python_prefixes()) <= set(view.ro_paths)
+    assert Path.home() not in view.ro_paths

@@ -1,0 +1,104 @@
+"""Resource bombs in the real bubblewrap sandbox: each is stopped, named, and the host goes on."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from hgm.sandbox import BubblewrapConfig, KillReason, Limits, Sandbox, make_sandbox
+from hgm.sandbox.cgroups import hierarchy_dirs
+
+pytestmark = pytest.mark.sandbox
+
+
+def _leftover_groups() -> list[Path]:
+    return [
+        group
+        for parent in hierarchy_dirs().values()
+        for group in parent.glob("hgm-sandbox-*")
+        if group.name.startswith(f"hgm-sandbox-{os.getpid()}-")
+    ]
+
+
+def test_memory_bomb_is_killed_for_memory(bwrap_sandbox: Sandbox, workdir: Path) -> None:
+    bomb = "x = []\nwhile True: x.append(bytearray(10**7))"
+    done = bwrap_sandbox.run(
+        [sys.executable, "-c", bomb], workdir, {}, Limits(wall_s=30, memory_mb=200)
+    )
+    assert done.killed is KillReason.MEMORY
+    assert done.exit_code != 0
+    assert done.wall_s < 30
+
+
+def test_fork_bomb_is_contained_by_pids(bwrap_sandbox: Sandbox, workdir: Path) -> None:
+    bomb = "bomb() { bomb | bomb & }; bomb; sleep 1"
+    done = bwrap_sandbox.run(["bash", "-c", bomb], workdir, {}, Limits(wall_s=10, pids=64))
+    assert done.killed is KillReason.PIDS
+    assert subprocess.run(["true"], check=False).returncode == 0, "the host can still fork"
+    assert not _leftover_groups()
+
+
+def test_infinite_loop_times_out(bwrap_sandbox: Sandbox, workdir: Path) -> None:
+    done = bwrap_sandbox.run(["sh", "-c", "while :; do :; done"], workdir, {}, Limits(wall_s=1))
+    assert done.killed is KillReason.TIMEOUT
+    assert 1 <= done.wall_s < 5
+
+
+def test_cpu_limit(bwrap_sandbox: Sandbox, workdir: Path) -> None:
+    loop = [sys.executable, "-c", "while True: pass"]
+    done = bwrap_sandbox.run(loop, workdir, {}, Limits(wall_s=20, cpu_s=1))
+    assert done.killed is KillReason.CPU
+    assert done.cpu_s is not None and 0.9 <= done.cpu_s < 5
+
+
+def test_file_size_limit(bwrap_sandbox: Sandbox, workdir: Path) -> None:
+    write = ["sh", "-c", "head -c 20000000 /dev/zero > big"]
+    done = bwrap_sandbox.run(write, workdir, {}, Limits(wall_s=20, file_size_mb=5))
+    assert done.killed is KillReason.FILE_SIZE
+    assert (workdir / "big").stat().st_size <= 5 * 1024 * 1024
+
+
+def test_filling_tmp_stops_at_its_size(workdir: Path) -> None:
+    sandbox = make_sandbox(BubblewrapConfig(tmp_size_mb=8))
+    fill = "head -c 50000000 /dev/zero > /tmp/fill; echo rc=$?; du -k /tmp/fill"
+    done = sandbox.run(["sh", "-c", fill], workdir, {}, Limits(wall_s=20))
+    assert "rc=0" not in done.stdout_tail
+    assert int(done.stdout_tail.split("\n")[1].split()[0]) <= 8 * 1024
+
+
+ESCAPE = """
+import os, subprocess, sys, time
+marker = sys.argv[1]
+subprocess.Popen(["setsid", "sh", "-c", f"sleep 2; touch {marker}-setsid"])
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        time.sleep(2)
+        open(marker + "-double", "w").close()
+    os._exit(0)
+time.sleep(60)
+"""
+
+
+def test_detached_children_die_with_the_timeout(bwrap_sandbox: Sandbox, workdir: Path) -> None:
+    marker = workdir / "escaped"
+    done = bwrap_sandbox.run(
+        [sys.executable, "-c", ESCAPE, str(marker)], workdir, {}, Limits(wall_s=1)
+    )
+    assert done.killed is KillReason.TIMEOUT
+    time.sleep(2.5)
+    assert not list(workdir.glob("escaped*")), "a detached child outlived the timeout"
+    assert not _leftover_groups()
+
+
+def test_huge_output_is_bounded(workdir: Path) -> None:
+    sandbox = make_sandbox(BubblewrapConfig(tail_bytes=1024))
+    done = sandbox.run(["sh", "-c", "yes | head -c 50000000"], workdir, {}, Limits(wall_s=30))
+    assert done.exit_code == 0
+    assert len(done.stdout_tail) == 1024
+    assert done.details["stdout_bytes"] == "50000000"
