@@ -14,6 +14,8 @@ from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from hgm.errors import UserError
+
 SCHEMA_VERSION = 1
 _FINGERPRINT_PARAMS = (
     "tools",
@@ -122,9 +124,9 @@ class CallRecorder:
                     (str(SCHEMA_VERSION),),
                 )
             elif int(found[0]) != SCHEMA_VERSION:
-                raise RuntimeError(
-                    f"{db_path}: llm_calls schema version {found[0]}, this hgm reads "
-                    f"{SCHEMA_VERSION}"
+                raise UserError(
+                    f"{db_path}: llm_calls schema version {found[0]}, this hgm reads version "
+                    f"{SCHEMA_VERSION}: use the hgm version that wrote this run"
                 )
             self._db.commit()
 
