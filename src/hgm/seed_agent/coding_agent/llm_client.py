@@ -81,11 +81,12 @@ class ChatClient:
         self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> ChatClient:
+    def from_env(cls, env: Mapping[str, str] = os.environ, timeout_s: float = 600.0) -> ChatClient:
         base_url = env.get("HGM_LLM_BASE_URL", "")
         if not base_url:
             raise ValueError("HGM_LLM_BASE_URL is not set (an OpenAI-compatible base URL)")
-        return cls(base_url, env.get("HGM_LLM_API_KEY", ""), env.get("HGM_MODEL", "default"))
+        key, model = env.get("HGM_LLM_API_KEY", ""), env.get("HGM_MODEL", "default")
+        return cls(base_url, key, model, timeout_s=timeout_s)
 
     def complete(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Completion:
         body: dict[str, Any] = {"model": self.model, "messages": messages}
