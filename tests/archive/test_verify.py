@@ -15,12 +15,10 @@ def set_ref(archive: Archive, name: str, target: str) -> None:
 
 
 def test_verify_catches_a_ref_to_a_missing_commit(archive: Archive) -> None:
-    ref_file = archive.path / "refs" / "agents" / "4"
-    ref_file.write_text("0123456789abcdef0123456789abcdef01234567\n", encoding="ascii")
+    missing = "0123456789abcdef0123456789abcdef01234567"
+    (archive.path / "refs" / "agents" / "4").write_text(missing + "\n", encoding="ascii")
 
-    assert archive.verify() == [
-        "agent 4: ref points to missing commit 0123456789abcdef0123456789abcdef01234567"
-    ]
+    assert archive.verify() == [f"agent 4: ref points to {missing}, which is not a commit here"]
 
 
 def test_verify_catches_refs_moved_to_other_versions(
@@ -66,3 +64,9 @@ def test_verify_catches_a_ref_to_a_foreign_commit(archive: Archive, tmp_path: Pa
     assert archive.verify() == [
         f"agent 3: commit {foreign} is not an hgm agent version (no Hgm-Agent)"
     ]
+
+
+def test_verify_catches_an_archive_without_agents(archive: Archive) -> None:
+    user_git(f"--git-dir={archive.path}", "update-ref", "-d", "refs/agents/0", cwd=archive.path)
+
+    assert archive.verify() == ["the archive holds no agent versions (its creation did not finish)"]

@@ -218,6 +218,8 @@ class Archive:
         problems = []
         refs = self._refs()
         commits = self._agent_commits()
+        if not commits:
+            problems.append("the archive holds no agent versions (its creation did not finish)")
         problems.extend(
             f"{name}: not an agent ref (agent refs are {REF_PREFIX}<integer>)"
             for name in refs
@@ -227,7 +229,7 @@ class Archive:
             try:
                 raw = self._git.run("cat-file", "commit", sha)
             except GitCommandError:
-                problems.append(f"agent {agent}: ref points to missing commit {sha}")
+                problems.append(f"agent {agent}: ref points to {sha}, which is not a commit here")
                 continue
             try:
                 record = parse_commit(sha, raw)

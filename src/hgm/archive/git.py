@@ -73,7 +73,7 @@ class Git:
 
         `work_tree` and `index_file` give the command a private working tree and
         index (so concurrent commands never share one); `bare=True` runs git
-        without a repository (for `init`, `ls-remote`). Raises GitCommandError.
+        without a repository (for `init`). Raises GitCommandError.
         """
         command = ["git"]
         if not bare:

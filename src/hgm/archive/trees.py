@@ -33,7 +33,7 @@ def is_ignored(relative: Path) -> bool:
 
 
 def stored_files(directory: Path) -> Iterator[str]:
-    """Relative paths (sorted) of the regular files and symlinks that an import stores.
+    """Relative paths of the regular files and symlinks that an import stores.
 
     Symlinks are stored as links, never followed; sockets, fifos and devices are skipped.
     """
