@@ -133,11 +133,15 @@ def error_from_response(status: int, raw: bytes, sent_tools: bool) -> Exception:
         error_type = str(error.get("type") or error.get("code") or "")
         code = str(error.get("code") or "")
         message = str(error.get("message") or raw[:300].decode(errors="replace"))
+        upstream = error.get("upstream_status")  # the gateway relaying a provider's answer
     except (ValueError, KeyError, TypeError, AttributeError):
         error_type, code, message = "", "", raw[:300].decode(errors="replace")
+        upstream = None
     for key in (error_type, code):
         if key in TYPED_ERRORS:
             return TYPED_ERRORS[key](message, key, status)
+    if isinstance(upstream, int) and 400 <= upstream < 500 and upstream != 429:
+        status = upstream  # the provider refused the request: retrying will not help
     if status == 429 or status >= 500:
         return TransientError(f"HTTP {status}: {message}")
     if status in (400, 422) and sent_tools and "tool" in message.lower():

@@ -15,6 +15,12 @@ TOOLS = [{"type": "function", "function": {"name": "bash", "parameters": {"type"
 MESSAGES = [{"role": "user", "content": "hi"}]
 
 
+def relayed(upstream_status: int, message: str) -> dict[str, object]:
+    """The gateway's answer when the provider refused a request."""
+    error = {"type": "provider_error", "message": message, "upstream_status": upstream_status}
+    return {"error": error}
+
+
 class ChatClientTest(unittest.TestCase):
     def client(self, server: FakeChatServer, base_url: str | None = None) -> ChatClient:
         self.sleeps: list[float] = []
@@ -60,6 +66,8 @@ class ChatClientTest(unittest.TestCase):
                 ToolsUnsupported,
             ),
             ((401, error_body("invalid_token")), LLMError),
+            ((502, relayed(400, "HTTP 400: this model does not support tools")), ToolsUnsupported),
+            ((502, relayed(404, "HTTP 404: no such model")), LLMError),
             ((200, b"not json"), LLMError),
         ]
         for reply, error_class in cases:
