@@ -5,14 +5,19 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+# Settings that would show in the archive if it read the user's configuration: a
+# commit encoding header, a template file copied into new repositories, CRLF conversion.
 USER_GITCONFIG = """[user]
     name = Some User
     email = user@example.com
-[commit]
-    gpgsign = true
+[i18n]
+    commitEncoding = ISO-8859-1
+[init]
+    templateDir = ~/template
 [core]
     autocrlf = true
 """
+TEMPLATE_MARKER = "from-user-template"
 
 
 def user_git(*args: str, cwd: Path) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from archive_helpers import SEED_FILES, USER_GITCONFIG, write_files
+from archive_helpers import SEED_FILES, TEMPLATE_MARKER, USER_GITCONFIG, write_files
 
 from hgm.archive import Archive
 
@@ -18,6 +18,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"
     home.mkdir()
     (home / ".gitconfig").write_text(USER_GITCONFIG, encoding="utf-8")
+    (home / "template").mkdir()
+    (home / "template" / TEMPLATE_MARKER).write_text("user template\n", encoding="utf-8")
     monkeypatch.setenv("HOME", str(home))
     for name in list(os.environ):
         if name.startswith("GIT_"):

@@ -6,7 +6,14 @@ import os
 from pathlib import Path
 
 import pytest
-from archive_helpers import SEED_FILES, USER_GITCONFIG, read_tree, user_git, write_files
+from archive_helpers import (
+    SEED_FILES,
+    TEMPLATE_MARKER,
+    USER_GITCONFIG,
+    read_tree,
+    user_git,
+    write_files,
+)
 
 from hgm.archive import Archive, UnknownAgentError
 from hgm.errors import UserError
@@ -127,6 +134,9 @@ def test_user_git_config_is_neither_used_nor_touched(
     git_dir = f"--git-dir={archive.path}"
     author = user_git(git_dir, "log", "-1", log_format, "refs/agents/0", cwd=tmp_path)
     assert author == "hgm <hgm@localhost> hgm"
+    raw = user_git(git_dir, "cat-file", "commit", "refs/agents/0", cwd=tmp_path)
+    assert "\nencoding " not in raw.split("\n\n", 1)[0]
+    assert not (archive.path / TEMPLATE_MARKER).exists()
     assert (out / "crlf.txt").read_bytes() == b"a\r\nb\r\n"
     assert sorted(home.rglob("*")) == before
     assert (home / ".gitconfig").read_text(encoding="utf-8") == USER_GITCONFIG
