@@ -92,14 +92,15 @@ class ChatClient:
         body: dict[str, Any] = {"model": self.model, "messages": messages}
         if tools:
             body["tools"] = tools
-        for attempt in range(self.retries + 1):
+        failures = 0
+        while True:
             try:
                 return self._post(body)
             except TransientError as error:
-                if attempt == self.retries:
-                    raise LLMError(f"{error} (gave up after {attempt + 1} attempts)") from None
-                self.sleep(self.backoff_s * 2**attempt)
-        raise AssertionError("unreachable")
+                failures += 1
+                if failures > self.retries:
+                    raise LLMError(f"{error} (gave up after {failures} attempts)") from None
+                self.sleep(self.backoff_s * 2 ** (failures - 1))
 
     def _post(self, body: dict[str, Any]) -> Completion:
         headers = {"Content-Type": "application/json"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from . import prompts
@@ -42,7 +42,7 @@ class Outcome:
     steps: int
     wall_s: float
     tool_mode: str
-    usage: dict[str, int] = field(default_factory=dict)
+    usage: dict[str, int]  # summed over the responses: prompt_tokens, total_tokens...
 
 
 class AgentLoop:
@@ -86,8 +86,8 @@ class AgentLoop:
             reason, detail = limit.reason, limit.detail
         except LLMError as error:
             reason, detail = error.reason, error.message
-        outcome = Outcome(reason, detail, self.steps, self.clock() - self.started, self.mode)
-        outcome.usage = dict(self.usage)
+        wall_s = self.clock() - self.started
+        outcome = Outcome(reason, detail, self.steps, wall_s, self.mode, dict(self.usage))
         self.trajectory.write({"type": "stop", **outcome.__dict__})
         return outcome
 
