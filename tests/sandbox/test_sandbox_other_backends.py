@@ -1,0 +1,97 @@
+"""The docker backend without an engine, and the unsafe-local backend."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from hgm.sandbox import (
+    DockerConfig,
+    KillReason,
+    Limits,
+    Mount,
+    SandboxUnavailable,
+    UnsafeLocalConfig,
+    check_backend,
+    make_sandbox,
+)
+from hgm.sandbox.docker import docker_argv
+
+
+def _fake_docker(tmp_path: Path) -> str:
+    """A `docker` CLI whose engine never answers, like this machine's."""
+    script = tmp_path / "docker"
+    script.write_text(
+        "#!/bin/sh\necho 'Cannot connect to the Docker daemon at unix:///nope.sock' >&2\nexit 1\n"
+    )
+    script.chmod(0o755)
+    return str(script)
+
+
+@pytest.mark.parametrize("binary", ["fake", "missing"])
+def test_docker_without_engine_is_a_clear_error(tmp_path: Path, binary: str) -> None:
+    docker = _fake_docker(tmp_path) if binary == "fake" else str(tmp_path / "no-docker")
+    config = DockerConfig(docker_binary=docker)
+    problem = check_backend(config)
+    expected = "no Docker engine answers" if binary == "fake" else "not found"
+    assert problem is not None and expected in problem and "bubblewrap" in problem
+    with pytest.raises(SandboxUnavailable, match=expected):
+        make_sandbox(config)
+
+
+def test_docker_argv_has_no_network_and_the_limits(tmp_path: Path) -> None:
+    limits = Limits(wall_s=5, cpu_s=2, memory_mb=256, pids=32, file_size_mb=1, open_files=64)
+    mount = Mount(tmp_path, "/run/hgm")
+    argv = docker_argv(
+        DockerConfig(), "n", ["true"], tmp_path, ["SECRET_NAME"], limits, (mount,), tmp_path
+    )
+    joined = " ".join(argv)
+    for part in (
+        "--network none",
+        "--read-only",
+        "--cap-drop ALL",
+        "--memory 256m",
+        "--pids-limit 32",
+        "--ulimit cpu=2:3",
+        "--ulimit fsize=1048576:1048576",
+        "--ulimit nofile=64:64",
+        f"-v {tmp_path}:/run/hgm:ro",
+        "-e SECRET_NAME",
+    ):
+        assert part in joined
+    assert "SECRET_NAME=" not in joined, "values travel in the environment, not in argv"
+    assert argv[-2:] == ["python:3.11-slim", "true"]
+
+
+def test_unsafe_local_warns_on_every_run(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    sandbox = make_sandbox(UnsafeLocalConfig())
+    with caplog.at_level(logging.WARNING, logger="hgm.sandbox"):
+        for _ in range(2):
+            done = sandbox.run(["sh", "-c", "pwd; echo $A"], tmp_path, {"A": "1"}, Limits())
+            assert done.stdout_tail == f"{tmp_path}\n1\n"
+    assert sum("WITHOUT isolation" in record.getMessage() for record in caplog.records) == 2
+
+
+def test_unsafe_local_timeout_kills_the_process_group(tmp_path: Path) -> None:
+    sandbox = make_sandbox(UnsafeLocalConfig())
+    script = "(sleep 2; touch late) & sleep 60"
+    done = sandbox.run(["sh", "-c", script], tmp_path, {}, Limits(wall_s=0.5))
+    assert done.killed is KillReason.TIMEOUT
+    time.sleep(2.2)
+    assert not (tmp_path / "late").exists()
+
+
+def test_unsafe_local_cannot_remap_mounts(tmp_path: Path) -> None:
+    sandbox = make_sandbox(UnsafeLocalConfig())
+    with pytest.raises(SandboxUnavailable, match="target must equal its source"):
+        sandbox.run(["true"], tmp_path, {}, Limits(), mounts=(Mount(tmp_path, "/elsewhere"),))
+
+
+def test_relative_workdir_is_refused(tmp_path: Path) -> None:
+    sandbox = make_sandbox(UnsafeLocalConfig())
+    with pytest.raises(SandboxUnavailable, match="absolute"):
+        sandbox.run(["true"], Path(os.path.relpath(tmp_path)), {}, Limits())
