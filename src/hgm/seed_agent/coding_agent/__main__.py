@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         write_result(out, {"reason": "bad_arguments", "detail": str(error)})
         return 2
     try:
-        outcome = loop.run(prompts.task_message(task, str(repo)))
+        outcome = loop.run(prompts.task_message(task, str(repo), limits.max_steps))
     except Exception:
         write_result(out, {"reason": "crash", "detail": traceback.format_exc()})
         raise

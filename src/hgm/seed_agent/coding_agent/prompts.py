@@ -23,7 +23,7 @@ How to work:
 Call one tool at a time and look at its result before the next step. There is no user to
 answer questions: decide for yourself. You have a limited number of steps, so be efficient."""
 
-TEXT_PROTOCOL = """\
+TEXT_PROTOCOL = """
 
 Your replies cannot carry native tool calls. To call a tool, end your reply with exactly one
 fenced block tagged `tool` holding a JSON object with the tool's name and arguments, like:
@@ -54,10 +54,10 @@ def system_prompt(text_mode: bool, tool_schemas: list[dict[str, Any]]) -> str:
     return SYSTEM_PROMPT + TEXT_PROTOCOL.format(tools=described)
 
 
-def task_message(task: dict[str, Any], repo: str) -> str:
+def task_message(task: dict[str, Any], repo: str, max_steps: int) -> str:
     parts = [
         f"Task {task.get('id', '')} ({task.get('language', 'unknown language')}).",
-        f"The repository is at {repo} (the shell starts there).",
+        f"The repository is at {repo} (the shell starts there). You have {max_steps} steps.",
         "",
         str(task.get("instructions", "")).strip(),
     ]
