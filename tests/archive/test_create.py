@@ -141,3 +141,19 @@ def test_user_git_config_is_neither_used_nor_touched(
     assert sorted(home.rglob("*")) == before
     assert (home / ".gitconfig").read_text(encoding="utf-8") == USER_GITCONFIG
     assert not (tmp_path / "elsewhere").exists()
+
+
+def test_relative_paths_are_taken_from_the_current_directory(
+    tmp_path: Path, seed_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    archive = Archive.create(Path("run/agents.git"), Path("seed"))
+    work = archive.checkout(0, Path("work"))
+    write_files(work, {"new.py": "n = 1\n"})
+    archive.commit_child(0, 1, Path("work"), "agent 1", {})
+    archive.checkout(1, Path("repo"), with_git=True)
+
+    assert archive.path == tmp_path / "run" / "agents.git"
+    assert Archive.open(Path("run/agents.git")).agents() == [0, 1]
+    assert read_tree(tmp_path / "work") == read_tree(seed_dir) | {"new.py": b"n = 1\n"}
+    assert read_tree(tmp_path / "repo") == read_tree(tmp_path / "work")

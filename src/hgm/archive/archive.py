@@ -40,7 +40,7 @@ class Archive:
     """Agent versions of one run as git commits; see the module docstring."""
 
     def __init__(self, path: Path, git: Git) -> None:
-        self.path = path
+        self.path = path.absolute()
         self._git = git
 
     @classmethod
@@ -161,7 +161,7 @@ class Archive:
         prepare_destination(dest)
         clone = Git(dest / ".git")
         branch = f"agent-{agent}"
-        clone.run("init", "--quiet", str(dest), bare=True)
+        clone.run("init", "--quiet", str(dest.absolute()), bare=True)
         source = f"{agent_ref(agent)}:refs/heads/{branch}"
         clone.run("fetch", "--quiet", "--no-tags", str(self.path), source)
         clone.run("checkout", "--quiet", branch, work_tree=dest, cwd=dest)

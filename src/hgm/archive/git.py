@@ -56,7 +56,7 @@ class Git:
     """The git CLI bound to one repository (`git_dir`), safe to share between threads."""
 
     def __init__(self, git_dir: Path) -> None:
-        self.git_dir = git_dir
+        self.git_dir = git_dir.absolute()
         self._home = tempfile.TemporaryDirectory(prefix="hgm-git-home-")
         self._env = isolated_environment(Path(self._home.name))
 
@@ -79,7 +79,7 @@ class Git:
         if not bare:
             command.append(f"--git-dir={self.git_dir}")
         if work_tree is not None:
-            command.append(f"--work-tree={work_tree}")
+            command.append(f"--work-tree={work_tree.absolute()}")
         command.extend(args)
         env: Mapping[str, str] = self._env
         if index_file is not None:
@@ -88,7 +88,7 @@ class Git:
             command,
             input=stdin,
             capture_output=True,
-            cwd=cwd if cwd is not None else self._home.name,
+            cwd=cwd.absolute() if cwd is not None else self._home.name,
             env=env,
             check=False,
         )
