@@ -33,7 +33,7 @@ class BashToolTest(unittest.TestCase):
     def test_timeout_kills_the_command_and_restarts_in_the_same_directory(self) -> None:
         self.bash.run({"command": "cd sub"})
         started = time.monotonic()
-        output = self.bash.run({"command": "echo before; sleep 20", "timeout": 1})
+        output = self.bash.run({"command": "echo before; sleep 20", "timeout": "1"})
         self.assertLess(time.monotonic() - started, 10)
         self.assertIn("before", output)
         self.assertIn("timed out after 1 s", output)

@@ -23,6 +23,9 @@ class EditorToolTest(unittest.TestCase):
         self.assertEqual(
             self.edit(command="view", path="pkg/a.py", view_range=[2, -1]), "     2\ty"
         )
+        self.assertEqual(
+            self.edit(command="view", path="pkg/a.py", view_range="[1, 1]"), "     1\tx"
+        )
 
     def test_view_directory_lists_two_levels_without_hidden_entries(self) -> None:
         for name in ("a/b/c/deep.txt", "a/top.txt", ".git/config", "root.txt"):

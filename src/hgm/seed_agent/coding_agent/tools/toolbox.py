@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any, Protocol
 
@@ -40,8 +41,9 @@ def get_arg(args: dict[str, Any], name: str, kind: type, required: bool = True) 
             raise ToolError(f"missing required argument '{name}'")
         return None
     value = args[name]
-    if kind is int and isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value)
+    if kind is not str and isinstance(value, str):  # models sometimes quote numbers and lists
+        with contextlib.suppress(ValueError):
+            value = json.loads(value)
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise ToolError(f"argument '{name}' must be of type {kind.__name__}, got {value!r}")
     return value
