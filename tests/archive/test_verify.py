@@ -28,12 +28,15 @@ def test_verify_catches_refs_moved_to_other_versions(
     two = child_of(1, 2, {"b.py": "2\n"})
     set_ref(archive, "refs/agents/1", two)
     set_ref(archive, "refs/agents/odd", two)
+    set_ref(archive, "refs/agents/01", two)
 
     problems = archive.verify()
 
     assert "agent 1: ref points to the commit of agent 2" in problems
     assert any(p.startswith("agent 2: git parent") for p in problems)
-    assert "refs/agents/odd: not an agent ref (agent refs are refs/agents/<integer>)" in problems
+    for name in ("refs/agents/odd", "refs/agents/01"):
+        assert f"{name}: not an agent ref (agent refs are refs/agents/<integer>)" in problems
+    assert archive.agents() == [0, 1, 2]
 
 
 def test_verify_catches_a_child_whose_git_parent_is_wrong(

@@ -36,6 +36,15 @@ def agent_ref(agent: int) -> str:
     return f"{REF_PREFIX}{agent}"
 
 
+def agent_of_ref(name: str) -> int | None:
+    """The agent id a ref names, or None for anything but `refs/agents/<canonical integer>`."""
+    suffix = name.removeprefix(REF_PREFIX)
+    if name == suffix or not (suffix.isascii() and suffix.isdigit()):
+        return None
+    agent = int(suffix)
+    return agent if str(agent) == suffix else None
+
+
 class Archive:
     """Agent versions of one run as git commits; see the module docstring."""
 
@@ -91,9 +100,9 @@ class Archive:
         """Agent id -> commit id for every well-named ref."""
         found = {}
         for name, object_id in self._refs().items():
-            suffix = name.removeprefix(REF_PREFIX)
-            if suffix.isdigit():
-                found[int(suffix)] = object_id
+            agent = agent_of_ref(name)
+            if agent is not None:
+                found[agent] = object_id
         return found
 
     def agents(self) -> list[int]:
@@ -223,7 +232,7 @@ class Archive:
         problems.extend(
             f"{name}: not an agent ref (agent refs are {REF_PREFIX}<integer>)"
             for name in refs
-            if not name.removeprefix(REF_PREFIX).isdigit()
+            if agent_of_ref(name) is None
         )
         for agent, sha in sorted(commits.items()):
             try:
