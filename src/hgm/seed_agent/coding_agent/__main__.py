@@ -1,7 +1,8 @@
 """Entry point: `python -m coding_agent --task TASK.json --repo REPO_DIR --out OUT_DIR`.
 
 Writes OUT_DIR/trajectory.jsonl (one record per step) and OUT_DIR/result.json (why it
-stopped). Exit code 0 for any clean stop, 2 for unusable arguments, 1 for a crash.
+stopped). Exit code 0 for any clean stop (SIGTERM is taken as the time limit), 2 for
+unusable arguments, 1 for a crash.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import argparse
 import dataclasses
 import json
 import os
+import signal
 import sys
 import time
 import traceback
@@ -19,7 +21,7 @@ from typing import Any
 from . import prompts
 from .limits import Limits
 from .llm_client import ChatClient
-from .loop import AgentLoop
+from .loop import AgentLoop, LimitReached
 from .tools import default_toolbox
 from .trajectory import Trajectory
 
@@ -30,6 +32,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repo", required=True, type=Path, help="the repository to edit")
     parser.add_argument("--out", required=True, type=Path, help="where logs and result go")
     return parser.parse_args(argv)
+
+
+def stop_on_sigterm(signum: int, frame: object) -> None:
+    """The harness ends a run that is out of time with SIGTERM: stop cleanly and report it."""
+    raise LimitReached("time_limit", "terminated by SIGTERM")
 
 
 def write_result(out: Path, result: dict[str, Any]) -> None:
@@ -60,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"coding_agent: {error}", file=sys.stderr)
         write_result(out, {"reason": "bad_arguments", "detail": str(error)})
         return 2
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     try:
         outcome = loop.run(prompts.task_message(task, str(repo), limits.max_steps))
     except Exception:

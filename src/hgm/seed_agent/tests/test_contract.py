@@ -2,9 +2,11 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 from pathlib import Path
 from typing import Any
@@ -31,16 +33,21 @@ class ContractTest(unittest.TestCase):
         (self.repo / "README").write_text("a toy repository\n")
         self.task.write_text(json.dumps(TASK))
 
-    def run_agent(self, server: FakeChatServer, **env: str) -> subprocess.CompletedProcess[str]:
+    def start_agent(self, server: FakeChatServer) -> subprocess.Popen[str]:
         environment = {k: v for k, v in os.environ.items() if not k.startswith("HGM_")}
         environment.update(
-            HGM_LLM_BASE_URL=server.base_url, HGM_LLM_API_KEY="job-token", HGM_MODEL="task", **env
+            HGM_LLM_BASE_URL=server.base_url, HGM_LLM_API_KEY="job-token", HGM_MODEL="task"
         )
         command = [sys.executable, "-m", "coding_agent", "--task", str(self.task),
                    "--repo", str(self.repo), "--out", str(self.out)]  # fmt: skip
-        return subprocess.run(
-            command, cwd=AGENT_DIR, env=environment, capture_output=True, text=True, timeout=60
+        return subprocess.Popen(
+            command, cwd=AGENT_DIR, env=environment, stderr=subprocess.PIPE, text=True
         )
+
+    def run_agent(self, server: FakeChatServer) -> subprocess.CompletedProcess[str]:
+        with self.start_agent(server) as process:
+            _, stderr = process.communicate(timeout=60)
+        return subprocess.CompletedProcess(process.args, process.returncode, "", stderr)
 
     def result(self) -> dict[str, Any]:
         return json.loads((self.out / "result.json").read_text())
@@ -96,6 +103,18 @@ class ContractTest(unittest.TestCase):
             (self.result()["reason"], self.result()["detail"]),
             ("budget_exceeded", "job budget spent"),
         )
+
+    def test_sigterm_is_a_clean_time_limit_stop(self) -> None:
+        replies = [(200, completion_body(call("bash", {"command": "touch started; sleep 30"})))]
+        with FakeChatServer(replies) as server, self.start_agent(server) as process:
+            deadline = time.monotonic() + 20
+            while not (self.repo / "started").exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            process.send_signal(signal.SIGTERM)
+            _, stderr = process.communicate(timeout=20)
+        self.assertEqual(process.returncode, 0, stderr)
+        self.assertEqual((self.result()["reason"], self.result()["steps"]), ("time_limit", 1))
+        self.assertEqual([r["type"] for r in self.trajectory()], ["start", "step", "stop"])
 
     def test_bad_arguments_exit_2_with_a_result(self) -> None:
         self.task.write_text("{not json")
