@@ -166,7 +166,7 @@ class RunCgroups:
                 if time.monotonic() > deadline:
                     self.problems[controller] = f"could not remove {directory}"
                     return
-                time.sleep(0.01)
+                time.sleep(0.001)
 
     def close(self) -> None:
         self.kill_all()
