@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 BENCHMARKS: dict[str, str] = {
     "exercises": "hgm.bench.exercises:make_exercises",
     "polyglot": "hgm.bench.polyglot:make_polyglot",
+    "humaneval": "hgm.bench.humaneval:make_humaneval",
+    "swe-local": "hgm.bench.swe_local:make_swe_local",
 }
 
 
