@@ -145,9 +145,8 @@ class BashTool:
     def close(self) -> None:
         if self.process is None:
             return
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)  # the shell and its children
         self.process.wait()
         for stream in (self.process.stdin, self.process.stdout):
             if stream is not None:
