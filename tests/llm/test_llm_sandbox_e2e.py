@@ -1,0 +1,157 @@
+"""End to end: a program in a real bubblewrap sandbox reaches the gateway only through the
+relay with its job token, and cannot find the provider key or the host's processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from llm_fakes import FakeUpstream, StartGateway, call, chat, openai_config
+
+from hgm.llm import Gateway, agent_launch, calls_for_job
+from hgm.sandbox import BubblewrapConfig, Limits, Sandbox, check_backend, make_sandbox
+
+SECRET = "sk-test-e2e-provider-secret-7f3a9c"
+PROBE = Path(__file__).with_name("programs") / "sandbox_probe.py"
+
+pytestmark = pytest.mark.sandbox
+
+
+def _probe(
+    sandbox: Sandbox,
+    gateway: Gateway,
+    upstream: FakeUpstream,
+    short_dir: Path,
+    token: str,
+    other: str,
+    finished: str,
+    planted_env: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Run the probe as an agent: through the relay, in the sandbox, with the job's launch."""
+    work = short_dir / "work"
+    work.mkdir(exist_ok=True)
+    shutil.copy(PROBE, work / "probe.py")
+    launch = agent_launch(gateway, token, "task", python=sys.executable)
+    command = launch.wrap(
+        [sys.executable, "probe.py", SECRET[::-1], other, finished, str(upstream.port)]
+    )
+    if planted_env is None:
+        assert SECRET not in json.dumps(
+            [command, launch.env, [str(m.source) for m in launch.mounts]]
+        )
+    env = launch.env | (planted_env or {})
+    done = sandbox.run(command, work, env, Limits(wall_s=60), launch.mounts)
+    assert done.exit_code == 0, done.stderr_tail
+    return json.loads(done.stdout_tail.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Sandbox:
+    problem = check_backend(BubblewrapConfig())
+    if problem is not None:
+        pytest.skip(f"bubblewrap unusable here: {problem}")
+    return make_sandbox(BubblewrapConfig())
+
+
+def test_agent_in_sandbox_uses_the_gateway_and_cannot_find_the_key(
+    sandbox: Sandbox,
+    upstream: FakeUpstream,
+    start_gateway: StartGateway,
+    short_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FAKE_PROVIDER_KEY", SECRET)
+    gateway = start_gateway(openai_config(upstream))
+    finished = gateway.open_job("run-1", "agent-0", "job-done", "task")
+    assert call(gateway.socket_path, finished, chat())[0] == 200
+    gateway.close_job(finished)
+    other = gateway.open_job("run-1", "agent-1", "job-other", "task")
+    token = gateway.open_job("run-1", "agent-2", "job-mine", "task")
+    report = _probe(sandbox, gateway, upstream, short_dir, token, other, finished)
+
+    assert report["own_status"] == 200 and report["own_content"] == "hello"
+    assert report["socket_status"] == 200
+    assert report["finished"][0] == 401
+    assert report["finished"][1]["error"]["type"] == "invalid_token"
+    assert report["other_status"] == 200
+    [mine] = calls_for_job(short_dir / "run.db", "job-mine")
+    assert mine.request["messages"][0]["content"] == "hello from the sandbox"
+    [theirs] = calls_for_job(short_dir / "run.db", "job-other")
+    assert theirs.agent == "agent-1"
+    assert len(calls_for_job(short_dir / "run.db", "job-done")) == 1
+
+    assert report["leaks"] == []
+    assert "FAKE_PROVIDER_KEY" not in report["key_names"]
+    assert report["upstream_reachable"] is False and report["interfaces"] == ["lo"]
+    assert report["hgm_dir"] == ["llm", "relay.py"] and report["gateway_dir"] == ["llm.sock"]
+    host_command = " ".join(sys.argv)
+    assert all("pytest" not in row and host_command not in row for row in report["processes"])
+    assert len(report["processes"]) <= 4, report["processes"]
+    assert upstream.requests[-1][1]["Authorization"] == f"Bearer {SECRET}"
+    assert str(os.getpid()) not in report["processes"]
+
+
+def test_the_probe_does_find_a_planted_key(
+    sandbox: Sandbox,
+    upstream: FakeUpstream,
+    start_gateway: StartGateway,
+    short_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The containment test above could not pass by a blind probe: planted leaks are found."""
+    monkeypatch.setenv("FAKE_PROVIDER_KEY", SECRET)
+    gateway = start_gateway(openai_config(upstream))
+    token = gateway.open_job("run-1", "a", "j", "task")
+    (short_dir / "work").mkdir()
+    (short_dir / "work" / "notes.txt").write_text(f"key={SECRET}\n")
+    report = _probe(sandbox, gateway, upstream, short_dir, token, "x", "y", {"PLANTED": SECRET})
+    assert "PLANTED" in report["leaks"]
+    assert str(short_dir / "work" / "notes.txt") in report["leaks"]
+    assert any(path.endswith("/environ") for path in report["leaks"])
+
+
+def test_relay_exit_code_and_environment_without_a_sandbox(
+    upstream: FakeUpstream,
+    start_gateway: StartGateway,
+    short_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The relay alone (as unsafe-local would run it): base URL set, child's code returned."""
+    import subprocess
+
+    monkeypatch.setenv("FAKE_PROVIDER_KEY", SECRET)
+    gateway = start_gateway(openai_config(upstream))
+    token = gateway.open_job("run-1", "a", "j", "task")
+    relay = Path(__file__).parents[2] / "src" / "hgm" / "llm" / "relay.py"
+    script = (
+        "import json, os, sys, urllib.request\n"
+        "request = urllib.request.Request(os.environ['HGM_LLM_BASE_URL'] + '/models',"
+        " headers={'Authorization': 'Bearer ' + sys.argv[1]})\n"
+        "print(json.loads(urllib.request.urlopen(request).read())['data'][0]['id'])\n"
+        "sys.exit(7)\n"
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            str(relay),
+            "--socket",
+            str(gateway.socket_path),
+            "--",
+            sys.executable,
+            "-c",
+            script,
+            token,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 7, done.stderr
+    assert done.stdout.strip() == "task"
