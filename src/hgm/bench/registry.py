@@ -21,6 +21,7 @@ BENCHMARKS: dict[str, str] = {
     "polyglot": "hgm.bench.polyglot:make_polyglot",
     "humaneval": "hgm.bench.humaneval:make_humaneval",
     "swe-local": "hgm.bench.swe_local:make_swe_local",
+    "swebench": "hgm.bench.swebench:make_swebench",
 }
 
 
