@@ -131,12 +131,23 @@ def run_supervised(
             raise
         finally:
             os.close(gate_write)
-        return _supervise(
-            pid, pidfd, start, out_read, err_read, wall_s, cpu_s, tail_bytes, supervision
-        )
+        try:
+            watched = _supervise(
+                pid, pidfd, start, out_read, err_read, wall_s, cpu_s, tail_bytes, supervision
+            )
+        except BaseException:
+            supervision.kill(pid)
+            os.wait4(pid, 0)
+            raise
+        _, status, rusage = os.wait4(pid, 0)
     finally:
         for fd in (pidfd, out_read, err_read):
             os.close(fd)
+    timed_out, cpu_exceeded, ended, stdout, stderr = watched
+    wall = (ended if ended is not None else time.monotonic()) - start
+    term_signal = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+    code = 128 + term_signal if term_signal is not None else os.WEXITSTATUS(status)
+    return Exit(code, term_signal, rusage, wall, timed_out, cpu_exceeded, stdout, stderr)
 
 
 def _supervise(
@@ -149,7 +160,8 @@ def _supervise(
     cpu_s: float | None,
     tail_bytes: int,
     supervision: Supervision,
-) -> Exit:
+) -> tuple[bool, bool, float | None, BoundedTail, BoundedTail]:
+    """Pump output until the process has exited and its pipes closed, killing it on a limit."""
     stdout, stderr = BoundedTail(tail_bytes), BoundedTail(tail_bytes)
     tails = {out_read: stdout, err_read: stderr}
     deadline = start + wall_s
@@ -195,8 +207,4 @@ def _supervise(
             elif now >= killed_at + KILL_GRACE_S:
                 os.kill(pid, signal.SIGKILL)
                 killed_at = now
-    _, status, rusage = os.wait4(pid, 0)
-    wall = (ended if exited else time.monotonic()) - start
-    term_signal = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
-    code = 128 + term_signal if term_signal is not None else os.WEXITSTATUS(status)
-    return Exit(code, term_signal, rusage, wall, timed_out, cpu_exceeded, stdout, stderr)
+    return timed_out, cpu_exceeded, ended if exited else None, stdout, stderr

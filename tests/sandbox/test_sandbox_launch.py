@@ -1,0 +1,53 @@
+"""The spawn gate and the supervisor, without namespaces."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from hgm.sandbox import Limits, UnsafeLocalConfig, make_sandbox
+from hgm.sandbox.launch import Supervision, run_supervised
+
+
+def test_limits_and_groups_are_in_place_before_the_command_runs(tmp_path: Path) -> None:
+    sandbox = make_sandbox(UnsafeLocalConfig())
+    probe = "ulimit -n; ulimit -f; cat /proc/self/cgroup"
+    done = sandbox.run(["sh", "-c", probe], tmp_path, {}, Limits(open_files=77, file_size_mb=1))
+    lines = done.stdout_tail.splitlines()
+    assert lines[0] == "77"
+    assert int(lines[1]) * 512 in (1024 * 1024, 2 * 1024 * 1024)
+    if "cgroup_pids" not in done.details:
+        assert any(":pids:" in line and "hgm-sandbox-" in line for line in lines)
+
+
+def test_supervisor_error_kills_the_process(tmp_path: Path) -> None:
+    marker = tmp_path / "still-running"
+
+    def broken_cpu_meter() -> float:
+        raise RuntimeError("meter broke")
+
+    supervision = Supervision(
+        prepare=lambda pid: None,
+        kill=lambda pid: os.kill(pid, signal.SIGKILL),
+        cpu_used=broken_cpu_meter,
+    )
+    with pytest.raises(RuntimeError, match="meter broke"):
+        run_supervised(["sh", "-c", f"sleep 1; touch {marker}"], {}, 30.0, 1.0, 1024, supervision)
+    time.sleep(1.5)
+    assert not marker.exists()
+
+
+def test_gate_never_opens_when_prepare_fails(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+
+    def refuse(pid: int) -> None:
+        raise PermissionError("no cgroup for you")
+
+    supervision = Supervision(prepare=refuse, kill=lambda pid: os.kill(pid, signal.SIGKILL))
+    with pytest.raises(PermissionError):
+        run_supervised(["touch", str(marker)], {}, 30.0, None, 1024, supervision)
+    assert not marker.exists()
