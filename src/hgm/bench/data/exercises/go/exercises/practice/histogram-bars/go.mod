@@ -1,0 +1,3 @@
+module histogrambars
+
+go 1.18

@@ -1,0 +1,3 @@
+module temperaturestats
+
+go 1.18

@@ -1,0 +1,115 @@
+"""Grading an agent's diff on an Exercism-layout exercise, in a fresh sandbox it cannot fool.
+
+Pristine visible files, then the agent's diff restricted to the solution files, then the
+hidden tests, then the language's test runner in a fresh sandbox with no network. Resolution
+needs the runner's exit code 0, no failed test, and every test declared in the hidden test
+files seen passing: text the agent's code prints ("PASSED") never earns credit by itself.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import time
+from pathlib import Path
+
+from hgm.bench.diffs import DiffApplyError, apply_diff, diff_is_empty, restrict_diff
+from hgm.bench.exercism import Exercise, copy_hidden_tests, copy_visible
+from hgm.bench.runners import LOG_NAME, TestRunner
+from hgm.bench.types import Grade, TestOutcome
+from hgm.sandbox.types import Completed, KillReason, Limits, Sandbox
+
+LOG_TAIL_CHARS = 4000
+PARSE_LIMIT_BYTES = 8 * 1024 * 1024
+DEFAULT_LIMITS = Limits(wall_s=300.0, memory_mb=4096, pids=512, file_size_mb=512)
+
+
+def _names_match(outcome: str, expected: str) -> bool:
+    pattern = rf"(?:^|[\s:/.>]){re.escape(expected)}(?:$|[\s\[(])"
+    return re.search(pattern, outcome) is not None
+
+
+def decide(
+    completed: Completed, outcomes: list[TestOutcome], expected: list[str]
+) -> tuple[bool, str]:
+    """(resolved, why not): exit code, killed, failures, and every expected test passing."""
+    if completed.killed is not KillReason.NONE:
+        return False, f"test run killed ({completed.killed.value})"
+    if completed.exit_code != 0:
+        return False, ""
+    if not outcomes:
+        return False, "the test runner reported no test results"
+    failed = [o.name for o in outcomes if not o.passed]
+    if failed:
+        return False, f"failed tests despite exit code 0: {', '.join(failed[:5])}"
+    passed = [o.name for o in outcomes]
+    missing = [e for e in expected if not any(_names_match(name, e) for name in passed)]
+    if missing:
+        return False, f"tests never seen passing: {', '.join(missing[:5])}"
+    return True, ""
+
+
+def _read_log(work: Path) -> str:
+    log = work / LOG_NAME
+    if log.is_symlink() or not log.is_file():
+        return ""
+    with log.open("rb") as handle:
+        size = log.stat().st_size
+        handle.seek(max(0, size - PARSE_LIMIT_BYTES))
+        return handle.read().decode(errors="replace")
+
+
+def grade_exercise(
+    exercise: Exercise,
+    diff: str,
+    sandbox: Sandbox,
+    runner: TestRunner,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Grade:
+    """Grade `diff` (against the agent's workspace) on `exercise`; never raises for bad diffs."""
+    start = time.perf_counter()
+    kept, dropped = restrict_diff(diff, lambda path: path in exercise.solution)
+    base = {
+        "task": exercise.task_id,
+        "empty_diff": diff_is_empty(kept),
+        "dropped_files": tuple(dropped),
+    }
+    problem = runner.problem()
+    if problem:
+        return Grade(resolved=False, error=f"{exercise.language} toolchain: {problem}", **base)
+    with tempfile.TemporaryDirectory(prefix="hgm-grade-") as scratch:
+        work = Path(scratch) / exercise.slug
+        copy_visible(exercise, work)
+        try:
+            apply_diff(work, kept)
+        except DiffApplyError as error:
+            elapsed = time.perf_counter() - start
+            return Grade(resolved=False, error=str(error), wall_s=elapsed, **base)
+        copy_hidden_tests(exercise, work)
+        runner.prepare(work)
+        plan = runner.plan(work, exercise.test)
+        prepared = time.perf_counter()
+        completed = sandbox.run(plan.command(), work, plan.env, limits, plan.mounts)
+        ran = time.perf_counter()
+        output = _read_log(work)
+        outcomes = runner.parse(output)
+        sources = [(exercise.root / name).read_text(errors="replace") for name in exercise.test]
+        resolved, why = decide(completed, outcomes, runner.expected_tests(sources))
+    finished = time.perf_counter()
+    sandbox_notes = "\n".join(t for t in (completed.stdout_tail, completed.stderr_tail) if t)
+    return Grade(
+        resolved=resolved,
+        tests=tuple(outcomes),
+        log_tail=(output + sandbox_notes)[-LOG_TAIL_CHARS:],
+        wall_s=finished - start,
+        error=why,
+        exit_code=completed.exit_code,
+        timings={
+            "prepare": prepared - start,
+            "tests": ran - prepared,
+            "sandbox_tests": completed.wall_s,
+            "finish": finished - ran,
+            "total": finished - start,
+        },
+        **base,
+    )

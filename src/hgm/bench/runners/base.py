@@ -1,0 +1,82 @@
+"""What every language's test runner provides, and helpers they share."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from hgm.bench.types import TestOutcome
+from hgm.sandbox.types import Mount
+
+# The runner's combined output goes to this file inside the work dir (no tail truncation).
+LOG_NAME = ".hgm-test-output.log"
+SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+@dataclass(frozen=True, slots=True)
+class RunPlan:
+    """One sandboxed shell script (run with the work dir as cwd) plus what it needs mounted."""
+
+    script: str
+    env: dict[str, str] = field(default_factory=dict)
+    mounts: tuple[Mount, ...] = ()
+
+    def command(self) -> list[str]:
+        return ["/bin/sh", "-c", f"( {self.script} ) > {LOG_NAME} 2>&1"]
+
+
+class TestRunner(Protocol):
+    language: str
+
+    def problem(self) -> str | None:
+        """None when the toolchain works here; otherwise what is missing and how to fix it."""
+        ...
+
+    def prepare(self, work: Path) -> None:
+        """Adjust the graded tree on the host before the run (e.g. enable skipped tests)."""
+        ...
+
+    def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan: ...
+
+    def parse(self, output: str) -> list[TestOutcome]: ...
+
+    def expected_tests(self, test_sources: list[str]) -> list[str]:
+        """Test names declared in the hidden test files; each must be seen passing."""
+        ...
+
+
+def read_only(*paths: Path) -> tuple[Mount, ...]:
+    """Host paths made visible at the same place inside the sandbox, read-only."""
+    unique = dict.fromkeys(path.resolve() for path in paths)
+    return tuple(Mount(source=path, target=str(path)) for path in unique)
+
+
+def base_env(path_dirs: list[Path]) -> dict[str, str]:
+    path = os.pathsep.join([*(str(d) for d in path_dirs), SYSTEM_PATH])
+    return {"PATH": path, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+
+
+def home_exports() -> str:
+    """Shell exports that keep HOME, temp and XDG dirs inside the work dir."""
+    return (
+        'mkdir -p .hgm-home/tmp && export HOME="$PWD/.hgm-home" TMPDIR="$PWD/.hgm-home/tmp" '
+        'XDG_CACHE_HOME="$PWD/.hgm-home/.cache" XDG_CONFIG_HOME="$PWD/.hgm-home/.config"'
+    )
+
+
+def outcomes_from(
+    pattern: re.Pattern[str], output: str, passed_words: set[str]
+) -> list[TestOutcome]:
+    """Outcomes from regex matches with groups (name, status); any failing report fails a name."""
+    found: dict[str, bool] = {}
+    for match in pattern.finditer(output):
+        name, status = match.group("name").strip(), match.group("status")
+        found[name] = found.get(name, True) and status in passed_words
+    return [TestOutcome(name=name, passed=passed) for name, passed in found.items()]
+
+
+def shell_quote(value: str | Path) -> str:
+    return "'" + str(value).replace("'", "'\"'\"'") + "'"

@@ -1,0 +1,64 @@
+"""C++ exercises: cmake with EXERCISM_RUN_ALL_TESTS, then the test binary's JUnit report.
+
+Exercism's C++ CMakeLists name the test binary after the exercise directory and run it as
+part of the build (the graded tree is therefore always a directory named `<slug>`).
+The binary is run once more with `-r junit` (Catch2's reporter; hgm's built-in exercises use
+a small single-header framework that speaks the same flag) for per-test outcomes.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from hgm.bench.runners.base import RunPlan, base_env, home_exports, outcomes_from
+from hgm.bench.runners.base import shell_quote as q
+from hgm.bench.types import TestOutcome
+
+TESTCASE = re.compile(
+    r'<testcase classname="[^"]*" name="(?P<name>[^"]*)"[^>]*?(?:/>|>(?P<body>.*?)</testcase>)',
+    re.S,
+)
+RESULT = re.compile(r"^(?P<status>OK|FAILED) (?P<name>.+)$", re.M)
+TEST_CASE = re.compile(r'^\s*TEST_CASE\s*\(\s*"((?:[^"\\]|\\.)*)"', re.M)
+FIX = "install cmake and a C++ compiler (apt install cmake g++)"
+
+
+class CppRunner:
+    language = "cpp"
+
+    def __init__(self) -> None:
+        self.cmake = shutil.which("cmake")
+        self.compiler = shutil.which("c++") or shutil.which("g++") or shutil.which("clang++")
+
+    def problem(self) -> str | None:
+        missing = [
+            name for name, path in (("cmake", self.cmake), ("c++", self.compiler)) if not path
+        ]
+        return f"missing {', '.join(missing)}: {FIX}" if missing else None
+
+    def prepare(self, work: Path) -> None:
+        return None
+
+    def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
+        binary = q(f".hgm-build/{work.name}")
+        script = (
+            f"{home_exports()} && "
+            "cmake -S . -B .hgm-build -DEXERCISM_RUN_ALL_TESTS=ON -DCMAKE_BUILD_TYPE=Debug "
+            "> .hgm-configure.log 2>&1 || { cat .hgm-configure.log; exit 1; }; "
+            "cmake --build .hgm-build -j 2 && "
+            f"test -x {binary} && {binary} -r junit"
+        )
+        return RunPlan(script, base_env([]) | {"CXX": self.compiler or "c++"})
+
+    def parse(self, output: str) -> list[TestOutcome]:
+        lines = []
+        for match in TESTCASE.finditer(output):
+            body = match.group("body") or ""
+            failed = "<failure" in body or "<error" in body
+            lines.append(f"{'FAILED' if failed else 'OK'} {match.group('name')}")
+        return outcomes_from(RESULT, "\n".join(lines), {"OK"})
+
+    def expected_tests(self, test_sources: list[str]) -> list[str]:
+        return [name for source in test_sources for name in TEST_CASE.findall(source)]

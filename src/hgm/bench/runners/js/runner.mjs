@@ -1,0 +1,88 @@
+// hgm's jest-compatible test runner (offline, no npm): describe/test/it with x- and .skip
+// variants all ENABLED (Exercism marks later tests `xtest`), hooks, async tests, `expect`.
+// Prints one `PASS <name>` or `FAIL <name>` line per test; exits 1 on any failure or none run.
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { expect } from './expect.mjs';
+
+const TIMEOUT_MS = 10000;
+const newSuite = (name, parent) => ({ name, parent, tests: [], children: [], hooks: { beforeAll: [], afterAll: [], beforeEach: [], afterEach: [] } });
+const rootSuite = newSuite('', null);
+let current = rootSuite;
+
+const describe = (name, body) => {
+  const suite = newSuite(name, current);
+  current.children.push(suite);
+  const previous = current;
+  current = suite;
+  try {
+    body();
+  } finally {
+    current = previous;
+  }
+};
+const test = (name, fn) => current.tests.push({ name, fn });
+const each = (register) => (table) => (name, fn) =>
+  table.forEach((row, index) => {
+    const args = Array.isArray(row) ? row : [row];
+    let title = String(name).replace(/%[sdifjop#]/g, (token) => (token === '%#' ? String(index) : String(args.shift?.() ?? '')));
+    register(title, () => fn(...(Array.isArray(row) ? row : [row])));
+  });
+for (const fn of [describe, test]) {
+  fn.skip = fn;
+  fn.only = fn;
+  fn.each = each(fn);
+}
+const hook = (kind) => (fn) => current.hooks[kind].push(fn);
+
+Object.assign(globalThis, {
+  describe, xdescribe: describe, fdescribe: describe,
+  test, it: test, xtest: test, xit: test, fit: test,
+  expect,
+  beforeAll: hook('beforeAll'), afterAll: hook('afterAll'),
+  beforeEach: hook('beforeEach'), afterEach: hook('afterEach'),
+});
+
+const withTimeout = (fn) =>
+  new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
+    Promise.resolve()
+      .then(() => (fn.length > 0 ? new Promise((done) => fn(done)) : fn()))
+      .then(resolvePromise, reject)
+      .finally(() => clearTimeout(timer));
+  });
+
+const chain = (suite) => (suite ? [...chain(suite.parent), suite] : []);
+const counts = { passed: 0, failed: 0 };
+
+const runSuite = async (suite, prefix) => {
+  const title = (name) => [...prefix, name].filter(Boolean).join(' > ');
+  for (const fn of suite.hooks.beforeAll) await withTimeout(fn);
+  for (const { name, fn } of suite.tests) {
+    const suites = chain(suite);
+    try {
+      for (const s of suites) for (const h of s.hooks.beforeEach) await withTimeout(h);
+      await withTimeout(fn);
+      for (const s of suites.reverse()) for (const h of s.hooks.afterEach) await withTimeout(h);
+      counts.passed += 1;
+      console.log(`PASS ${title(name)}`);
+    } catch (error) {
+      counts.failed += 1;
+      console.log(`FAIL ${title(name)}`);
+      console.log(`  ${String(error && error.stack ? error.stack : error).split('\n').slice(0, 4).join('\n  ')}`);
+    }
+  }
+  for (const child of suite.children) await runSuite(child, [...prefix, child.name]);
+  for (const fn of suite.hooks.afterAll) await withTimeout(fn);
+};
+
+const files = process.argv.slice(2);
+try {
+  for (const file of files) await import(pathToFileURL(resolve(file)).href);
+  await runSuite(rootSuite, []);
+} catch (error) {
+  counts.failed += 1;
+  console.log(`ERROR ${error && error.stack ? error.stack : error}`);
+}
+console.log(`Tests: ${counts.failed} failed, ${counts.passed} passed, ${counts.passed + counts.failed} total`);
+process.exit(counts.failed === 0 && counts.passed > 0 ? 0 : 1);

@@ -1,0 +1,68 @@
+"""Rust exercises: `cargo test --offline` with ignored tests included, homes inside the work dir."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from hgm.bench.runners.base import RunPlan, base_env, home_exports, outcomes_from, read_only
+from hgm.bench.runners.base import shell_quote as q
+from hgm.bench.types import TestOutcome
+
+RESULT = re.compile(r"^test (?P<name>.+?) \.\.\. (?P<status>ok|FAILED|ignored)\s*$", re.M)
+TEST_FN = re.compile(r"#\[test\]\s*(?:#\[[^\]]*\]\s*)*(?:pub\s+)?fn\s+(\w+)")
+FIX = "install Rust with rustup (https://rustup.rs) so that `rustc` is on PATH"
+
+
+def rust_sysroot() -> Path | None:
+    """The toolchain directory holding the real `cargo` and `rustc` (not rustup's proxies)."""
+    rustc = shutil.which("rustc")
+    if rustc is None:
+        return None
+    try:
+        result = subprocess.run(
+            [rustc, "--print", "sysroot"], capture_output=True, text=True, timeout=30, check=True
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    sysroot = Path(result.stdout.strip())
+    return sysroot if (sysroot / "bin" / "cargo").is_file() else None
+
+
+class RustRunner:
+    language = "rust"
+
+    def __init__(self) -> None:
+        self.sysroot = rust_sysroot()
+
+    def problem(self) -> str | None:
+        if self.sysroot is None:
+            return f"no Rust toolchain with cargo found: {FIX}"
+        return None
+
+    def prepare(self, work: Path) -> None:
+        return None
+
+    def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
+        assert self.sysroot is not None, self.problem()
+        bin_dir = self.sysroot / "bin"
+        script = (
+            f"{home_exports()} && "
+            'export CARGO_HOME="$PWD/.hgm-home/cargo" CARGO_TARGET_DIR="$PWD/target" && '
+            f"exec {q(bin_dir / 'cargo')} test --offline --color never -- "
+            "--include-ignored --color never --test-threads 2"
+        )
+        env = base_env([bin_dir]) | {
+            "RUSTC": str(bin_dir / "rustc"),
+            "CARGO_TERM_COLOR": "never",
+            "CARGO_INCREMENTAL": "0",
+        }
+        return RunPlan(script, env, read_only(self.sysroot))
+
+    def parse(self, output: str) -> list[TestOutcome]:
+        return outcomes_from(RESULT, output, {"ok"})
+
+    def expected_tests(self, test_sources: list[str]) -> list[str]:
+        return [name for source in test_sources for name in TEST_FN.findall(source)]
