@@ -12,8 +12,9 @@ from llm_fakes import StartGateway, call
 
 from hgm.errors import UserError
 from hgm.llm import ModelPrice, ScriptReply, ScriptRule
+from hgm.llm.gateway_errors import ScriptNoMatch
+from hgm.llm.provider import ProviderReply, ProviderRequest
 from hgm.llm.providers.scripted import ScriptedProvider, load_script
-from hgm.llm.types import ProviderReply, ProviderRequest, ScriptNoMatch
 
 TOOLS = [{"type": "function", "function": {"name": name}} for name in ("bash", "finish")]
 

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from hgm.llm.types import Usage
+from hgm.llm.provider import Usage
 
 
 def completion(

@@ -11,12 +11,13 @@ from typing import Any
 
 from hgm.llm.completions import completion
 from hgm.llm.config import GatewayConfig
+from hgm.llm.gateway_errors import BadRequest, GatewayError
 from hgm.llm.ledger import JobKey, Ledger
 from hgm.llm.prices import PriceBook
+from hgm.llm.provider import Provider, ProviderRequest, Usage
 from hgm.llm.recording import CallRecord, CallRecorder, fingerprint
 from hgm.llm.retry import with_retries
 from hgm.llm.tool_calls import repair_tool_calls
-from hgm.llm.types import BadRequest, GatewayError, Provider, ProviderRequest, Usage
 
 log = logging.getLogger(__name__)
 _NOT_FORWARDED = ("model", "stream", "stream_options", "user")

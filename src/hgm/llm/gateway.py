@@ -21,10 +21,10 @@ from hgm.llm.config import GatewayConfig, Role
 from hgm.llm.dispatch import Dispatcher
 from hgm.llm.ledger import JobKey, JobLimits, JobUsage, Ledger
 from hgm.llm.prices import PriceBook
+from hgm.llm.provider import Provider
 from hgm.llm.providers import build_provider
 from hgm.llm.recording import CallRecorder
 from hgm.llm.server import build_app
-from hgm.llm.types import Provider
 
 log = logging.getLogger(__name__)
 SOCKET_NAME = "llm.sock"

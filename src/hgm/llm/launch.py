@@ -40,5 +40,5 @@ def agent_launch(
         Mount(source=RELAY_SOURCE, target=SANDBOX_RELAY),
     )
     env = {"HGM_LLM_API_KEY": job_token, "HGM_MODEL": role, "HGM_LLM_SOCKET": socket_inside}
-    prefix = [python, SANDBOX_RELAY, "--socket", socket_inside, "--port", str(port), "--"]
+    prefix = [python, "-I", SANDBOX_RELAY, "--socket", socket_inside, "--port", str(port), "--"]
     return AgentLaunch(mounts=mounts, env=env, command_prefix=prefix)

@@ -11,7 +11,8 @@ import threading
 from dataclasses import dataclass
 
 from hgm.llm.config import BudgetConfig, Role
-from hgm.llm.types import BudgetExceeded, InvalidToken, Usage
+from hgm.llm.gateway_errors import BudgetExceeded, InvalidToken
+from hgm.llm.provider import Usage
 
 
 @dataclass(frozen=True, slots=True)

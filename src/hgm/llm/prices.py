@@ -11,7 +11,7 @@ import logging
 import threading
 
 from hgm.llm.config import ModelPrice
-from hgm.llm.types import Usage
+from hgm.llm.provider import Usage
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,8 @@ import random
 from collections.abc import Awaitable, Callable
 
 from hgm.llm.config import RetryConfig
-from hgm.llm.types import ProviderFailed, ProviderReply
+from hgm.llm.gateway_errors import ProviderFailed
+from hgm.llm.provider import ProviderReply
 
 
 async def with_retries(

@@ -11,8 +11,8 @@ from aiohttp import web
 
 from hgm.llm.completions import sse_events
 from hgm.llm.dispatch import Dispatcher
+from hgm.llm.gateway_errors import BadRequest, GatewayError
 from hgm.llm.ledger import Ledger
-from hgm.llm.types import BadRequest, GatewayError
 
 log = logging.getLogger(__name__)
 

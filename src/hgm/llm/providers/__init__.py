@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hgm.llm.config import ProviderConfig
-from hgm.llm.types import Provider
+from hgm.llm.provider import Provider
 
 
 def build_provider(name: str, config: ProviderConfig) -> Provider:

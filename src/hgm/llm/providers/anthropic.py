@@ -5,15 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from hgm.llm.config import AnthropicProviderConfig
+from hgm.llm.gateway_errors import ContextLengthExceeded, ProviderFailed
+from hgm.llm.provider import ProviderReply, ProviderRequest, Usage
 from hgm.llm.providers.anthropic_translation import from_anthropic, to_anthropic
 from hgm.llm.providers.http import JsonClient, error_message, read_key
-from hgm.llm.types import (
-    ContextLengthExceeded,
-    ProviderFailed,
-    ProviderReply,
-    ProviderRequest,
-    Usage,
-)
 
 _CONTEXT_PHRASES = ("prompt is too long", "context limit", "context window", "context length")
 

@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 
 from hgm.errors import UserError
-from hgm.llm.types import ProviderFailed
+from hgm.llm.gateway_errors import ProviderFailed
 
 
 def read_key(api_key_env: str | None, provider: str) -> str | None:

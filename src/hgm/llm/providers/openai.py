@@ -5,14 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from hgm.llm.config import OpenAIProviderConfig
+from hgm.llm.gateway_errors import ContextLengthExceeded, ProviderFailed
+from hgm.llm.provider import ProviderReply, ProviderRequest, Usage
 from hgm.llm.providers.http import JsonClient, error_message, read_key
-from hgm.llm.types import (
-    ContextLengthExceeded,
-    ProviderFailed,
-    ProviderReply,
-    ProviderRequest,
-    Usage,
-)
 
 # Servers that do not send the OpenAI error code say so in words (vLLM, llama.cpp, Ollama).
 _CONTEXT_PHRASES = ("context length", "context_length", "maximum context", "context window")

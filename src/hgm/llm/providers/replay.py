@@ -12,8 +12,9 @@ from collections import defaultdict
 
 from hgm.errors import UserError
 from hgm.llm.config import ReplayProviderConfig
+from hgm.llm.gateway_errors import ContextLengthExceeded, ReplayMiss
+from hgm.llm.provider import ProviderReply, ProviderRequest, Usage
 from hgm.llm.recording import CallRecord, replayable_calls
-from hgm.llm.types import ContextLengthExceeded, ProviderReply, ProviderRequest, ReplayMiss, Usage
 
 
 class ReplayProvider:

@@ -20,7 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hgm.errors import UserError, describe_validation_error
 from hgm.llm.config import ModelPrice, ScriptedProviderConfig, ScriptReply, ScriptRule
-from hgm.llm.types import ProviderReply, ProviderRequest, ScriptNoMatch, Usage
+from hgm.llm.gateway_errors import ScriptNoMatch
+from hgm.llm.provider import ProviderReply, ProviderRequest, Usage
 
 _REFERENCE = re.compile(r"\$\{(\w+)\}")
 _REGEX_FIELDS = ("last_message", "last_user", "last_tool", "system", "any_message")

@@ -1,0 +1,88 @@
+"""The relay: standard library only, forwards to the gateway socket, returns the child's code."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from llm_fakes import FakeUpstream, StartGateway, openai_config
+
+from hgm.llm.launch import RELAY_SOURCE
+
+SECRET = "sk-test-relay"
+
+
+def test_relay_imports_only_the_standard_library() -> None:
+    tree = ast.parse(RELAY_SOURCE.read_text())
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    } | {
+        node.module.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module
+    }
+    assert imported and imported <= set(sys.stdlib_module_names), imported
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", str(RELAY_SOURCE), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 0 and "--socket" in done.stdout
+
+
+def test_relay_without_a_command_is_an_error() -> None:
+    done = subprocess.run(
+        [sys.executable, "-I", str(RELAY_SOURCE), "--socket", "/nonexistent"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2 and "agent command" in done.stderr
+
+
+def test_relay_exit_code_and_environment_without_a_sandbox(
+    upstream: FakeUpstream,
+    start_gateway: StartGateway,
+    short_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The relay alone (as unsafe-local would run it): base URL set, child's code returned."""
+    monkeypatch.setenv("FAKE_PROVIDER_KEY", SECRET)
+    gateway = start_gateway(openai_config(upstream))
+    token = gateway.open_job("run-1", "a", "j", "task")
+    script = (
+        "import json, os, sys, urllib.request\n"
+        "request = urllib.request.Request(os.environ['HGM_LLM_BASE_URL'] + '/models',"
+        " headers={'Authorization': 'Bearer ' + sys.argv[1]})\n"
+        "print(json.loads(urllib.request.urlopen(request).read())['data'][0]['id'])\n"
+        "sys.exit(7)\n"
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            str(RELAY_SOURCE),
+            "--socket",
+            str(gateway.socket_path),
+            "--",
+            sys.executable,
+            "-c",
+            script,
+            token,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 7, done.stderr
+    assert done.stdout.strip() == "task"
