@@ -86,3 +86,16 @@ def test_host_view_mounts_prefixes_not_home() -> None:
     view = detect_host_view(("/usr",), mount_python=True, detect_toolchains=True)
     assert set(python_prefixes()) <= set(view.ro_paths)
     assert Path.home() not in view.ro_paths
+
+
+def test_read_only_paths_inside_the_workdir_stay_read_only(tmp_path: Path) -> None:
+    venv = tmp_path / "project" / ".venv"
+    venv.mkdir(parents=True)
+    view = HostView(ro_paths=(venv,))
+    argv = bwrap_argv(
+        Path("/bwrap"), BubblewrapConfig(), view, ["true"], tmp_path, {}, (), tmp_path
+    )
+    workdir_at = argv.index(str(tmp_path))
+    venv_at = argv.index(str(venv))
+    assert argv[workdir_at - 1] == "--bind" and argv[venv_at - 1] == "--ro-bind"
+    assert workdir_at < venv_at

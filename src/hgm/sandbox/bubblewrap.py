@@ -75,12 +75,11 @@ def bwrap_argv(
             argv += ["--ro-bind", os.devnull, hidden]
     argv += ["--dev", "/dev", "--proc", "/proc"]
     argv += ["--size", str(config.tmp_size_mb * 1024 * 1024), "--tmpfs", "/tmp"]
-    for path in (*view.ro_paths, *config.ro_paths):
-        if path.exists():
-            argv += ["--ro-bind", str(path), str(path)]
-    argv += ["--bind", str(workdir), str(workdir)]
-    for mount in mounts:
-        argv += ["--bind" if mount.writable else "--ro-bind", str(mount.source), mount.target]
+    binds = [Mount(path, str(path)) for path in (*view.ro_paths, *config.ro_paths) if path.exists()]
+    binds += [Mount(workdir, str(workdir), writable=True), *mounts]
+    # Parents before children, so a read-only path inside the work directory stays read-only.
+    for bind in sorted(binds, key=lambda bind: len(Path(bind.target).parts)):
+        argv += ["--bind" if bind.writable else "--ro-bind", str(bind.source), bind.target]
     argv += ["--remount-ro", "/", "--chdir", str(cwd), "--clearenv"]
     for name, value in sandbox_env(env, view).items():
         argv += ["--setenv", name, value]

@@ -87,6 +87,8 @@ def validate_run_paths(
         raise SandboxUnavailable(
             f"workdir must be an existing absolute directory (given: {workdir})"
         )
+    if workdir == Path("/"):
+        raise SandboxUnavailable("workdir must not be / (it would make everything writable)")
     start = workdir if cwd is None else Path(cwd)
     if not start.is_absolute():
         raise SandboxUnavailable(f"cwd must be an absolute path inside the sandbox (given: {cwd})")
