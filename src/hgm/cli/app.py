@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from hgm.cli import bench as bench_commands
 from hgm.cli import run as run_commands
 from hgm.cli import sandbox as sandbox_commands
 from hgm.cli import simulate as simulate_commands
@@ -33,6 +34,7 @@ def version() -> None:
     typer.echo(__version__)
 
 
+bench_commands.register(app)
 run_commands.register(app)
 sandbox_commands.register(app)
 simulate_commands.register(app)

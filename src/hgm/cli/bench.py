@@ -1,0 +1,116 @@
+"""`hgm bench`: list benchmarks, self-check one, fetch Polyglot."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from hgm.errors import UserError
+
+bench_app = typer.Typer(help="Benchmarks: list them, self-check one, fetch Polyglot.")
+
+
+@bench_app.command("list")
+def list_benchmarks() -> None:
+    """Benchmarks, their task counts and languages (or why one is not available here)."""
+    from hgm.bench.registry import benchmark_names, make_benchmark
+
+    table = Table("benchmark", "tasks", "languages", "note")
+    for name in benchmark_names():
+        try:
+            tasks = make_benchmark(name).tasks()
+        except UserError as error:
+            table.add_row(name, "-", "-", f"not available: {error}")
+            continue
+        counts: dict[str, int] = {}
+        for task in tasks:
+            counts[task.language] = counts.get(task.language, 0) + 1
+        languages = ", ".join(f"{lang} {n}" for lang, n in sorted(counts.items()))
+        table.add_row(name, str(len(tasks)), languages, "")
+    Console().print(table)
+
+
+@bench_app.command("check")
+def check(
+    name: str = typer.Argument(..., help="benchmark name (see `hgm bench list`)"),
+    path: Path | None = typer.Option(None, "--path", help="task directory instead of the default"),
+    languages: str | None = typer.Option(None, "--languages", help="comma list, e.g. python,rust"),
+    json_path: Path | None = typer.Option(None, "--json", help="write the results as JSON here"),
+    workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", min=1),
+) -> None:
+    """Self-test: every reference solution must resolve and every untouched stub must not."""
+    from hgm.bench.check import check_benchmark, summarize
+    from hgm.bench.exercises import parse_languages
+    from hgm.bench.registry import make_benchmark
+    from hgm.bench.runners import toolchain_status
+
+    chosen = parse_languages(languages)
+    benchmark = make_benchmark(name, path=path)
+    tasks = [t for t in benchmark.tasks() if chosen is None or t.language in chosen]
+    if not tasks:
+        raise UserError(f"benchmark {name!r} has no tasks for languages {languages or '(all)'}")
+    console = Console()
+    toolchains = toolchain_status()
+    for language in sorted({t.language for t in tasks}):
+        if toolchains.get(language):
+            console.print(f"[yellow]{language}: toolchain missing[/]: {toolchains[language]}")
+    started = time.perf_counter()
+    with Progress(
+        TextColumn(f"checking {name}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        bar = progress.add_task("grades", total=2 * len(tasks))
+        checks = check_benchmark(benchmark, tasks, workers, lambda: progress.advance(bar))
+    wall = time.perf_counter() - started
+    table = Table("language", "tasks", "ok", "failed", title=f"bench check {name}")
+    per_language = summarize(checks)
+    for language, row in per_language.items():
+        table.add_row(language, str(row["tasks"]), str(row["ok"]), str(row["failed"]))
+    console.print(table)
+    failures = [c for c in checks if not c.ok]
+    for failure in failures:
+        console.print(f"[red]FAIL[/] {failure.task.id}: {failure.problem}")
+    console.print(f"{len(checks) - len(failures)}/{len(checks)} tasks ok in {wall:.1f} s")
+    if json_path is not None:
+        report = {
+            "benchmark": name,
+            "tasks": len(checks),
+            "ok": len(checks) - len(failures),
+            "failed": [c.task.id for c in failures],
+            "per_language": per_language,
+            "toolchains": toolchains,
+            "wall_s": round(wall, 2),
+            "results": [c.as_json() for c in checks],
+        }
+        json_path.write_text(json.dumps(report, indent=2) + "\n")
+    if failures:
+        raise typer.Exit(1)
+
+
+@bench_app.command("fetch")
+def fetch(
+    name: str = typer.Argument(..., help="what to fetch: polyglot"),
+    url: str | None = typer.Option(None, "--url", help="git URL (default: upstream on GitHub)"),
+    ref: str | None = typer.Option(None, "--ref", help="commit or tag (default: hgm's pin)"),
+) -> None:
+    """Clone a benchmark's task repository at a pinned commit into hgm's cache."""
+    from hgm.bench.polyglot import POLYGLOT_REF, POLYGLOT_URL, fetch_polyglot
+
+    if name != "polyglot":
+        raise UserError(f"cannot fetch {name!r}; fetchable benchmarks: polyglot")
+    dest = fetch_polyglot(url or POLYGLOT_URL, ref or POLYGLOT_REF)
+    typer.echo(f"polyglot benchmark ready in {dest}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(bench_app, name="bench")
