@@ -7,6 +7,8 @@ import sys
 import typer
 
 from hgm.cli import bench as bench_commands
+from hgm.cli import doctor as doctor_commands
+from hgm.cli import llm as llm_commands
 from hgm.cli import run as run_commands
 from hgm.cli import sandbox as sandbox_commands
 from hgm.cli import simulate as simulate_commands
@@ -35,6 +37,8 @@ def version() -> None:
 
 
 bench_commands.register(app)
+doctor_commands.register(app)
+llm_commands.register(app)
 run_commands.register(app)
 sandbox_commands.register(app)
 simulate_commands.register(app)
