@@ -162,3 +162,14 @@ def test_killing_parent_and_host_processes_fails(bwrap_sandbox: Sandbox, workdir
     finally:
         bystander.kill()
         bystander.wait()
+
+
+def test_no_capabilities_and_no_nested_namespaces(bwrap_sandbox: Sandbox, workdir: Path) -> None:
+    script = (
+        "grep CapEff /proc/self/status; unshare -U true && echo NESTED; "
+        "mount -t tmpfs none /usr 2>/dev/null && echo MOUNTED; echo end"
+    )
+    done = bwrap_sandbox.run(["sh", "-c", script], workdir, {}, LIMITS)
+    assert "CapEff:\t0000000000000000" in done.stdout_tail
+    assert "NESTED" not in done.stdout_tail and "MOUNTED" not in done.stdout_tail
+    assert done.stdout_tail.endswith("end\n")

@@ -21,6 +21,8 @@ from hgm.sandbox.types import (
 
 ISOLATION = (
     "--unshare-all",
+    "--unshare-user",
+    "--disable-userns",
     "--die-with-parent",
     "--new-session",
     "--cap-drop",
