@@ -126,3 +126,14 @@ def test_toolchains_work_inside(bwrap_sandbox: Sandbox, workdir: Path, language:
     (workdir / name).write_text(source)
     done = bwrap_sandbox.run(["sh", "-c", command], workdir, {}, Limits(wall_s=240))
     assert done.stdout_tail.strip() == "42", done.stderr_tail
+
+
+def test_loopback_inside_works_for_a_relay(bwrap_sandbox: Sandbox, workdir: Path) -> None:
+    relay = (
+        "import socket, threading\n"
+        "server = socket.socket(); server.bind(('127.0.0.1', 0)); server.listen()\n"
+        "threading.Thread(target=lambda: server.accept()[0].sendall(b'loop-ok')).start()\n"
+        "print(socket.create_connection(server.getsockname()).recv(16).decode())\n"
+    )
+    done = bwrap_sandbox.run([sys.executable, "-c", relay], workdir, {}, LIMITS)
+    assert done.stdout_tail == "loop-ok\n", done.stderr_tail
