@@ -1,0 +1,187 @@
+"""The evaluation harness: run one agent version on one repository in the sandbox, through the
+gateway, then (for a benchmark task) grade the diff computed on the host.
+
+`Harness.run_agent` is the reusable core (an evaluation and a self-modification are both an
+agent editing a repository); `Harness.evaluate` adds a benchmark's workspace and grading.
+A `Harness` holds no mutable state: any number of threads may use one at once.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from hgm.bench.types import Benchmark, Task
+from hgm.evolve.agent_dir import agent_package, copy_agent
+from hgm.evolve.agent_files import read_agent_json
+from hgm.evolve.agent_task import AgentLimits, AgentTask
+from hgm.evolve.records import AgentRun, Evaluation
+from hgm.evolve.workspace import JobLayout, WorkspaceError, repo_diff, snapshot_repo
+from hgm.llm.config import Role
+from hgm.llm.gateway import Gateway
+from hgm.llm.launch import agent_launch
+from hgm.sandbox.types import Sandbox
+
+RESULT_FILE = "result.json"
+_DETAIL_CHARS = 4000
+
+# What the agent's repository starts as: a directory to copy (self-modification: the agent's
+# own source) or a function that fills the empty repository directory (a benchmark workspace).
+RepoSource = Path | Callable[[Path], None]
+
+
+def _fill_repo(source: RepoSource, repo: Path) -> None:
+    if isinstance(source, Path):
+        shutil.copytree(
+            source,
+            repo,
+            symlinks=True,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns(".git", "__pycache__", "*.pyc"),
+        )
+    else:
+        source(repo)
+
+
+def _text_or_none(value: object) -> str | None:
+    return value[:_DETAIL_CHARS] if isinstance(value, str) else None
+
+
+def _test_seconds(timings: dict[str, float]) -> float:
+    """The test command's own time, as the benchmark reported it."""
+    return timings.get("sandbox_tests", timings.get("tests", 0.0))
+
+
+class Harness:
+    """Runs agent versions in `sandbox`, reaching the LLM only through `gateway`.
+
+    `run` names the run in the gateway's records; `python` is the interpreter the agent and
+    the relay run with inside the sandbox (the sandbox mounts this interpreter's prefix).
+    """
+
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        gateway: Gateway,
+        run: str,
+        limits: AgentLimits | None = None,
+        python: str = sys.executable,
+    ) -> None:
+        self.sandbox = sandbox
+        self.gateway = gateway
+        self.run = run
+        self.limits = limits or AgentLimits()
+        self.python = python
+
+    def run_agent(
+        self,
+        agent_dir: Path,
+        task: AgentTask,
+        job_dir: Path,
+        *,
+        repo: RepoSource,
+        role: Role,
+        agent: str,
+        job: str,
+        limits: AgentLimits | None = None,
+    ) -> AgentRun:
+        """Run `agent_dir` on `task` with REPO_DIR made from `repo`; return what happened.
+
+        `job_dir` must be new or empty (see `hgm.evolve.workspace` for its layout). The
+        job's gateway token is valid only while the agent runs and is closed whatever
+        happens. The diff is taken on the host against a snapshot the agent cannot reach.
+        """
+        limits = limits or self.limits
+        started = time.perf_counter()
+        package = agent_package(agent_dir)
+        layout = JobLayout.create(job_dir)
+        _fill_repo(repo, layout.repo)
+        snapshot_repo(layout)
+        copy_agent(agent_dir, layout.agent)
+        task.write(layout.task_file, limits)
+        prepared = time.perf_counter()
+        command = [
+            self.python, "-m", package, "--task", str(layout.task_file),
+            "--repo", str(layout.repo), "--out", str(layout.out),
+        ]  # fmt: skip
+        token = self.gateway.open_job(self.run, agent, job, role, limits.job_limits())
+        try:
+            launch = agent_launch(self.gateway, token, role, python=self.python)
+            process = self.sandbox.run(
+                launch.wrap(command),
+                layout.work,
+                launch.env,
+                limits.sandbox_limits(),
+                launch.mounts,
+                cwd=layout.agent,
+            )
+        finally:
+            usage = self.gateway.close_job(token)
+        ran = time.perf_counter()
+        result = read_agent_json(layout.out, RESULT_FILE) or {}
+        diff_error = None
+        try:
+            diff = repo_diff(layout)
+        except WorkspaceError as error:
+            diff, diff_error = "", str(error)
+        finished = time.perf_counter()
+        return AgentRun(
+            job=job,
+            agent=agent,
+            role=role,
+            job_dir=layout.job_dir,
+            repo_dir=layout.repo,
+            out_dir=layout.out,
+            process=process,
+            stop_reason=_text_or_none(result.get("reason")),
+            stop_detail=_text_or_none(result.get("detail")),
+            usage=usage,
+            diff=diff,
+            diff_error=diff_error,
+            timings={
+                "prepare": prepared - started,
+                "agent": ran - prepared,
+                "diff": finished - ran,
+                "total": finished - started,
+            },
+        )
+
+    def evaluate(
+        self,
+        agent_dir: Path,
+        benchmark: Benchmark,
+        task: Task,
+        job_dir: Path,
+        *,
+        agent: str,
+        job: str,
+        limits: AgentLimits | None = None,
+    ) -> Evaluation:
+        """Run the agent on `task` (role `task`), grade its diff, write `record.json`."""
+        started = time.perf_counter()
+        run = self.run_agent(
+            agent_dir,
+            AgentTask.from_task(task),
+            job_dir,
+            repo=lambda dest: benchmark.workspace(task, dest),
+            role="task",
+            agent=agent,
+            job=job,
+            limits=limits,
+        )
+        grade = benchmark.grade(task, run.diff)
+        wall = time.perf_counter() - started
+        test_s = _test_seconds(grade.timings)
+        evaluation = Evaluation(
+            task=task.id,
+            run=run,
+            grade=grade,
+            wall_s=wall,
+            test_s=test_s,
+            overhead_s=max(0.0, wall - run.process.wall_s - test_s),
+        )
+        evaluation.write(JobLayout(run.job_dir).record)
+        return evaluation

@@ -1,0 +1,119 @@
+"""What the harness records about an agent job and an evaluation (JSON-ready)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hgm.bench.diffs import split_diff
+from hgm.bench.types import Grade
+from hgm.llm.config import Role
+from hgm.llm.ledger import JobUsage
+from hgm.sandbox.types import Completed
+
+RECORD_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class DiffStats:
+    files: int
+    added: int
+    removed: int
+
+    @classmethod
+    def of(cls, diff: str) -> DiffStats:
+        added = removed = 0
+        for line in diff.splitlines():
+            if line.startswith("+") and not line.startswith("+++ "):
+                added += 1
+            elif line.startswith("-") and not line.startswith("--- "):
+                removed += 1
+        return cls(len(split_diff(diff)), added, removed)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentRun:
+    """One run of an agent version in the sandbox, seen from the host.
+
+    `stop_reason`/`stop_detail` come from the agent's own `result.json` (untrusted, for
+    diagnosis only); `process` is what the sandbox observed; `diff` was computed on the host
+    against the pristine snapshot. `timings` (seconds): `prepare` (workspace, snapshot,
+    agent copy, TASK.json), `agent` (the sandboxed process, launch included), `diff`, `total`.
+    """
+
+    job: str
+    agent: str
+    role: Role
+    job_dir: Path
+    repo_dir: Path
+    out_dir: Path
+    process: Completed
+    stop_reason: str | None
+    stop_detail: str | None
+    usage: JobUsage
+    diff: str
+    diff_error: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def trajectory(self) -> Path:
+        """The agent's own log (the gateway's `llm_calls` rows are the authoritative one)."""
+        return self.out_dir / "trajectory.jsonl"
+
+    def to_dict(self) -> dict[str, Any]:
+        process = dataclasses.asdict(self.process)
+        return {
+            "job": self.job,
+            "agent": self.agent,
+            "role": self.role,
+            "job_dir": str(self.job_dir),
+            "repo_dir": str(self.repo_dir),
+            "out_dir": str(self.out_dir),
+            "trajectory": str(self.trajectory),
+            "process": process | {"killed": self.process.killed.value},
+            "stop_reason": self.stop_reason,
+            "stop_detail": self.stop_detail,
+            "usage": dataclasses.asdict(self.usage) | {"tokens": self.usage.tokens},
+            "diff": self.diff,
+            "diff_stats": dataclasses.asdict(DiffStats.of(self.diff)),
+            "diff_error": self.diff_error,
+            "timings": self.timings,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """One agent version graded on one task.
+
+    `overhead_s` is the harness's own time: everything except the agent's process and the
+    test command (workspace, snapshot, copies, diff, grading set-up, records).
+    """
+
+    task: str
+    run: AgentRun
+    grade: Grade
+    wall_s: float
+    test_s: float
+    overhead_s: float
+
+    @property
+    def resolved(self) -> bool:
+        return self.grade.resolved
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": RECORD_SCHEMA_VERSION,
+            "task": self.task,
+            "resolved": self.resolved,
+            "wall_s": self.wall_s,
+            "test_s": self.test_s,
+            "overhead_s": self.overhead_s,
+            "grade": dataclasses.asdict(self.grade),
+            "run": self.run.to_dict(),
+        }
+
+    def write(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")

@@ -1,0 +1,163 @@
+"""A job's directory, the pristine snapshot of its repository, and the diff taken on the host.
+
+Layout of one job (`<run>/artifacts/<job>/`):
+
+    work/            the sandbox's only writable directory
+      TASK.json      the task, as the agent contract describes it
+      agent/         a copy of the agent version (the agent's working directory)
+      repo/          REPO_DIR: what the agent edits
+      out/           OUT_DIR: the agent's own trajectory and result.json
+    snapshot.git/    git data of the pristine repo/, outside the sandbox (never agent-visible)
+    record.json      what the harness recorded (written by the caller)
+
+The diff is computed here, by git on the host, between the snapshot and `work/repo`: the
+agent's own diff (if it makes one) is never used, and files it wrote outside `repo/` are
+not part of it. git runs without the user's configuration and with `.gitattributes` of the
+workspace neutralised, so nothing an agent writes can run code or change the bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from hgm.errors import UserError
+
+# Highest-precedence attributes: bytes in, bytes out, whatever `.gitattributes` says.
+NEUTRAL_ATTRIBUTES = "* -text -eol -filter -ident -working-tree-encoding -export-subst\n"
+# Never part of a diff: bytecode and caches that running code or tests leaves behind.
+HARNESS_EXCLUDES = (
+    "__pycache__/\n*.pyc\n.pytest_cache/\n.mypy_cache/\n.ruff_cache/\nnode_modules/\n.hypothesis/\n"
+)
+PRISTINE_TREE = "PRISTINE_TREE"  # file in snapshot.git naming the pristine tree object
+_GIT_SETTINGS = (
+    "core.autocrlf=false",
+    "core.symlinks=true",
+    "core.fileMode=true",
+    "core.fsmonitor=false",
+    "core.hooksPath=/dev/null",
+    "core.quotePath=false",
+    "diff.noprefix=false",
+    "gc.auto=0",
+)
+
+
+class WorkspaceError(Exception):
+    """git could not snapshot or diff a job's repository; the message carries git's stderr."""
+
+
+@dataclass(frozen=True, slots=True)
+class JobLayout:
+    """The paths of one job; `create` makes the directories."""
+
+    job_dir: Path
+
+    @property
+    def work(self) -> Path:
+        return self.job_dir / "work"
+
+    @property
+    def task_file(self) -> Path:
+        return self.work / "TASK.json"
+
+    @property
+    def agent(self) -> Path:
+        return self.work / "agent"
+
+    @property
+    def repo(self) -> Path:
+        return self.work / "repo"
+
+    @property
+    def out(self) -> Path:
+        return self.work / "out"
+
+    @property
+    def snapshot(self) -> Path:
+        return self.job_dir / "snapshot.git"
+
+    @property
+    def record(self) -> Path:
+        return self.job_dir / "record.json"
+
+    @classmethod
+    def create(cls, job_dir: Path) -> JobLayout:
+        """Make `work/`, `work/repo/` and `work/out/` under a new or empty `job_dir`."""
+        layout = cls(job_dir.absolute())
+        if layout.job_dir.exists() and any(layout.job_dir.iterdir()):
+            raise UserError(f"job directory {layout.job_dir} already exists and is not empty")
+        layout.repo.mkdir(parents=True)
+        layout.out.mkdir()
+        return layout
+
+
+def _git_env(layout: JobLayout) -> dict[str, str]:
+    """No user or system configuration, no inherited GIT_* variables, a fixed identity."""
+    nowhere = str(layout.snapshot / "no-home")
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": nowhere,
+        "XDG_CONFIG_HOME": nowhere,
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_DIR": str(layout.snapshot),
+        "GIT_WORK_TREE": str(layout.repo),
+        "GIT_AUTHOR_NAME": "hgm",
+        "GIT_AUTHOR_EMAIL": "hgm@localhost",
+        "GIT_COMMITTER_NAME": "hgm",
+        "GIT_COMMITTER_EMAIL": "hgm@localhost",
+        "GIT_AUTHOR_DATE": "@946684800 +0000",
+        "GIT_COMMITTER_DATE": "@946684800 +0000",
+        "LC_ALL": "C",
+    }
+
+
+def _git(layout: JobLayout, *args: str, in_tree: bool = True) -> bytes:
+    settings = [part for setting in _GIT_SETTINGS for part in ("-c", setting)]
+    env = _git_env(layout)
+    if not in_tree:
+        del env["GIT_DIR"], env["GIT_WORK_TREE"]
+    done = subprocess.run(
+        ["git", *settings, *args],
+        cwd=layout.job_dir,
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        stderr = done.stderr.decode(errors="replace").strip()
+        raise WorkspaceError(f"git {args[0]} failed in {layout.job_dir}: {stderr}")
+    return done.stdout
+
+
+def snapshot_repo(layout: JobLayout) -> None:
+    """Record the pristine `work/repo` as a tree in `snapshot.git` (outside the sandbox)."""
+    _git(layout, "init", "--quiet", "--bare", "--template=", str(layout.snapshot), in_tree=False)
+    info = layout.snapshot / "info"
+    info.mkdir(exist_ok=True)
+    (info / "attributes").write_text(NEUTRAL_ATTRIBUTES)
+    (info / "exclude").write_text(HARNESS_EXCLUDES)
+    _git(layout, "add", "--all", "--force", ".")
+    tree = _git(layout, "write-tree").decode().strip()
+    (layout.snapshot / PRISTINE_TREE).write_text(tree + "\n")
+
+
+def repo_diff(layout: JobLayout) -> str:
+    """The git-style diff from the snapshot to what `work/repo` holds now.
+
+    New files are included; `.gitignore` rules of the repository and the harness's own
+    excludes (bytecode, caches) apply. If the agent replaced `repo/` by something other
+    than a directory (a symbolic link to a host path, say), nothing is followed and the
+    diff is empty.
+    """
+    if layout.repo.is_symlink() or not layout.repo.is_dir():
+        return ""
+    _git(layout, "add", "--all", ".")
+    raw = _git(
+        layout, "diff", "--cached", "--binary", "--no-color", "--no-ext-diff", "--no-textconv",
+        "--no-renames", (layout.snapshot / PRISTINE_TREE).read_text().strip(),
+    )  # fmt: skip
+    return raw.decode("utf-8", errors="replace")
