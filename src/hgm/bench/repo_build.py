@@ -2,7 +2,7 @@
 
 A plain directory becomes a one-commit repository with a fixed author, date and message,
 so the same files always give the same commit hash (the instance's `base_commit`).
-Built repositories are cached under $XDG_CACHE_HOME/hgm/swe-local/<commit>.
+Built repositories are cached under <hgm cache>/swe-local/<commit> (see hgm.bench.cache).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from hgm.bench.cache import cache_dir
 from hgm.errors import UserError
 
 FIXED_IDENTITY = {
@@ -52,8 +53,7 @@ def git(repo: Path, *args: str) -> bytes:
 
 
 def cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "hgm" / "swe-local"
+    return cache_dir() / "swe-local"
 
 
 def has_commit(repo: Path, commit: str) -> bool:

@@ -20,8 +20,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from hgm.bench.cache import cache_dir
 from hgm.bench.diffs import diff_is_empty, restrict_diff
-from hgm.bench.repo_build import cache_root, git
+from hgm.bench.repo_build import git
 from hgm.bench.swe_instances import SweInstance, parse_instances, read_records
 from hgm.bench.swe_local import instructions_for, is_test_or_build_file
 from hgm.bench.types import Grade, Task, TestOutcome
@@ -108,7 +109,7 @@ class SweBench:
     def _clone(self, repo: str) -> Path:
         """A bare clone of `repo` (owner/name) in the cache, from repos_dir or GitHub."""
         folder = repo.replace("/", "__")
-        clone = cache_root().parent / "swebench-repos" / f"{folder}.git"
+        clone = cache_dir() / "swebench-repos" / f"{folder}.git"
         if clone.exists():
             return clone
         source = (
