@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from hgm.sandbox import Limits, UnsafeLocalConfig, make_sandbox
+from hgm.sandbox.cgroups import remove_stale
 from hgm.sandbox.launch import Supervision, run_supervised
 
 
@@ -51,3 +52,13 @@ def test_gate_never_opens_when_prepare_fails(tmp_path: Path) -> None:
     with pytest.raises(PermissionError):
         run_supervised(["touch", str(marker)], {}, 30.0, None, 1024, supervision)
     assert not marker.exists()
+
+
+def test_stale_groups_of_dead_processes_are_removed(tmp_path: Path) -> None:
+    stale = tmp_path / "hgm-sandbox-999999999-abc"
+    mine = tmp_path / f"hgm-sandbox-{os.getpid()}-abc"
+    other = tmp_path / "unrelated"
+    for directory in (stale, mine, other):
+        directory.mkdir()
+    remove_stale(tmp_path)
+    assert not stale.exists() and mine.exists() and other.exists()

@@ -7,6 +7,7 @@ A hierarchy that is missing or read-only is skipped and reported; rlimits remain
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -62,6 +63,25 @@ def _read_keyed(path: Path, key: str) -> int | None:
     return None
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale(parent: Path) -> None:
+    """Remove empty groups left by hgm processes that died mid-run."""
+    for group in parent.glob("hgm-sandbox-*-*"):
+        owner = group.name.split("-")[2]
+        if owner.isdigit() and not _pid_alive(int(owner)):
+            with contextlib.suppress(OSError):
+                group.rmdir()
+
+
 @dataclass
 class RunCgroups:
     """The groups of one run; `close()` kills anything left in them and removes them."""
@@ -84,6 +104,7 @@ class RunCgroups:
             if parent is None:
                 groups.problems[controller] = "not mounted (cgroup v1)"
                 continue
+            remove_stale(parent)
             directory = parent / name
             try:
                 directory.mkdir()
