@@ -36,10 +36,10 @@ def test_drift_world_has_the_specified_parameters() -> None:
 
 
 def test_drift_is_inherited() -> None:
-    world = make_world(world_config("drift", ["noise_sd=0"]), 1)
+    world = make_world(world_config("drift", ["noise_sd=0", "root_skill=0.5"]), 1)
     world.expand(0, 1)
     grandchildren = [c for c in range(2, 3000) if world.expand(1, c).ok]
-    step1 = world.true_skill(1) - 0.10
+    step1 = world.true_skill(1) - 0.5
     steps = np.array([world.true_skill(c) - world.true_skill(1) for c in grandchildren])
     assert steps.mean() == pytest.approx(step1, abs=0.004)  # the child's drift carries over
 

@@ -195,13 +195,14 @@ class Engine:
             self.search.start_evaluation(action.agent, action.task)
 
     def _submit(self, job: Job) -> None:
-        now = self.executor.now()
         action = job.action
-        if isinstance(action, Expand):
-            assert job.child is not None
-            self._emit(ExpansionStarted(job.id, action.parent, job.child, now))
-        else:
-            self._emit(EvaluationStarted(job.id, action.agent, action.task, now))
+        if self.observers:  # events are built only when someone listens (simulations: no one)
+            now = self.executor.now()
+            if isinstance(action, Expand):
+                assert job.child is not None
+                self._emit(ExpansionStarted(job.id, action.parent, job.child, now))
+            else:
+                self._emit(EvaluationStarted(job.id, action.agent, action.task, now))
         self.executor.submit(job)
 
     def _finish(self, done: Done) -> None:
@@ -234,18 +235,19 @@ class Engine:
             self.search.finish_evaluation(action.agent, action.task)
             self.tree.record(action.agent, action.task, outcome.success)
             self._evaluations_finished += 1
-            self._emit(
-                EvaluationFinished(
-                    job.id,
-                    action.agent,
-                    action.task,
-                    outcome.success,
-                    outcome.cost_usd,
-                    done.started,
-                    done.finished,
-                    outcome.details,
+            if self.observers:
+                self._emit(
+                    EvaluationFinished(
+                        job.id,
+                        action.agent,
+                        action.task,
+                        outcome.success,
+                        outcome.cost_usd,
+                        done.started,
+                        done.finished,
+                        outcome.details,
+                    )
                 )
-            )
 
     def _interrupt(self, pending: deque[Job]) -> int:
         jobs = [*self.executor.abandon(), *pending]

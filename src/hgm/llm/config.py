@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from hgm.errors import UserError, describe_validation_error
 
 Role = Literal["task", "self_improve", "diagnose"]
 ROLES: tuple[Role, ...] = ("task", "self_improve", "diagnose")
@@ -157,3 +160,25 @@ class GatewayConfig(_Strict):
 
 
 ScriptReply.model_rebuild()
+
+
+def parse_gateway_config(data: dict[str, Any], source: str) -> GatewayConfig:
+    """Validate a gateway config; a problem is a UserError naming the field and what is allowed."""
+    try:
+        return GatewayConfig.model_validate(data)
+    except ValidationError as error:
+        raise UserError(describe_validation_error(error, source)) from error
+
+
+def load_gateway_config(path: Path) -> GatewayConfig:
+    """The gateway config in a TOML file: its top level, or its `[llm]` table (a run config)."""
+    if not path.is_file():
+        raise UserError(f"{path}: no such file")
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as error:
+        raise UserError(f"{path}: not valid TOML ({error})") from error
+    section = data.get("llm", data)
+    if not isinstance(section, dict):
+        raise UserError(f"{path}: `llm` must be a table with providers and roles")
+    return parse_gateway_config(section, str(path))

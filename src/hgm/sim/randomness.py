@@ -22,10 +22,12 @@ def _mix(value: int) -> int:
 
 
 def uniform(*keys: int) -> float:
-    """A uniform draw in (0, 1) determined by `keys`."""
-    value = 0
-    for key in keys:
-        value = _mix(value ^ (key & _MASK))
+    """A uniform draw in (0, 1) determined by `keys`.
+
+    The tuple hash of ints is deterministic (unlike str hashes, it ignores
+    PYTHONHASHSEED); splitmix64's finalizer spreads it over 64 bits.
+    """
+    value = _mix(hash(keys) & _MASK)
     return ((value >> 11) + 0.5) * 2.0**-53
 
 

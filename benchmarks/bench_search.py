@@ -1,0 +1,102 @@
+"""Decision and recording latency of the search at 1k, 10k and 100k agents. Prints JSON.
+
+Trees are random (each agent's parent uniform among earlier agents) with 3 results
+per agent on 60 tasks. Expansion decisions are timed with the widening saying
+"expand", evaluation decisions with it saying "evaluate".
+
+    .venv/bin/python benchmarks/bench_search.py [--sizes 1000,10000,100000] [--repeats 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+
+from hgm.search import (
+    GreedyPolicyConfig,
+    HGMPolicyConfig,
+    PolicyConfig,
+    SearchState,
+    Tree,
+    make_policy,
+)
+
+TASKS = tuple(f"task-{i:04d}" for i in range(60))
+
+
+def build_tree(n_agents: int, rng: np.random.Generator) -> Tree:
+    tree = Tree()
+    tree.add_agent(0, None)
+    parents = rng.integers(0, np.arange(1, n_agents))
+    for agent in range(1, n_agents):
+        tree.add_agent(agent, int(parents[agent - 1]))
+    for agent in range(n_agents):
+        for task in rng.choice(len(TASKS), size=3, replace=False):
+            tree.record(agent, TASKS[task], bool(rng.random() < 0.3))
+    return tree
+
+
+def percentiles(samples_ns: list[int]) -> dict[str, float]:
+    values = np.array(samples_ns) / 1e6
+    return {"p50_ms": float(np.percentile(values, 50)), "p90_ms": float(np.percentile(values, 90))}
+
+
+def time_decisions(
+    tree: Tree, config: PolicyConfig, expand: bool, repeats: int, rng: np.random.Generator
+) -> dict[str, float]:
+    policy = make_policy(config)
+    n = len(tree)
+    running = 0 if expand else 2 * n  # |T| far above N_t^alpha: evaluate
+    state = SearchState(
+        budget=10 * n * 60,
+        tasks=TASKS,
+        workers=8,
+        evaluations_started=3 * n,
+        expansions_started=n + running,
+    )
+    state.expanding.update({job: 0 for job in range(running)})
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter_ns()
+        policy.decide(tree, state, rng)
+        samples.append(time.perf_counter_ns() - start)
+    return percentiles(samples)
+
+
+def time_records(tree: Tree, repeats: int, rng: np.random.Generator) -> dict[str, float]:
+    agents = rng.integers(0, len(tree), size=repeats)
+    samples = []
+    for i, agent in enumerate(agents):
+        task = f"bench-{i}"
+        start = time.perf_counter_ns()
+        tree.record(int(agent), task, bool(i % 3 == 0))
+        samples.append(time.perf_counter_ns() - start)
+    result = percentiles(samples)
+    return {"p50_us": result["p50_ms"] * 1e3, "p90_us": result["p90_ms"] * 1e3}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--repeats", type=int, default=200)
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    report: dict[str, object] = {"repeats": args.repeats}
+    for size in (int(s) for s in args.sizes.split(",")):
+        tree = build_tree(size, rng)
+        depths = [tree.depth(a) for a in tree.agents()]
+        report[str(size)] = {
+            "max_depth": max(depths),
+            "hgm_expand": time_decisions(tree, HGMPolicyConfig(), True, args.repeats, rng),
+            "hgm_evaluate": time_decisions(tree, HGMPolicyConfig(), False, args.repeats, rng),
+            "greedy_expand": time_decisions(tree, GreedyPolicyConfig(), True, args.repeats, rng),
+            "record": time_records(tree, 10 * args.repeats, rng),
+        }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""`hgm llm check` (probe each role's provider) and `hgm llm calls` (a job's recorded calls)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hgm.errors import UserError
+from hgm.llm.config import ROLES, Role, load_gateway_config
+from hgm.llm.probe import probe_roles
+from hgm.llm.recording import calls_for_job
+
+app = typer.Typer(
+    help="The LLM gateway: check providers, read recorded calls.", no_args_is_help=True
+)
+
+
+def _roles(given: list[str]) -> list[Role]:
+    unknown = [role for role in given if role not in ROLES]
+    if unknown:
+        raise UserError(f"--role {unknown[0]!r} is not one of: {', '.join(ROLES)}")
+    return [role for role in ROLES if role in given]
+
+
+@app.command()
+def check(
+    config: Path = typer.Argument(..., help="gateway config TOML, or a run config with [llm]"),
+    role: list[str] = typer.Option([], "--role", help="only these roles (repeatable)"),
+    as_json: bool = typer.Option(False, "--json", help="print the results as JSON"),
+) -> None:
+    """Send one tiny request per role through a real gateway (costs a few tokens each)."""
+    results = probe_roles(load_gateway_config(config), _roles(role) or None)
+    if as_json:
+        typer.echo(json.dumps([dataclasses.asdict(r) for r in results], indent=2))
+    else:
+        table = Table(
+            "role", "provider", "model", "status", "latency", "tokens", "cost $", "answer"
+        )
+        for r in results:
+            status = f"[green]{r.status}[/]" if r.ok else f"[red]{r.status}[/]"
+            table.add_row(
+                r.role,
+                r.provider,
+                r.model,
+                status,
+                f"{r.latency_s:.2f} s",
+                f"{r.input_tokens}+{r.output_tokens}",
+                f"{r.cost_usd:.6f}",
+                r.detail,
+            )
+        Console().print(table)
+    failed = [r for r in results if not r.ok]
+    if failed:
+        names = ", ".join(f"{r.role} ({r.provider}: HTTP {r.status})" for r in failed)
+        raise UserError(f"providers not working for: {names}; see the answers above")
+
+
+def _short(value: Any, width: int = 70) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@app.command()
+def calls(
+    run_db: Path = typer.Argument(..., help="the run's run.db"),
+    job: str = typer.Argument(..., help="job id"),
+    as_json: bool = typer.Option(False, "--json", help="print every call in full as JSON"),
+) -> None:
+    """Every LLM call a job made, in order: the authoritative trajectory."""
+    if not run_db.is_file():
+        raise UserError(f"{run_db}: no such run database")
+    records = calls_for_job(run_db, job)
+    if as_json:
+        typer.echo(json.dumps([dataclasses.asdict(r) for r in records], indent=2))
+        return
+    if not records:
+        raise UserError(f"{run_db}: no LLM calls recorded for job {job!r}")
+    table = Table("#", "status", "tokens", "cost $", "latency", "last message", "answer")
+    for index, r in enumerate(records, 1):
+        last = (r.request.get("messages") or [{}])[-1]
+        message = (r.response or {}).get("choices", [{}])[0].get("message", {})
+        answer = (
+            message.get("content") or message.get("tool_calls") or (r.error or {}).get("message")
+        )
+        table.add_row(
+            str(index),
+            r.status,
+            f"{r.input_tokens}+{r.output_tokens}",
+            f"{r.cost_usd:.6f}",
+            f"{r.latency_s:.2f} s",
+            _short(last.get("content") or ""),
+            _short(answer or ""),
+        )
+    Console().print(table)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="llm")
