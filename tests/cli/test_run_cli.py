@@ -13,6 +13,7 @@ import pytest
 
 from hgm.cli.app import main
 from hgm.runconfig.config import read_run_config
+from hgm.store.run_dir import RunLock
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -126,7 +127,8 @@ def test_run_then_read_it_back(
     assert status["agents"] >= 2
     best = status["best"]
     assert best["rule"] == "best-belief"
-    assert best["interval"][0] <= best["mean"] <= best["interval"][1]
+    assert 0.0 < best["interval"][0] < best["interval"][1] < 1.0
+    assert best["evaluations"] > 0
 
     code, out, _ = hgm(monkeypatch, capsys, "tree", str(run_dir))
     assert code == 0
@@ -164,3 +166,20 @@ def test_results_format_must_be_known(
     code, _, err = hgm(monkeypatch, capsys, "results", str(tmp_path), "--format", "xml")
     assert code == 2
     assert "jsonl" in err and "csv" in err
+
+
+def test_default_run_dir_is_runs_slash_name_and_a_driven_run_is_not_resumed_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = _config(tmp_path, FAST_CONFIG.replace("task_evals = 40", "task_evals = 5"))
+    code, _, err = hgm(monkeypatch, capsys, "run", str(config))
+    assert code == 0, err
+    run_dir = tmp_path / "runs" / "fast"
+    assert (run_dir / "run.db").is_file()
+    with RunLock(run_dir / "run.lock"):
+        code, out, _ = hgm(monkeypatch, capsys, "status", str(run_dir), "--json")
+        assert json.loads(out)["state"] == "running"
+        code, _, err = hgm(monkeypatch, capsys, "resume", str(run_dir))
+        assert code == 2
+        assert "driven by another process" in err

@@ -48,10 +48,10 @@ def _stop_on_signals(engine: Engine) -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def _drive(directory: RunDir, *, new: bool) -> None:
+def _drive(directory: RunDir) -> None:
     console = Console(stderr=True)
     with (
-        open_run(directory, new=new) as prepared,
+        open_run(directory) as prepared,
         Live(console=console, refresh_per_second=4) as live,
     ):
         progress = RunProgress(prepared.config, live)
@@ -88,7 +88,7 @@ def run(
     """Start a run from a config file, with live progress; Ctrl-C stops it resumably."""
     parsed, text = read_run_config(config)
     path = run_dir if run_dir is not None else DEFAULT_RUNS_DIR / parsed.run.name
-    _drive(RunDir.create(path, text), new=True)
+    _drive(RunDir.create(path, text))
 
 
 def resume(run_dir: Path = typer.Argument(..., help="the run directory")) -> None:
@@ -99,7 +99,7 @@ def resume(run_dir: Path = typer.Argument(..., help="the run directory")) -> Non
     if current.state == "finished":
         typer.echo(f"{run_dir}: the run already finished ({current.finish_reason}); nothing to do")
         return
-    _drive(RunDir.open(run_dir), new=False)
+    _drive(RunDir.open(run_dir))
 
 
 def register(app: typer.Typer) -> None:

@@ -1,6 +1,6 @@
 """Starting and resuming a run from its directory: world, policy, engine and store wired up.
 
-`open_run(directory, new=...)` takes the run's lock, opens its database with a
+`open_run(directory)` takes the run's lock, opens its database with a
 new session and yields a `PreparedRun` that builds the engine. The store is
 always the engine's first observer, so every event is durable before anyone
 else sees it.
@@ -97,15 +97,9 @@ class PreparedRun:
 
 
 @contextmanager
-def open_run(directory: RunDir, *, new: bool) -> Iterator[PreparedRun]:
-    """Lock the run, open its database (a new session) and load the state to continue from."""
+def open_run(directory: RunDir) -> Iterator[PreparedRun]:
+    """Lock the run, open its database (a new session) and load the state to continue from
+    (None for a run that has not started: the engine then begins with the root agent)."""
     config, _ = read_run_config(directory.config_path)
-    with RunLock(directory.lock_path):
-        store = (
-            RunStore.create(directory.db_path)
-            if new
-            else RunStore.open_for_writing(directory.db_path)
-        )
-        with store:
-            state = None if new else store.load_engine_state()
-            yield PreparedRun(directory, config, store, state)
+    with RunLock(directory.lock_path), RunStore.open_for_writing(directory.db_path) as store:
+        yield PreparedRun(directory, config, store, store.load_engine_state())

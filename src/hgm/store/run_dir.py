@@ -14,6 +14,7 @@ from pathlib import Path
 from types import TracebackType
 
 from hgm.errors import UserError
+from hgm.store.schema import initialize_database
 
 CONFIG_NAME = "run.toml"
 DATABASE_NAME = "run.db"
@@ -56,7 +57,11 @@ class RunDir:
         path.mkdir(parents=True, exist_ok=True)
         run_dir = cls(path)
         run_dir.artifacts.mkdir()
-        run_dir.config_path.write_text(config_text, encoding="utf-8")
+        initialize_database(run_dir.db_path)
+        # run.toml last, atomically: a directory holding it always holds a database too
+        partial = path / f".{CONFIG_NAME}.partial"
+        partial.write_text(config_text, encoding="utf-8")
+        os.replace(partial, run_dir.config_path)
         return run_dir
 
     @classmethod

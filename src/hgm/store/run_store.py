@@ -30,7 +30,7 @@ from hgm.store.queries import (
 )
 from hgm.store.recorder import record_event
 from hgm.store.resume import load_engine_state
-from hgm.store.schema import check_schema, connect, create_schema
+from hgm.store.schema import check_schema, connect, initialize_database
 
 
 class RunStore:
@@ -44,9 +44,8 @@ class RunStore:
     @classmethod
     def create(cls, path: Path) -> RunStore:
         """A new, empty run database at `path`, with a writing session open."""
-        db = connect(path)
-        create_schema(db, created_at=time.time())
-        return cls(db, path, _start_session(db))
+        initialize_database(path)
+        return cls.open_for_writing(path)
 
     @classmethod
     def open_for_writing(cls, path: Path) -> RunStore:

@@ -17,6 +17,7 @@ file, so every connection waits on a busy timeout instead of failing.
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 from hgm.errors import UserError
@@ -115,6 +116,15 @@ def create_schema(connection: sqlite3.Connection, *, created_at: float) -> None:
         "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?), ('created_at', ?)",
         (str(SCHEMA_VERSION), repr(created_at)),
     )
+
+
+def initialize_database(path: Path) -> None:
+    """Create the run database file at `path` with every table and the schema version."""
+    connection = connect(path)
+    try:
+        create_schema(connection, created_at=time.time())
+    finally:
+        connection.close()
 
 
 def check_schema(connection: sqlite3.Connection, source: Path) -> None:
