@@ -171,14 +171,17 @@ def parse_gateway_config(data: dict[str, Any], source: str) -> GatewayConfig:
 
 
 def load_gateway_config(path: Path) -> GatewayConfig:
-    """The gateway config in a TOML file: its top level, or its `[llm]` table (a run config)."""
+    """The gateway config in a TOML file: its top level, or a run config's `[llm]` or
+    `[world.llm]` table."""
     if not path.is_file():
         raise UserError(f"{path}: no such file")
     try:
         data = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as error:
         raise UserError(f"{path}: not valid TOML ({error})") from error
-    section = data.get("llm", data)
+    world = data.get("world")
+    nested = world.get("llm") if isinstance(world, dict) else None
+    section = data.get("llm", nested if nested is not None else data)
     if not isinstance(section, dict):
         raise UserError(f"{path}: `llm` must be a table with providers and roles")
     return parse_gateway_config(section, str(path))

@@ -71,6 +71,10 @@ class Dispatcher:
             await self._forward(token or "", key, request, fp, outcome)
         except GatewayError as error:
             outcome.status, outcome.body = error.status, error.body()
+        except Exception as error:  # a bug in a provider must not take the gateway down
+            log.exception("gateway failure on a call for job %s", key.job)
+            failure = GatewayError(f"internal gateway error: {type(error).__name__}: {error}")
+            outcome.status, outcome.body = failure.status, failure.body()
         self._recorder.record(
             CallRecord(
                 run=key.run,
