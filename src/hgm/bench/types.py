@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +17,8 @@ class Task:
 
 @dataclass(frozen=True, slots=True)
 class TestOutcome:
+    __test__: ClassVar[bool] = False  # not a pytest test class
+
     name: str
     passed: bool
 

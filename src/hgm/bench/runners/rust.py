@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -21,9 +22,18 @@ def rust_sysroot() -> Path | None:
     rustc = shutil.which("rustc")
     if rustc is None:
         return None
+    env = dict(os.environ)
+    rustup_home = Path(rustc).parent.parent.parent / ".rustup"  # rustup's ~/.cargo/bin proxy
+    if "RUSTUP_HOME" not in env and rustup_home.is_dir():
+        env["RUSTUP_HOME"] = str(rustup_home)  # found even when HOME points elsewhere
     try:
         result = subprocess.run(
-            [rustc, "--print", "sysroot"], capture_output=True, text=True, timeout=30, check=True
+            [rustc, "--print", "sysroot"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+            env=env,
         )
     except (OSError, subprocess.SubprocessError):
         return None
