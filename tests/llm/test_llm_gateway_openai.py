@@ -271,3 +271,12 @@ def test_price_overrides_from_config(upstream: FakeUpstream, start_gateway: Star
     token = gateway.open_job("run-1", "a", "j", "task")
     call(gateway.socket_path, token, chat())
     assert gateway.job_usage("j").cost_usd == pytest.approx(10.0)
+
+
+def test_a_local_server_needs_no_key(upstream: FakeUpstream, start_gateway: StartGateway) -> None:
+    config = openai_config(upstream)
+    config["providers"]["fake"]["api_key_env"] = ""
+    gateway = start_gateway(config)
+    token = gateway.open_job("run-1", "a", "j", "task")
+    assert call(gateway.socket_path, token, chat())[0] == 200
+    assert "Authorization" not in upstream.requests[0][1]

@@ -6,7 +6,14 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from hgm.errors import UserError, describe_validation_error
 
@@ -25,12 +32,22 @@ class ModelPrice(_Strict):
     output_per_m: float = Field(ge=0)
 
 
+def _no_key_if_empty(value: str | None) -> str | None:
+    return value or None
+
+
+KeyEnv = Annotated[str | None, AfterValidator(_no_key_if_empty)]
+
+
 class OpenAIProviderConfig(_Strict):
-    """OpenAI or any OpenAI-compatible server (vLLM, Ollama, llama.cpp, OpenRouter)."""
+    """OpenAI or any OpenAI-compatible server (vLLM, Ollama, llama.cpp, OpenRouter).
+
+    `api_key_env` names the environment variable holding the key; "" means no key
+    (a local server)."""
 
     kind: Literal["openai"] = "openai"
     base_url: str = "https://api.openai.com/v1"
-    api_key_env: str | None = "OPENAI_API_KEY"
+    api_key_env: KeyEnv = "OPENAI_API_KEY"
     headers: dict[str, str] = Field(default_factory=dict)
 
 
@@ -39,7 +56,7 @@ class AnthropicProviderConfig(_Strict):
 
     kind: Literal["anthropic"] = "anthropic"
     base_url: str = "https://api.anthropic.com"
-    api_key_env: str | None = "ANTHROPIC_API_KEY"
+    api_key_env: KeyEnv = "ANTHROPIC_API_KEY"
     anthropic_version: str = "2023-06-01"
     default_max_tokens: int = Field(default=4096, gt=0)
 

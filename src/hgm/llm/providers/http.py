@@ -20,7 +20,7 @@ def read_key(api_key_env: str | None, provider: str) -> str | None:
     if not key:
         raise UserError(
             f"provider {provider!r}: environment variable {api_key_env} is not set; export it, "
-            "or set api_key_env = none in the provider config for a local server without keys"
+            'or set api_key_env = "" in the provider config for a local server without keys'
         )
     return key
 
