@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from llm_fakes import FakeUpstream, StartGateway, openai_config
 
-from hgm.llm.launch import RELAY_SOURCE
+from hgm.llm.launch import RELAY_SOURCE, agent_launch
 
 SECRET = "sk-test-relay"
 
@@ -86,3 +86,33 @@ def test_relay_exit_code_and_environment_without_a_sandbox(
     )
     assert done.returncode == 7, done.stderr
     assert done.stdout.strip() == "task"
+
+
+def test_agent_launch_mounts_read_only_and_passes_no_key(
+    upstream: FakeUpstream, start_gateway: StartGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_PROVIDER_KEY", SECRET)
+    gateway = start_gateway(openai_config(upstream))
+    token = gateway.open_job("run-1", "a", "j", "task")
+    launch = agent_launch(gateway, token, "task", python="/usr/bin/python3", port=8765)
+    assert [(m.source, m.target, m.writable) for m in launch.mounts] == [
+        (gateway.socket_dir, "/hgm/llm", False),
+        (RELAY_SOURCE, "/hgm/relay.py", False),
+    ]
+    assert launch.env == {
+        "HGM_LLM_API_KEY": token,
+        "HGM_MODEL": "task",
+        "HGM_LLM_SOCKET": "/hgm/llm/llm.sock",
+    }
+    assert launch.wrap(["agent", "--x"]) == [
+        "/usr/bin/python3",
+        "-I",
+        "/hgm/relay.py",
+        "--socket",
+        "/hgm/llm/llm.sock",
+        "--port",
+        "8765",
+        "--",
+        "agent",
+        "--x",
+    ]

@@ -7,7 +7,6 @@ run out), so a deterministic run replays exactly. A request never recorded is a
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 
 from hgm.errors import UserError
@@ -29,7 +28,6 @@ class ReplayProvider:
         if not self._calls:
             raise UserError(f"replay source {config.source}: it holds no recorded LLM calls")
         self._served: dict[str, int] = defaultdict(int)
-        self._lock = threading.Lock()
         self._source = config.source
 
     async def complete(self, request: ProviderRequest, timeout_s: float) -> ProviderReply:
@@ -39,9 +37,8 @@ class ReplayProvider:
                 f"this request (fingerprint {request.fingerprint[:16]}) was never recorded in "
                 f"{self._source}: replay serves only requests seen in the recorded run"
             )
-        with self._lock:
-            index = min(self._served[request.fingerprint], len(recorded) - 1)
-            self._served[request.fingerprint] += 1
+        index = min(self._served[request.fingerprint], len(recorded) - 1)
+        self._served[request.fingerprint] += 1
         call = recorded[index]
         if call.status == "context_length_exceeded":
             raise ContextLengthExceeded((call.error or {}).get("message", "recorded context error"))
