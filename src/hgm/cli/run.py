@@ -50,21 +50,30 @@ def _stop_on_signals(engine: Engine) -> Iterator[None]:
 
 def _drive(directory: RunDir) -> None:
     console = Console(stderr=True)
-    with (
-        open_run(directory) as prepared,
-        Live(console=console, refresh_per_second=4) as live,
-    ):
-        progress = RunProgress(prepared.config, live)
-        engine = prepared.make_engine(observers=(progress,))
-        progress.bind(engine.tree, prepared.state)
-        with _stop_on_signals(engine):
-            summary = engine.run()
+    try:
+        with (
+            open_run(directory) as prepared,
+            Live(console=console, refresh_per_second=4) as live,
+        ):
+            progress = RunProgress(prepared.config, live)
+            engine = prepared.make_engine(observers=(progress,))
+            progress.bind(engine.tree, prepared.state)
+            with _stop_on_signals(engine):
+                summary = engine.run()
+    except KeyboardInterrupt:  # the second Ctrl-C: the store has recorded the abort
+        _after_live(console)
+        console.print(f"aborted; continue with: hgm resume {directory.path}")
+        raise typer.Exit(STOPPED_EXIT_CODE) from None
     _report(console, directory, summary)
 
 
-def _report(console: Console, directory: RunDir, summary: RunSummary) -> None:
+def _after_live(console: Console) -> None:
     if not console.is_terminal:
-        console.line()  # rich ends the live display with a newline only on terminals
+        console.line()  # rich ends a live display with a newline only on terminals
+
+
+def _report(console: Console, directory: RunDir, summary: RunSummary) -> None:
+    _after_live(console)
     console.print(
         f"[bold]{summary.reason}[/]: {summary.evaluations_finished} evaluations, "
         f"{summary.agents} agents, {summary.expansions_failed} failed expansions, "

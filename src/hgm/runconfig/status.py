@@ -10,10 +10,10 @@ from hgm.runconfig.config import RunConfig, read_run_config
 from hgm.search.selection import Selection, select_final
 from hgm.store.queries import Counts, SessionRow
 from hgm.store.run_dir import RunDir
-from hgm.store.run_store import RunStore
+from hgm.store.run_store import ABORTED_REASON, RunStore
 
 RunState = Literal["created", "running", "finished", "interrupted", "crashed", "failed"]
-INTERRUPTED_REASON = "stopped"
+INTERRUPTED_REASONS = ("stopped", ABORTED_REASON)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +63,7 @@ def run_state(active: bool, session: SessionRow | None) -> RunState:
         return "created"
     if session.ended_at is None:
         return "crashed"
-    if session.end_reason == INTERRUPTED_REASON:
+    if session.end_reason in INTERRUPTED_REASONS:
         return "interrupted"
     if session.end_reason is not None and session.end_reason.startswith("error"):
         return "failed"

@@ -32,6 +32,9 @@ from hgm.store.recorder import record_event
 from hgm.store.resume import load_engine_state
 from hgm.store.schema import check_schema, connect, initialize_database
 
+ABORTED_REASON = "aborted"
+"""Session end reason when the process was aborted (second Ctrl-C) mid-run."""
+
 
 class RunStore:
     """One run's database. Writes one transaction per event; reads on demand."""
@@ -121,7 +124,8 @@ class RunStore:
         traceback: TracebackType | None,
     ) -> None:
         if self.session is not None and error is not None:
-            self.end_session(f"error: {type(error).__name__}")
+            aborted = isinstance(error, KeyboardInterrupt)
+            self.end_session(ABORTED_REASON if aborted else f"error: {type(error).__name__}")
         self.close()
 
 
