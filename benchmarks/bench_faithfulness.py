@@ -4,7 +4,7 @@
    greedy (own-count Thompson sampling): mean paired difference and p-value.
 2. Agents created by HGM grow as budget^alpha (alpha = 0.6): the fitted log-log slope.
 
-    .venv/bin/python benchmarks/bench_faithfulness.py [--seeds 200] [--budget 150] [--workers 1]
+    .venv/bin/python benchmarks/bench_faithfulness.py [--seeds 200] [--budget 150] [--workers 4]
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", type=int, default=200)
     parser.add_argument("--budget", type=int, default=150)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--select", default="best-belief")
     parser.add_argument("--growth-seeds", type=int, default=10)
     args = parser.parse_args()

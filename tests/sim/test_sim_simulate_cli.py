@@ -97,3 +97,14 @@ def test_bad_input_exits_2_without_traceback() -> None:
     )
     assert done.returncode == 2
     assert "unknown world 'chaos'" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_policy_options_make_labelled_variants() -> None:
+    configs = policy_configs("hgm,hgm:cool_down=false:alpha=0.5,dgm:generation_size=2")
+    assert list(configs) == ["hgm", "hgm:cool_down=false:alpha=0.5", "dgm:generation_size=2"]
+    variant = configs["hgm:cool_down=false:alpha=0.5"]
+    assert variant.kind == "hgm" and variant.cool_down is False and variant.alpha == 0.5
+    with pytest.raises(UserError, match="hgm knobs: alpha"):
+        policy_configs("hgm:speed=2")
+    with pytest.raises(UserError, match="alpha"):
+        policy_configs("hgm:alpha=2")

@@ -12,8 +12,10 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
+from pydantic import ValidationError
+
 from hgm.engine import Budget, Engine
-from hgm.errors import UserError
+from hgm.errors import UserError, describe_validation_error
 from hgm.search import (
     POLICY_KINDS,
     DGMPolicyConfig,
@@ -38,16 +40,35 @@ DEFAULT_POLICIES: dict[str, type[PolicyConfig]] = {
 
 
 def policy_configs(names: str) -> dict[str, PolicyConfig]:
-    """Default configs for a comma-separated list of policy names."""
+    """Configs for a comma-separated list of policies, keyed by the text given.
+
+    Each item is a policy kind with optional overrides of its knobs:
+    `hgm`, `hgm:cool_down=false`, `dgm:generation_size=2:stage_threshold=0.3`.
+    """
     chosen = [name.strip() for name in names.split(",") if name.strip()]
     if not chosen:
         raise UserError(f"no policy given; allowed: {', '.join(POLICY_KINDS)}")
-    for name in chosen:
-        if name not in DEFAULT_POLICIES:
-            raise UserError(f"unknown policy {name!r}; allowed: {', '.join(POLICY_KINDS)}")
     if len(set(chosen)) != len(chosen):
         raise UserError(f"a policy is listed twice in {names!r}")
-    return {name: DEFAULT_POLICIES[name]() for name in chosen}
+    return {item: _policy_config(item) for item in chosen}
+
+
+def _policy_config(item: str) -> PolicyConfig:
+    kind, *overrides = item.split(":")
+    if kind not in DEFAULT_POLICIES:
+        raise UserError(f"unknown policy {kind!r}; allowed: {', '.join(POLICY_KINDS)}")
+    model = DEFAULT_POLICIES[kind]
+    allowed = ", ".join(name for name in model.model_fields if name != "kind")
+    values: dict[str, str] = {}
+    for override in overrides:
+        key, sep, value = override.partition("=")
+        if not sep or key not in model.model_fields or key == "kind":
+            raise UserError(f"bad policy option {override!r} in {item!r}; {kind} knobs: {allowed}")
+        values[key] = value
+    try:
+        return model.model_validate(values)
+    except ValidationError as error:
+        raise UserError(describe_validation_error(error, f"policy {item!r}")) from error
 
 
 @dataclass(frozen=True, slots=True)
