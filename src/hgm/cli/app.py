@@ -12,6 +12,7 @@ from hgm.cli import llm as llm_commands
 from hgm.cli import run as run_commands
 from hgm.cli import sandbox as sandbox_commands
 from hgm.cli import simulate as simulate_commands
+from hgm.cli import solve as solve_commands
 from hgm.errors import UserError
 
 app = typer.Typer(
@@ -42,6 +43,7 @@ llm_commands.register(app)
 run_commands.register(app)
 sandbox_commands.register(app)
 simulate_commands.register(app)
+solve_commands.register(app)
 
 
 def main() -> None:
