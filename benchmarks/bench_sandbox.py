@@ -4,6 +4,7 @@ Three ways of running `true`, interleaved so machine noise hits them alike:
   bare      posix_spawn + waitpid of /bin/true
   bwrap     the exact bwrap command line the sandbox builds, spawned the same way
   sandbox   BubblewrapSandbox.run: spawn gate, per-run cgroups, rlimits, supervision
+  sandbox_no_cgroups   the same with use_cgroups = false (rlimits only)
 Overheads are p50/p90 of each minus the bare p50. Target: sandbox overhead <= 10 ms p50.
 
     .venv/bin/python benchmarks/bench_sandbox.py --iterations 200
@@ -42,6 +43,7 @@ def _quantiles(samples: list[float]) -> dict[str, float]:
 
 def measure(iterations: int, warmup: int) -> dict[str, object]:
     sandbox = make_sandbox(BubblewrapConfig())
+    no_cgroups = make_sandbox(BubblewrapConfig(use_cgroups=False))
     assert isinstance(sandbox, BubblewrapSandbox)
     with tempfile.TemporaryDirectory() as scratch:
         workdir = Path(scratch)
@@ -53,6 +55,7 @@ def measure(iterations: int, warmup: int) -> dict[str, object]:
             "bare": lambda: _spawn_and_wait(["/bin/true"]),
             "bwrap": lambda: _spawn_and_wait(raw),
             "sandbox": lambda: sandbox.run(["true"], workdir, {}, limits),
+            "sandbox_no_cgroups": lambda: no_cgroups.run(["true"], workdir, {}, limits),
         }
         samples: dict[str, list[float]] = {name: [] for name in ways}
         for index in range(warmup + iterations):
@@ -68,12 +71,13 @@ def measure(iterations: int, warmup: int) -> dict[str, object]:
             "p50_ms": round(results[name]["p50_ms"] - bare_p50, 3),
             "p90_ms": round(results[name]["p90_ms"] - bare_p50, 3),
         }
-        for name in ("bwrap", "sandbox")
+        for name in ("bwrap", "sandbox", "sandbox_no_cgroups")
     }
     return {
         "benchmark": "sandbox_launch_overhead",
         "iterations": iterations,
         "cpus": os.cpu_count(),
+        "load_average_1m": round(os.getloadavg()[0], 2),
         "timings": results,
         "overhead_over_bare": overhead,
         "target_p50_ms": TARGET_P50_MS,

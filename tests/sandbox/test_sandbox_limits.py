@@ -102,3 +102,13 @@ def test_huge_output_is_bounded(workdir: Path) -> None:
     assert done.exit_code == 0
     assert len(done.stdout_tail) == 1024
     assert done.details["stdout_bytes"] == "50000000"
+
+
+def test_without_cgroups_rlimit_data_still_stops_a_memory_bomb(workdir: Path) -> None:
+    sandbox = make_sandbox(BubblewrapConfig(use_cgroups=False))
+    bomb = "x = []\nwhile True: x.append(bytearray(10**7))"
+    done = sandbox.run([sys.executable, "-c", bomb], workdir, {}, Limits(wall_s=30, memory_mb=300))
+    assert done.exit_code != 0 and done.wall_s < 30, "the allocation failed inside"
+    assert "MemoryError" in done.stderr_tail
+    assert done.details["cgroups"] == "none"
+    assert done.peak_memory_mb is None, "without cgroups bwrap's tree is not measurable"

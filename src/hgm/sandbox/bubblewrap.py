@@ -118,7 +118,15 @@ class BubblewrapSandbox:
         argv = bwrap_argv(
             self.bwrap, self.config, self.view, command, workdir, env, mounts, start_dir
         )
-        return run_limited(argv, {}, limits, self.config.tail_bytes, kill_process)
+        return run_limited(
+            argv,
+            {},
+            limits,
+            self.config.tail_bytes,
+            kill_process,
+            use_cgroups=self.config.use_cgroups,
+            rusage_covers_tree=False,
+        )
 
 
 def _not_found(config: BubblewrapConfig) -> str:

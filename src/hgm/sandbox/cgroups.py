@@ -90,16 +90,12 @@ class RunCgroups:
     problems: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def create(
-        cls, memory_mb: int | None, pids: int | None, account_cpu: bool = True
-    ) -> RunCgroups:
-        """Groups for one run. Each costs about a millisecond to join, so `cpuacct` (whole-tree
-        CPU time, needed to enforce a CPU limit across processes) can be left out."""
+    def create(cls, memory_mb: int | None, pids: int | None) -> RunCgroups:
+        """Groups for one run, with these limits (None: no limit, only accounting)."""
         groups = cls()
         name = f"hgm-sandbox-{os.getpid()}-{uuid.uuid4().hex[:12]}"
         parents = hierarchy_dirs()
-        wanted = CONTROLLERS if account_cpu else tuple(c for c in CONTROLLERS if c != "cpuacct")
-        for controller in wanted:
+        for controller in CONTROLLERS:
             parent = parents.get(controller)
             if parent is None:
                 groups.problems[controller] = "not mounted (cgroup v1)"

@@ -31,7 +31,15 @@ class _Config(BaseModel):
     tail_bytes: int = Field(default=65536, gt=0, description="bytes kept of stdout and stderr")
 
 
-class BubblewrapConfig(_Config):
+class _LocalConfig(_Config):
+    use_cgroups: bool = Field(
+        default=True,
+        description="per-run cgroup v1 groups for memory, processes and CPU where writable "
+        "(joining one costs about one RCU grace period, a few ms, per run)",
+    )
+
+
+class BubblewrapConfig(_LocalConfig):
     """Linux namespaces via bubblewrap: the default and the safe choice."""
 
     kind: Literal["bubblewrap"] = "bubblewrap"
@@ -66,7 +74,7 @@ class DockerConfig(_Config):
     tmp_size_mb: int = Field(default=1024, gt=0)
 
 
-class UnsafeLocalConfig(_Config):
+class UnsafeLocalConfig(_LocalConfig):
     """A plain subprocess with rlimits: no isolation at all. Only when explicitly chosen."""
 
     kind: Literal["unsafe-local"] = "unsafe-local"

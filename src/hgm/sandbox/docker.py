@@ -139,7 +139,7 @@ class DockerSandbox:
             inspected = _docker(self.config, "inspect", "--format", "{{.State.OOMKilled}}", name)
         finally:
             _docker(self.config, "rm", "--force", name)
-        completed = completed_from(outcome, limits, None)
+        completed = completed_from(outcome, limits, None, rusage_covers_tree=False)
         if inspected.stdout.strip() == "true":
             return replace(completed, killed=KillReason.MEMORY)
         return completed

@@ -29,13 +29,19 @@ def run_limited(
     limits: Limits,
     tail_bytes: int,
     kill_leader: Callable[[int], None],
+    *,
+    use_cgroups: bool,
+    rusage_covers_tree: bool,
 ) -> Completed:
     """Start `argv` inside fresh cgroups with rlimits; on timeout or exit, kill all that is left.
 
     Memory is limited by the cgroup when one can be created, else by RLIMIT_DATA (which,
     unlike RLIMIT_AS, leaves the large reservations of the JVM, V8 and Go alone).
     """
-    groups = RunCgroups.create(limits.memory_mb, limits.pids, account_cpu=limits.cpu_s is not None)
+    if use_cgroups:
+        groups = RunCgroups.create(limits.memory_mb, limits.pids)
+    else:
+        groups = RunCgroups(problems={"all": "disabled by config (use_cgroups = false)"})
     try:
         memory_by_rlimit = None if groups.enforces("memory") else limits.memory_mb
         rlimits = rlimits_for(
@@ -58,6 +64,6 @@ def run_limited(
             prepare=prepare, kill=kill, after_exit=after_exit, cpu_used=groups.cpu_s
         )
         outcome = run_supervised(argv, env, limits.wall_s, limits.cpu_s, tail_bytes, supervision)
-        return completed_from(outcome, limits, groups)
+        return completed_from(outcome, limits, groups, rusage_covers_tree)
     finally:
         groups.close()

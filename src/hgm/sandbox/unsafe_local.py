@@ -54,5 +54,11 @@ class UnsafeLocalSandbox:
         }
         argv = ["/bin/sh", "-c", CHDIR_SCRIPT, str(start_dir), *command]
         return run_limited(
-            argv, {**base, **env}, limits, self.config.tail_bytes, kill_process_group
+            argv,
+            {**base, **env},
+            limits,
+            self.config.tail_bytes,
+            kill_process_group,
+            use_cgroups=self.config.use_cgroups,
+            rusage_covers_tree=True,
         )

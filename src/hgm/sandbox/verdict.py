@@ -11,16 +11,18 @@ from hgm.sandbox.types import Completed, KillReason, Limits
 NEAR_LIMIT_SHARE = 0.9
 
 
-def _cpu_s(outcome: Exit, groups: RunCgroups | None) -> float:
+def _cpu_s(outcome: Exit, groups: RunCgroups | None, rusage_covers_tree: bool) -> float | None:
     measured = groups.cpu_s() if groups is not None else None
-    if measured is not None:
+    if measured is not None or not rusage_covers_tree:
         return measured
     return outcome.rusage.ru_utime + outcome.rusage.ru_stime
 
 
-def _peak_memory_mb(outcome: Exit, groups: RunCgroups | None) -> float | None:
+def _peak_memory_mb(
+    outcome: Exit, groups: RunCgroups | None, rusage_covers_tree: bool
+) -> float | None:
     measured = groups.peak_memory_mb() if groups is not None else None
-    if measured is not None:
+    if measured is not None or not rusage_covers_tree:
         return measured
     return outcome.rusage.ru_maxrss / 1024 if outcome.rusage.ru_maxrss else None
 
@@ -29,7 +31,7 @@ def kill_reason(
     outcome: Exit,
     limits: Limits,
     groups: RunCgroups | None,
-    cpu_s: float,
+    cpu_s: float | None,
     peak_memory_mb: float | None,
 ) -> KillReason:
     """Why the run was stopped, most specific cause first."""
@@ -49,7 +51,7 @@ def kill_reason(
         return KillReason.PIDS
     if limits.cpu_s is not None and not outcome.timed_out:
         xcpu = outcome.exit_code == 128 + signal.SIGXCPU
-        near_limit = cpu_s >= NEAR_LIMIT_SHARE * limits.cpu_s
+        near_limit = cpu_s is not None and cpu_s >= NEAR_LIMIT_SHARE * limits.cpu_s
         killed = outcome.exit_code == 128 + signal.SIGKILL
         if outcome.cpu_exceeded or xcpu or (killed and near_limit):
             return KillReason.CPU
@@ -60,9 +62,15 @@ def kill_reason(
     return KillReason.NONE
 
 
-def completed_from(outcome: Exit, limits: Limits, groups: RunCgroups | None) -> Completed:
-    cpu_s = _cpu_s(outcome, groups)
-    peak = _peak_memory_mb(outcome, groups)
+def completed_from(
+    outcome: Exit, limits: Limits, groups: RunCgroups | None, rusage_covers_tree: bool
+) -> Completed:
+    """The result; `rusage_covers_tree` says whether the waited process's rusage includes the
+    command's whole process tree (not so for bwrap, whose namespace init is reaped by no one
+    we wait for, nor for the docker CLI): if not, CPU and memory come from cgroups or are None.
+    """
+    cpu_s = _cpu_s(outcome, groups, rusage_covers_tree)
+    peak = _peak_memory_mb(outcome, groups, rusage_covers_tree)
     details = {
         "stdout_bytes": str(outcome.stdout.total_bytes),
         "stderr_bytes": str(outcome.stderr.total_bytes),
