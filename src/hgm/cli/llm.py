@@ -13,8 +13,6 @@ from rich.table import Table
 
 from hgm.errors import UserError
 from hgm.llm.config import ROLES, Role, load_gateway_config
-from hgm.llm.probe import probe_roles
-from hgm.llm.recording import calls_for_job
 
 app = typer.Typer(
     help="The LLM gateway: check providers, read recorded calls.", no_args_is_help=True
@@ -35,6 +33,8 @@ def check(
     as_json: bool = typer.Option(False, "--json", help="print the results as JSON"),
 ) -> None:
     """Send one tiny request per role through a real gateway (costs a few tokens each)."""
+    from hgm.llm.probe import probe_roles
+
     results = probe_roles(load_gateway_config(config), _roles(role) or None)
     if as_json:
         typer.echo(json.dumps([dataclasses.asdict(r) for r in results], indent=2))
@@ -74,6 +74,8 @@ def calls(
     as_json: bool = typer.Option(False, "--json", help="print every call in full as JSON"),
 ) -> None:
     """Every LLM call a job made, in order: the authoritative trajectory."""
+    from hgm.llm.recording import calls_for_job
+
     if not run_db.is_file():
         raise UserError(f"{run_db}: no such run database")
     records = calls_for_job(run_db, job)
