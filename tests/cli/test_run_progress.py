@@ -1,0 +1,56 @@
+"""The live progress display follows the engine's events and shows the best agent."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from rich.console import Console
+from rich.live import Live
+
+from hgm.cli.progress import RunProgress
+from hgm.engine.budget import Budget
+from hgm.engine.engine import Engine
+from hgm.runconfig.config import parse_run_config
+from hgm.search.policies import make_policy
+from hgm.sim import make_world
+
+CONFIG = """
+[run]
+name = "progress"
+workers = 3
+[budget]
+task_evals = 30
+money_usd = 100.0
+[world]
+kind = "sim"
+[world.sim]
+kind = "drift"
+n_tasks = 12
+eval_cost_usd = 0.5
+"""
+
+
+def test_progress_shows_budget_money_workers_tree_and_best() -> None:
+    config = parse_run_config(CONFIG, "test")
+    out = io.StringIO()
+    console = Console(file=out, width=120, force_terminal=False)
+    with Live(console=console) as live:
+        progress = RunProgress(config, live)
+        engine = Engine(
+            make_world(config.world.sim, 0),
+            make_policy(config.policy),
+            Budget(task_evals=30, money_usd=100.0),
+            workers=3,
+            seed=0,
+            observers=(progress,),
+        )
+        progress.bind(engine.tree, None)
+        summary = engine.run()
+    text = out.getvalue()
+    assert "30/30" in text
+    assert "$15.00 / $100.00" in text
+    assert re.search(r"workers busy +0 / 3", text)
+    assert f"{summary.agents} agents, {summary.expansions_failed} failed expansions" in text
+    assert "best (best-belief)  agent " in text
+    assert "interval [" in text
