@@ -97,7 +97,9 @@ class RunLock:
         self._fd: int | None = None
 
     def __enter__(self) -> RunLock:
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        # a probe only reads, so it also works on a run copied to read-only storage
+        flags = os.O_RDONLY if self.probe else os.O_RDWR | os.O_CREAT
+        self._fd = os.open(self.path, flags, 0o644)
         try:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as error:
