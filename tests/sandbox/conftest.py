@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from hgm.sandbox import BubblewrapConfig, Sandbox, check_backend, make_sandbox
+from hgm.sandbox.cgroups import RunCgroups
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +36,19 @@ def fake_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     yield home
+
+
+@pytest.fixture(scope="session")
+def cgroup_controllers() -> frozenset[str]:
+    """The cgroup v1 controllers this machine lets hgm create per-run groups in."""
+    groups = RunCgroups.create(None, None)
+    try:
+        return frozenset(groups.dirs)
+    finally:
+        groups.close()
+
+
+@pytest.fixture
+def needs_memory_and_pids_cgroups(cgroup_controllers: frozenset[str]) -> None:
+    if not {"memory", "pids", "cpuacct"} <= cgroup_controllers:
+        pytest.skip(f"per-run cgroups unavailable here (have: {sorted(cgroup_controllers)})")

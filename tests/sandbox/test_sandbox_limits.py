@@ -25,6 +25,7 @@ def _leftover_groups() -> list[Path]:
     ]
 
 
+@pytest.mark.usefixtures("needs_memory_and_pids_cgroups")
 def test_memory_bomb_is_killed_for_memory(bwrap_sandbox: Sandbox, workdir: Path) -> None:
     bomb = "x = []\nwhile True: x.append(bytearray(10**7))"
     done = bwrap_sandbox.run(
@@ -35,6 +36,7 @@ def test_memory_bomb_is_killed_for_memory(bwrap_sandbox: Sandbox, workdir: Path)
     assert done.wall_s < 30
 
 
+@pytest.mark.usefixtures("needs_memory_and_pids_cgroups")
 def test_fork_bomb_is_contained_by_pids(bwrap_sandbox: Sandbox, workdir: Path) -> None:
     bomb = "bomb() { bomb | bomb & }; bomb; sleep 1"
     done = bwrap_sandbox.run(["bash", "-c", bomb], workdir, {}, Limits(wall_s=10, pids=64))

@@ -20,7 +20,9 @@ def test_exit_code_output_and_usage(bwrap_sandbox: Sandbox, workdir: Path) -> No
     done = bwrap_sandbox.run(["sh", "-c", "echo out; echo err >&2; exit 3"], workdir, {}, LIMITS)
     assert (done.exit_code, done.stdout_tail, done.stderr_tail) == (3, "out\n", "err\n")
     assert done.killed is KillReason.NONE
-    assert 0 < done.wall_s < 30 and done.cpu_s is not None
+    assert 0 < done.wall_s < 30
+    if "cgroup_cpuacct" not in done.details:
+        assert done.cpu_s is not None and done.peak_memory_mb is not None
 
 
 def test_environment_is_only_what_was_given(bwrap_sandbox: Sandbox, workdir: Path) -> None:
