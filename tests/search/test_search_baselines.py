@@ -60,8 +60,10 @@ def test_dgm_parent_probabilities() -> None:
     accuracy = np.array([0.2, 0.7, 0.5, 0.9])
     children = np.array([2, 1, 0, 0])
     weights = 1 / (1 + np.exp(-10 * (accuracy - 0.5))) / (1 + children)
-    assert np.allclose(policy.parent_probabilities(tree), weights / weights.sum())
-    assert np.all(policy.parent_probabilities(tree) > 0)
+    assert np.allclose(policy.parent_probabilities(tree, 10), weights / weights.sum())
+    assert np.all(policy.parent_probabilities(tree, 10) > 0)
+    # with 60 tasks, agents 1-3 (>= 40%) still owe their second stage: only 0 is archived
+    assert np.allclose(policy.parent_probabilities(tree, 60), [1, 0, 0, 0])
 
 
 def test_sica_evaluates_the_newest_agent_fully_then_expands_the_base() -> None:

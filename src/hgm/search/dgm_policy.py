@@ -24,7 +24,7 @@ class DGMPolicy:
     def decide(self, tree: Tree, state: SearchState, rng: np.random.Generator) -> Action:
         generation_size = self.config.generation_size
         if state.can_expand and state.expansions_started % generation_size != 0:
-            return Expand(self._parent(tree, rng))
+            return Expand(self._parent(tree, state, rng))
         targets = self.targets(tree, len(state.tasks))
         in_flight = np.zeros(len(tree), dtype=np.int64)
         for agent, running in state.evaluating.items():
@@ -38,7 +38,7 @@ class DGMPolicy:
         busy = state.expansions_running > 0 or bool(np.any(targets > done))
         if busy or not state.can_expand:
             return Wait()
-        return Expand(self._parent(tree, rng))
+        return Expand(self._parent(tree, state, rng))
 
     def targets(self, tree: Tree, n_tasks: int) -> NDArray[np.int64]:
         """Per dense index: how many tasks (a prefix of the task order) each agent gets."""
@@ -55,15 +55,23 @@ class DGMPolicy:
             targets[passed] = ends[stage]
         return targets
 
-    def parent_probabilities(self, tree: Tree) -> NDArray[np.float64]:
-        """p_i proportional to sigmoid(lambda*(acc_i - alpha_0)) / (1 + children_i)."""
+    def parent_probabilities(self, tree: Tree, n_tasks: int) -> NDArray[np.float64]:
+        """p_i proportional to sigmoid(lambda*(acc_i - alpha_0)) / (1 + children_i).
+
+        The archive is the agents whose staged evaluation is complete (every agent
+        if none is, which happens only before the root's first stage ends).
+        """
         done = tree.own_n
         accuracy = tree.own_s / np.maximum(done, 1)
         score = 1.0 / (
             1.0 + np.exp(-self.config.sigmoid_lambda * (accuracy - self.config.sigmoid_midpoint))
         )
         weights = score / (1.0 + tree.n_children_array())
+        archived = self.targets(tree, n_tasks) <= done
+        if archived.any():
+            weights = np.where(archived, weights, 0.0)
         return weights / weights.sum()
 
-    def _parent(self, tree: Tree, rng: np.random.Generator) -> int:
-        return int(tree.ids[rng.choice(len(tree), p=self.parent_probabilities(tree))])
+    def _parent(self, tree: Tree, state: SearchState, rng: np.random.Generator) -> int:
+        probabilities = self.parent_probabilities(tree, len(state.tasks))
+        return int(tree.ids[rng.choice(len(tree), p=probabilities)])
