@@ -138,6 +138,7 @@ def completed(exit_code: int, killed: KillReason = KillReason.NONE) -> Completed
         (completed(0, KillReason.TIMEOUT), [TestOutcome("test_a", True)], ["test_a"], False),
         (completed(0), [TestOutcome("Suite > does x", True)], ["does x"], True),
         (completed(0), [TestOutcome("t.py::test_ab", True)], ["test_a"], False),
+        (completed(0), [TestOutcome("case one/section", True)], ["case one"], True),
     ],
 )
 def test_decide_needs_exit_zero_and_every_expected_test_passing(

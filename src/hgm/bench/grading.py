@@ -25,7 +25,7 @@ DEFAULT_LIMITS = Limits(wall_s=300.0, memory_mb=4096, pids=512, file_size_mb=512
 
 
 def _names_match(outcome: str, expected: str) -> bool:
-    pattern = rf"(?:^|[\s:/.>]){re.escape(expected)}(?:$|[\s\[(])"
+    pattern = rf"(?:^|[\s:/.>]){re.escape(expected)}(?:$|[\s\[(/])"
     return re.search(pattern, outcome) is not None
 
 
