@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from hgm.bench.diffs import file_diff
+from hgm.bench.swe_instances import pytest_outcomes
 from hgm.bench.swe_local import SweLocal, is_test_or_build_file, make_swe_local
 from hgm.bench.types import Task
 from hgm.errors import UserError
@@ -106,6 +107,41 @@ def test_fix_that_breaks_a_pass_to_pass_test_is_unresolved(bench: SweLocal, tmp_
     outcomes = {outcome.name: outcome.passed for outcome in grade.tests}
     assert all(outcomes[name] for name in t.metadata["fail_to_pass"])
     assert not outcomes["tests/test_pages.py::test_page_count_exact_multiple"]
+
+
+@needs_bwrap
+def test_printing_a_fake_summary_and_exiting_gets_no_credit(
+    bench: SweLocal, tmp_path: Path
+) -> None:
+    t = task(bench, "pagerkit-1")
+    bench.workspace(t, tmp_path)
+    init = (tmp_path / "pagerkit" / "__init__.py").read_text()
+    names = [*t.metadata["fail_to_pass"], *t.metadata["pass_to_pass"]]
+    # Writes past pytest's output capture to the real stdout, then exits before pytest can.
+    forged = init + (
+        "\nimport gc as _gc\nimport os as _os\n\n"
+        "from _pytest.capture import FDCapture as _FDCapture\n\n"
+        "_lines = ['=' * 20 + ' short test summary info ' + '=' * 20]\n"
+        f"_lines += ['PASSED ' + _name for _name in {names!r}]\n"
+        "_lines.append('=' * 20 + ' 7 passed in 0.01s ' + '=' * 20)\n"
+        "for _capture in _gc.get_objects():\n"
+        "    if isinstance(_capture, _FDCapture) and _capture.targetfd == 1:\n"
+        "        _os.write(_capture.targetfd_save, ('\\n'.join(_lines) + '\\n').encode())\n"
+        "_os._exit(0)\n"
+    )
+    grade = bench.grade(t, file_diff("pagerkit/__init__.py", init, forged))
+    assert grade.exit_code == 0
+    assert "PASSED tests/test_pages.py" in grade.log_tail
+    assert not grade.resolved
+
+
+def test_outcomes_come_only_from_the_summary_before_the_token() -> None:
+    header = "=" * 10 + " short test summary info " + "=" * 10
+    fake = [header, "PASSED t.py::a", "PASSED t.py::b"]
+    real = [header, "PASSED t.py::a", "FAILED t.py::b", "== 1 failed, 1 passed =="]
+    output = "\n".join([*fake, *real, "", "TOKEN", "PASSED t.py::c"])
+    assert pytest_outcomes(output, "TOKEN") == {"t.py::a": "PASSED", "t.py::b": "FAILED"}
+    assert pytest_outcomes(output, "OTHER") == {}
 
 
 @needs_bwrap

@@ -86,18 +86,28 @@ def load_instances(path: Path) -> list[SweInstance]:
     return parse_instances(read_records(path), str(path))
 
 
-def pytest_outcomes(output: str) -> dict[str, str]:
-    """Per-test outcomes from pytest's `-rA` short summary (the last one printed wins).
+def sentinel_plugin(token: str) -> str:
+    """A pytest plugin that prints `token` after pytest's own final summary."""
+    return f"def pytest_unconfigure(config):\n    print('\\n' + {token!r}, flush=True)\n"
 
-    Only the final summary section counts, so text printed earlier by the code under
-    test cannot pose as a result.
+
+def pytest_outcomes(output: str, token: str) -> dict[str, str]:
+    """Per-test outcomes from the `-rA` short summary printed just before `token`.
+
+    The token (from `sentinel_plugin`, secret to each grade) proves that pytest finished
+    and printed its summary: code under test that prints a fake summary and exits early
+    never gets it printed, and text printed before pytest's own summary does not count.
     """
     lines = output.splitlines()
-    starts = [index for index, line in enumerate(lines) if SUMMARY_HEADER.match(line.strip())]
+    ends = [index for index, line in enumerate(lines) if line.strip() == token]
+    if not ends:
+        return {}
+    end = ends[-1]
+    starts = [i for i in range(end) if SUMMARY_HEADER.match(lines[i].strip())]
     if not starts:
         return {}
     outcomes: dict[str, str] = {}
-    for line in lines[starts[-1] + 1 :]:
+    for line in lines[starts[-1] + 1 : end]:
         match = SUMMARY_LINE.match(line)
         if match:
             outcomes[match.group(2)] = match.group(1)

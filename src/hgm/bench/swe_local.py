@@ -8,6 +8,7 @@ PASS_TO_PASS tests; resolved iff every one of them passes.
 from __future__ import annotations
 
 import io
+import secrets
 import shlex
 import sys
 import tarfile
@@ -18,7 +19,12 @@ from pathlib import Path, PurePosixPath
 
 from hgm.bench.diffs import DiffApplyError, apply_diff, diff_is_empty, restrict_diff, split_diff
 from hgm.bench.repo_build import git, materialize_repo
-from hgm.bench.swe_instances import SweInstance, load_instances, pytest_outcomes
+from hgm.bench.swe_instances import (
+    SweInstance,
+    load_instances,
+    pytest_outcomes,
+    sentinel_plugin,
+)
 from hgm.bench.types import Grade, Task, TestOutcome
 from hgm.errors import UserError
 from hgm.sandbox.types import KillReason, Limits, Sandbox
@@ -112,11 +118,22 @@ class SweLocal:
 
         return make_sandbox(BubblewrapConfig())
 
-    def _command(self, instance: SweInstance) -> list[str]:
+    def _command(self, instance: SweInstance, plugin: str) -> list[str]:
+        """The test command (a pytest invocation), loading the sentinel plugin, then the ids."""
         tests = [*instance.FAIL_TO_PASS, *instance.PASS_TO_PASS]
         if instance.test_command:
-            return [*shlex.split(instance.test_command), *tests]
-        return [sys.executable, "-m", "pytest", "-rA", "-p", "no:cacheprovider", *tests]
+            base = shlex.split(instance.test_command)
+        else:
+            base = [sys.executable, "-m", "pytest", "-rA", "-p", "no:cacheprovider"]
+        return [*base, "-p", plugin, *tests]
+
+    def _env(self, instance: SweInstance, plugin_dir: Path) -> dict[str, str]:
+        paths = [str(plugin_dir), *filter(None, [instance.test_env.get("PYTHONPATH")])]
+        return {
+            "PYTHONDONTWRITEBYTECODE": "1",
+            **instance.test_env,
+            "PYTHONPATH": ":".join(paths),
+        }
 
     def grade(self, task: Task, diff: str) -> Grade:
         instance = self._instance(task)
@@ -130,8 +147,14 @@ class SweLocal:
             "empty_diff": diff_is_empty(diff),
             "dropped_files": tuple(dropped),
         }
+        token = f"hgm-pytest-finished-{secrets.token_hex(16)}"
+        plugin = f"hgm_sentinel_{secrets.token_hex(8)}"
         with tempfile.TemporaryDirectory(prefix="hgm-swe-") as tmp:
-            work = Path(tmp).resolve()
+            root = Path(tmp).resolve()
+            work, plugin_dir = root / "repo", root / "plugin"
+            work.mkdir()
+            plugin_dir.mkdir()
+            (plugin_dir / f"{plugin}.py").write_text(sentinel_plugin(token))
             self._extract_base(instance, work)
             try:
                 apply_diff(work, kept)
@@ -143,13 +166,14 @@ class SweLocal:
                 raise UserError(f"{task.id}: test_patch does not apply: {error}") from None
             prepared = time.perf_counter()
             completed = self.sandbox.run(
-                self._command(instance),
-                work,
-                {"PYTHONDONTWRITEBYTECODE": "1", **instance.test_env},
+                self._command(instance, plugin),
+                root,
+                self._env(instance, plugin_dir),
                 Limits(wall_s=instance.timeout_s),
+                cwd=work,
             )
         finished = time.perf_counter()
-        found = pytest_outcomes(completed.stdout_tail)
+        found = pytest_outcomes(completed.stdout_tail, token)
         outcomes = tuple(
             TestOutcome(name, found.get(name) == "PASSED")
             for name in (*instance.FAIL_TO_PASS, *instance.PASS_TO_PASS)
