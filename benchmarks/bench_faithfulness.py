@@ -53,7 +53,7 @@ def agents_vs_budget(args: argparse.Namespace) -> dict[str, object]:
         runs = compare(setup, {"hgm": HGMPolicyConfig()}, range(args.growth_seeds))
         # agents + failed expansions = expansions started + 1: what the widening controls
         means.append(float(np.mean([r.agents + r.failed_expansions for r in runs])))
-    slope, intercept = np.polyfit(np.log(GROWTH_BUDGETS), np.log(means), 1)
+    slope, _ = np.polyfit(np.log(GROWTH_BUDGETS), np.log(means), 1)
     return {
         "budgets": list(GROWTH_BUDGETS),
         "tree_size_mean": means,
