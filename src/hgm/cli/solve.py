@@ -40,7 +40,8 @@ def _print(evaluation: Evaluation, console: Console) -> None:
         table.add_row("grading", grade.error)
     if grade.dropped_files:
         table.add_row("dropped", ", ".join(grade.dropped_files) + " (not solution files)")
-    diff = "empty" if grade.empty_diff and not run.diff else f"{stats.files} files"
+    plural = "" if stats.files == 1 else "s"
+    diff = "empty" if not run.diff else f"{stats.files} file{plural}"
     table.add_row("diff", f"{diff}, +{stats.added} -{stats.removed}")
     process = run.process
     stopped = run.stop_reason or "(no result.json)"
