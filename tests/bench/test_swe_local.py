@@ -69,10 +69,14 @@ def test_reference_resolves_and_base_does_not(bench: SweLocal, task_id: str) -> 
 
 @needs_bwrap
 @pytest.mark.slow
-def test_every_builtin_instance_checks(bench: SweLocal) -> None:
+def test_every_builtin_instance_is_well_formed(bench: SweLocal) -> None:
+    """Reference resolves; on the base exactly FAIL_TO_PASS fails and PASS_TO_PASS passes."""
     for t in bench.tasks():
         assert bench.grade(t, bench.reference_diff(t)).resolved, t.id
-        assert not bench.grade(t, "").resolved, t.id
+        base = bench.grade(t, "")
+        assert not base.resolved, t.id
+        failing = {outcome.name for outcome in base.tests if not outcome.passed}
+        assert failing == set(t.metadata["fail_to_pass"]), t.id
 
 
 @needs_bwrap
