@@ -5,7 +5,7 @@
 [budget]    task_evals, expansions, wall_clock_s, money_usd
 [policy]    kind = "hgm" | "dgm" | "sica" | "greedy" | "random", then that policy's knobs
 [select]    rule = "best-belief" | "best-mean" | "lcb", epsilon
-[world]     kind = "sim" (later also "real"), then that world's settings
+[world]     kind = "sim" | "real", then that world's settings (real: hgm.runconfig.real_world)
 ```
 
 Every table forbids unknown keys; every error names the key, the value given
@@ -21,6 +21,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hgm.errors import UserError, describe_validation_error
+from hgm.runconfig.real_world import RealWorldSection
 from hgm.search.config import HGMPolicyConfig, PolicyConfig
 from hgm.sim.config import SimWorldConfig
 
@@ -74,7 +75,9 @@ class RunConfig(_Section):
     budget: BudgetSection
     policy: PolicyConfig = Field(default_factory=HGMPolicyConfig)
     select: SelectSection = Field(default_factory=SelectSection)
-    world: SimWorldSection = Field(description='what does the work; `kind = "real"` comes later')
+    world: SimWorldSection | RealWorldSection = Field(
+        discriminator="kind", description='what does the work: `kind = "sim"` or `"real"`'
+    )
 
 
 def parse_run_config(text: str, source: str) -> RunConfig:

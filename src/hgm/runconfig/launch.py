@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
 from hgm.engine.budget import Budget
@@ -20,6 +20,7 @@ from hgm.engine.executors import Executor, ThreadExecutor, VirtualTimeExecutor
 from hgm.engine.state import EngineState
 from hgm.engine.world import EvalOutcome, ExpandOutcome, World
 from hgm.runconfig.config import RunConfig, read_run_config
+from hgm.runconfig.real_world import RealWorldSection
 from hgm.search.policies import make_policy
 from hgm.sim import make_world
 from hgm.store.run_dir import RunDir, RunLock
@@ -51,9 +52,25 @@ class PacedWorld:
         return outcome
 
 
-def build_world(config: RunConfig, resumed: EngineState | None) -> tuple[World, Executor]:
-    """The world of `config` (holding the agents of a resumed run) and its executor."""
+def build_world(
+    config: RunConfig, resumed: EngineState | None, directory: RunDir, resources: ExitStack
+) -> tuple[World, Executor]:
+    """The world of `config` (holding the agents of a resumed run) and its executor.
+
+    A real world's gateways and archive live until `resources` closes; a run that has not
+    started yet is checked first (`hgm.evolve.preflight`): nothing is spent if it fails.
+    """
     world = config.world
+    if isinstance(world, RealWorldSection):
+        from hgm.evolve.build import open_real_world
+        from hgm.evolve.preflight import check_before_run
+
+        if resumed is None:
+            check_before_run(world)
+        real = open_real_world(
+            world, config.run.name, config.run.seed, directory.path, directory.db_path
+        )
+        return resources.enter_context(real), ThreadExecutor()
     simulated = make_world(world.sim, config.run.seed)
     if resumed is not None:
         tree = resumed.tree
@@ -81,9 +98,10 @@ class PreparedRun:
     config: RunConfig
     store: RunStore
     state: EngineState | None
+    resources: ExitStack
 
     def make_engine(self, observers: Sequence[Observer] = ()) -> Engine:
-        world, executor = build_world(self.config, self.state)
+        world, executor = build_world(self.config, self.state, self.directory, self.resources)
         return Engine(
             world,
             make_policy(self.config.policy),
@@ -101,5 +119,9 @@ def open_run(directory: RunDir) -> Iterator[PreparedRun]:
     """Lock the run, open its database (a new session) and load the state to continue from
     (None for a run that has not started: the engine then begins with the root agent)."""
     config, _ = read_run_config(directory.config_path)
-    with RunLock(directory.lock_path), RunStore.open_for_writing(directory.db_path) as store:
-        yield PreparedRun(directory, config, store, store.load_engine_state())
+    with (
+        RunLock(directory.lock_path),
+        RunStore.open_for_writing(directory.db_path) as store,
+        ExitStack() as resources,
+    ):
+        yield PreparedRun(directory, config, store, store.load_engine_state(), resources)

@@ -1,0 +1,203 @@
+"""Expansion: a parent agent improves itself into a child.
+
+choose what to fix (entries.py) -> diagnose (one `diagnose` call, host side) -> run the
+PARENT agent in the sandbox on a copy of its own source with "improve yourself: <problem
+statement>" (role `self_improve`) -> its diff is the child -> validate the child
+(validation.py) -> commit it to the archive. Any failure is an `ExpandOutcome(ok=False)`
+whose reason says what failed; the money spent is the gateway's record for the job.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hgm.archive import Archive
+from hgm.bench.diffs import DiffApplyError, apply_diff, diff_is_empty
+from hgm.bench.types import Task
+from hgm.engine.world import ExpandOutcome
+from hgm.evolve import diagnosis_prompt
+from hgm.evolve.agent_dir import copy_agent
+from hgm.evolve.agent_task import AgentLimits, AgentTask
+from hgm.evolve.diagnosis import (
+    Diagnosis,
+    DiagnosisFailed,
+    DiagnosisInput,
+    agent_source,
+    build_messages,
+    diagnose,
+    evaluation_texts,
+    trajectory_text,
+)
+from hgm.evolve.entries import Entry, choose_entry, read_evaluations
+from hgm.evolve.harness import Harness
+from hgm.evolve.records import DiffStats
+from hgm.evolve.validation import ChildValidator
+from hgm.evolve.versions import AgentVersions, fresh_job_dir, job_cost
+from hgm.llm.recording import calls_for_job
+from hgm.runconfig.real_world import ExpansionSection
+
+
+class ExpansionFailed(Exception):
+    """A step of the expansion failed; the message is the recorded reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExpansionContext:
+    """What an expansion needs from the run (shared by all worker threads, read-only)."""
+
+    run: str
+    seed: int
+    db_path: Path
+    artifacts: Path
+    archive: Archive
+    versions: AgentVersions
+    harness: Harness
+    validator: ChildValidator
+    tasks: dict[str, Task]
+    search_tasks: list[str]
+    config: ExpansionSection
+    limits: AgentLimits
+
+
+def _lineage_diffs(archive: Archive, lineage: list[int], limit: int) -> str:
+    """Each step's diff and problem statement, newest first, within `limit` characters."""
+    parts: list[str] = []
+    used = 0
+    for agent in reversed(lineage[1:]):
+        statement = archive.record(agent).metadata.get("problem_statement", "")
+        block = f"## agent {agent}\nProblem statement: {statement}\n{archive.diff(agent)}\n"
+        if used + len(block) > limit:
+            parts.append(f"## agent {agent} (older changes not shown: size cap)\n")
+            break
+        parts.append(block)
+        used += len(block)
+    return "".join(parts)
+
+
+def _diagnosis_input(
+    context: ExpansionContext, entry: Entry, parent_dir: Path, lineage: list[int]
+) -> DiagnosisInput:
+    config = context.config
+    shown = entry.evaluation or (entry.examples[0] if entry.examples else None)
+    trajectory = "(not evaluated yet)"
+    if shown is not None and shown.job is not None:
+        trajectory = trajectory_text(
+            calls_for_job(context.db_path, shown.job), config.trajectory_chars
+        )
+    diff, tests = evaluation_texts(shown, config.trajectory_chars)
+    task_id = entry.task or (shown.task if shown else None)
+    task = context.tasks.get(task_id) if task_id else None
+    return DiagnosisInput(
+        entry=entry,
+        source=agent_source(parent_dir, config.source_chars),
+        lineage=_lineage_diffs(context.archive, lineage, config.lineage_chars),
+        instructions=task.instructions if task else "",
+        trajectory=trajectory,
+        diff=diff,
+        tests=tests,
+    )
+
+
+def _self_modify(
+    context: ExpansionContext,
+    parent: int,
+    child: int,
+    parent_dir: Path,
+    diagnosis: Diagnosis,
+    job_dir: Path,
+) -> tuple[Path, str]:
+    """Run the parent on its own source; return the child's directory and its diff."""
+    instructions = diagnosis_prompt.SELF_IMPROVE.format(
+        problem=diagnosis.problem_description, suggestion=diagnosis.implementation_suggestion
+    )
+    run = context.harness.run_agent(
+        parent_dir,
+        AgentTask(id=f"self-improve-{child}", instructions=instructions, language="python"),
+        job_dir / "self_improve",
+        repo=parent_dir,
+        role="self_improve",
+        agent=str(parent),
+        job=f"expand-{child}",
+        limits=context.limits,
+    )
+    if run.diff_error:
+        raise ExpansionFailed(f"self-modification diff failed: {run.diff_error}")
+    if diff_is_empty(run.diff):
+        stop = run.stop_reason or f"exit code {run.process.exit_code}"
+        raise ExpansionFailed(f"empty self-modification (the agent stopped: {stop})")
+    child_dir = job_dir / "child"
+    copy_agent(parent_dir, child_dir)
+    try:
+        apply_diff(child_dir, run.diff)
+    except DiffApplyError as error:
+        raise ExpansionFailed(f"the self-modification does not apply: {error}") from None
+    return child_dir, run.diff
+
+
+def expand(context: ExpansionContext, parent: int, child: int) -> ExpandOutcome:
+    """Make agent `child` from agent `parent` (see the module docstring)."""
+    job = f"expand-{child}"
+    started = time.perf_counter()
+    if context.archive.has(child):  # committed just before an interruption: keep it
+        record = context.archive.record(child)
+        details = {"job": job, "recovered": True, **record.metadata}
+        return ExpandOutcome(True, "", job_cost(context.db_path, job), 0.0, details)
+    job_dir = fresh_job_dir(context.artifacts, job)
+    details: dict[str, Any] = {"job": job, "artifacts": str(job_dir)}
+    try:
+        parent_dir = context.versions.directory(parent)
+        lineage = context.archive.lineage(parent)
+        history = read_evaluations(context.db_path, lineage)
+        rng = random.Random(f"hgm-expand:{context.seed}:{child}")
+        entry = choose_entry(parent, history, context.search_tasks, context.config.entries, rng)
+        details["entry"] = entry.summary()
+        messages = build_messages(_diagnosis_input(context, entry, parent_dir, lineage))
+        diagnosis = diagnose(
+            context.harness.gateway,
+            context.run,
+            str(parent),
+            job,
+            messages,
+            context.config.diagnosis_attempts,
+        )
+        (job_dir / "diagnosis.json").write_text(diagnosis.model_dump_json(indent=2) + "\n")
+        details["problem_statement"] = diagnosis.problem_description
+        details["diagnosis_summary"] = diagnosis.improvement_proposal
+        child_dir, diff = _self_modify(context, parent, child, parent_dir, diagnosis, job_dir)
+        details["diff_stats"] = _stats(diff)
+        admission = context.validator.validate(child_dir, job_dir / "validation", str(child))
+        details["validation_s"] = admission.timings
+        if not admission.ok:
+            raise ExpansionFailed(f"rejected: {admission.reason}")
+        metadata = {
+            "problem_statement": diagnosis.problem_description,
+            "entry": entry.summary(),
+            "diagnosis_summary": diagnosis.improvement_proposal,
+            "job": job,
+        }
+        context.archive.commit_child(
+            parent, child, child_dir, diagnosis.improvement_proposal[:200], metadata
+        )
+    except (ExpansionFailed, DiagnosisFailed) as error:
+        details["reason"] = str(error)
+        (job_dir / "failure.json").write_text(json.dumps(details, indent=2) + "\n")
+        return ExpandOutcome(
+            False,
+            str(error),
+            job_cost(context.db_path, job),
+            time.perf_counter() - started,
+            details,
+        )
+    return ExpandOutcome(
+        True, "", job_cost(context.db_path, job), time.perf_counter() - started, details
+    )
+
+
+def _stats(diff: str) -> dict[str, int]:
+    stats = DiffStats.of(diff)
+    return {"files": stats.files, "added": stats.added, "removed": stats.removed}

@@ -1,0 +1,98 @@
+"""RealWorld: the engine's World made of real coding agents, a real benchmark and real LLMs.
+
+`evaluate(agent, task)` runs that agent version (checked out of the archive once) on one
+task in the sandbox through the gateway (role `task`) and grades its diff; `expand` is
+`hgm.evolve.expansion.expand`. Job keys are stable across resumes (`eval-<agent>-<task>`,
+`expand-<child>`); a job done again starts from an emptied `<run>/artifacts/<job>/`.
+Money is what the gateway recorded for the job. Safe to call from several threads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hgm.bench.types import Benchmark, Task
+from hgm.engine.world import EvalOutcome, ExpandOutcome
+from hgm.errors import UserError
+from hgm.evolve.expansion import ExpansionContext, expand
+from hgm.evolve.records import DiffStats, Evaluation
+from hgm.evolve.versions import fresh_job_dir, job_cost
+
+
+def _details(job: str, job_dir: Path, evaluation: Evaluation) -> dict[str, Any]:
+    run, grade = evaluation.run, evaluation.grade
+    stats = DiffStats.of(run.diff)
+    return {
+        "job": job,
+        "artifacts": str(job_dir),
+        "empty_diff": grade.empty_diff,
+        "diff_stats": {"files": stats.files, "added": stats.added, "removed": stats.removed},
+        "grade": {
+            "resolved": grade.resolved,
+            "tests_passed": sum(1 for test in grade.tests if test.passed),
+            "tests": len(grade.tests),
+            "error": grade.error[:500],
+        },
+        "kill_reason": run.process.killed.value,
+        "exit_code": run.process.exit_code,
+        "stop_reason": run.stop_reason,
+        "tokens": run.usage.tokens,
+        "wall_s": evaluation.wall_s,
+        "test_s": evaluation.test_s,
+    }
+
+
+class RealWorld:
+    """See the module docstring. `heldout` tasks are never searched on (see `certify`)."""
+
+    def __init__(
+        self,
+        context: ExpansionContext,
+        benchmark: Benchmark,
+        search: list[Task],
+        heldout: list[Task],
+    ) -> None:
+        self.context = context
+        self.benchmark = benchmark
+        self.search = search
+        self.heldout = heldout
+        self._tasks = {task.id: task for task in [*search, *heldout]}
+
+    def tasks(self) -> list[str]:
+        return [task.id for task in self.search]
+
+    def heldout_tasks(self) -> list[str]:
+        return [task.id for task in self.heldout]
+
+    def expand(self, parent: int, child: int) -> ExpandOutcome:
+        return expand(self.context, parent, child)
+
+    def evaluate(self, agent: int, task: str) -> EvalOutcome:
+        return self._run(agent, task, f"eval-{agent}-{task}")
+
+    def certify(self, agent: int, task: str) -> EvalOutcome:
+        """Evaluate `agent` on any task (held-out ones included) outside the search's record."""
+        return self._run(agent, task, f"certify-{agent}-{task}")
+
+    def _run(self, agent: int, task_id: str, job: str) -> EvalOutcome:
+        task = self._tasks.get(task_id)
+        if task is None:
+            raise UserError(f"task {task_id!r} is in neither the search nor the held-out tasks")
+        context = self.context
+        job_dir = fresh_job_dir(context.artifacts, job)
+        evaluation = context.harness.evaluate(
+            context.versions.directory(agent),
+            self.benchmark,
+            task,
+            job_dir,
+            agent=str(agent),
+            job=job,
+            limits=context.limits,
+        )
+        return EvalOutcome(
+            success=evaluation.resolved,
+            cost_usd=job_cost(context.db_path, job),
+            duration=evaluation.wall_s,
+            details=_details(job, job_dir, evaluation),
+        )
