@@ -35,6 +35,7 @@ def test_job_calls_budget_refuses_without_calling_the_provider(
     assert status == 402
     assert body["error"]["type"] == "budget_exceeded" and body["error"]["budget"] == "job_calls"
     assert len(upstream.requests) == 2
+    gateway.flush()
     statuses = [r.status for r in calls_for_job(short_dir / "run.db", "j")]
     assert statuses == ["ok", "ok", "budget_exceeded"]
     assert gateway.job_usage("j").calls == 2
@@ -62,6 +63,7 @@ def test_run_money_budget_spans_jobs_and_sessions(
         token = first.open_job("run-1", "a", job, "task")
         call(first.socket_path, token, chat())
     assert first.spent_usd() == pytest.approx(30)
+    first.flush()
     assert [len(calls_for_job(short_dir / "run.db", j)) for j in ("j1", "j2", "j3")] == [1, 1, 1]
     assert calls_for_job(short_dir / "run.db", "j3")[0].status == "ok"
     assert len(upstream.requests) == 3
@@ -96,6 +98,7 @@ def test_tokens_attribute_calls_to_their_own_job(
     assert mine != theirs
     assert call(gateway.socket_path, theirs, chat("from b"))[0] == 200
     assert call(gateway.socket_path, mine, chat("from a"))[0] == 200
+    gateway.flush()
     [a] = calls_for_job(short_dir / "run.db", "job-a")
     [b] = calls_for_job(short_dir / "run.db", "job-b")
     assert (a.agent, a.request["messages"][0]["content"]) == ("agent-a", "from a")
@@ -115,6 +118,7 @@ def test_missing_unknown_and_closed_tokens_get_401(
         assert status == 401 and body["error"]["type"] == "invalid_token"
         assert "HGM_LLM_API_KEY" in body["error"]["message"]
     assert len(upstream.requests) == 1
+    gateway.flush()
     assert len(calls_for_job(short_dir / "run.db", "j")) == 1
     with pytest.raises(Exception, match="closed"):
         gateway.close_job(token)

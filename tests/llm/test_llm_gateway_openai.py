@@ -148,6 +148,7 @@ def test_malformed_tool_call_arguments_are_repaired_or_wrapped(
         {"_invalid_json_arguments": "not json at all"},
         {"ok": 1},
     ]
+    gateway.flush()
     assert calls_for_job(short_dir / "run.db", "j")[0].tool_call_repairs == 2
 
 
@@ -173,6 +174,7 @@ def test_context_length_errors_reach_the_agent_typed_and_counted(
     status, body = call(gateway.socket_path, token, chat())
     assert status == 400 and body["error"]["type"] == "context_length_exceeded"
     assert len(upstream.requests) == 1
+    gateway.flush()
     [record] = calls_for_job(short_dir / "run.db", "j")
     assert record.status == "context_length_exceeded" and record.error is not None
     assert gateway.job_usage("j").calls == 1
@@ -191,6 +193,7 @@ def test_retries_on_429_and_5xx_then_succeeds(
     status, body = call(gateway.socket_path, token, chat())
     assert status == 200 and body["choices"][0]["message"]["content"] == "ok"
     assert len(upstream.requests) == 3
+    gateway.flush()
     assert calls_for_job(short_dir / "run.db", "j")[0].attempts == 3
 
 

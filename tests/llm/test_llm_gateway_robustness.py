@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -62,6 +64,7 @@ def test_an_internal_failure_is_a_500_recorded_and_the_gateway_goes_on(
     assert status == 500 and answer["error"]["type"] == "gateway_error"
     assert "KeyError" in answer["error"]["message"]
     assert call(gateway.socket_path, token, chat("unseen"))[0] == 404
+    gateway.flush()
     assert [c.status for c in calls_for_job(short_dir / "run.db", "j")] == [
         "gateway_error",
         "replay_miss",
@@ -119,3 +122,20 @@ def test_a_socket_path_too_long_is_a_user_error(upstream: FakeUpstream, short_di
     config = GatewayConfig.model_validate(openai_config(upstream))
     with pytest.raises(UserError, match="longer than 107 characters"):
         Gateway(config, socket_dir=short_dir / ("x" * 120), db_path=short_dir / "r.db", run="r")
+
+
+def test_a_locked_run_db_does_not_stall_calls(
+    upstream: FakeUpstream, start_gateway: StartGateway, short_dir: Path
+) -> None:
+    gateway = start_gateway(openai_config(upstream))
+    token = gateway.open_job("run-1", "a", "j", "task")
+    other_writer = sqlite3.connect(short_dir / "run.db", isolation_level=None)
+    other_writer.execute("BEGIN IMMEDIATE")
+    started = time.perf_counter()
+    assert call(gateway.socket_path, token, chat())[0] == 200
+    assert time.perf_counter() - started < 2.0
+    assert calls_for_job(short_dir / "run.db", "j") == []
+    other_writer.execute("COMMIT")
+    other_writer.close()
+    gateway.close_job(token)
+    assert [c.status for c in calls_for_job(short_dir / "run.db", "j")] == ["ok"]

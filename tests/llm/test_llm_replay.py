@@ -76,6 +76,7 @@ def test_replay_serves_the_recorded_answers_offline(
     )
     assert status == 404 and body["error"]["type"] == "replay_miss"
     assert "never recorded" in body["error"]["message"]
+    gateway.flush()
     statuses = [c.status for c in calls_for_job(replay_db, "j")]
     assert statuses == ["ok", "ok", "ok", "context_length_exceeded", "replay_miss"]
 

@@ -79,6 +79,7 @@ def test_agent_in_sandbox_uses_the_gateway_and_cannot_find_the_key(
     assert report["finished"][0] == 401
     assert report["finished"][1]["error"]["type"] == "invalid_token"
     assert report["other_status"] == 200
+    gateway.flush()
     [mine] = calls_for_job(short_dir / "run.db", "job-mine")
     assert mine.request["messages"][0]["content"] == "hello from the sandbox"
     [theirs] = calls_for_job(short_dir / "run.db", "job-other")

@@ -23,7 +23,7 @@ from hgm.llm.ledger import JobKey, JobLimits, JobUsage, Ledger
 from hgm.llm.prices import PriceBook
 from hgm.llm.provider import Provider
 from hgm.llm.providers import build_provider
-from hgm.llm.recording import CallRecorder
+from hgm.llm.recording import CallRecorder, spent_usd
 from hgm.llm.server import build_app
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class Gateway:
             name: build_provider(name, provider) for name, provider in config.providers.items()
         }
         self._recorder = CallRecorder(db_path)
-        self._ledger = Ledger(config.budgets, spent_before_usd=self._recorder.spent_usd(run))
+        self._ledger = Ledger(config.budgets, spent_before_usd=spent_usd(db_path, run))
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
@@ -127,8 +127,15 @@ class Gateway:
         return self._ledger.open_job(JobKey(run, agent, job, role), limits)
 
     def close_job(self, token: str) -> JobUsage:
-        """Revoke the token (later calls get 401) and return the job's usage."""
-        return self._ledger.close_job(token)
+        """Revoke the token (later calls get 401) and return the job's usage; the job's
+        calls are all in the run database when this returns."""
+        usage = self._ledger.close_job(token)
+        self._recorder.flush()
+        return usage
+
+    def flush(self) -> None:
+        """Wait until every call so far is in the run database."""
+        self._recorder.flush()
 
     def spent_usd(self) -> float:
         """Money spent by the whole run, recorded calls from earlier sessions included."""

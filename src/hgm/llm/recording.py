@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import queue
 import sqlite3
 import threading
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -80,12 +82,17 @@ class CallRecord:
     error: dict[str, Any] | None
 
 
+_BATCH = 256
 _COLUMNS = [
     *[f.name for f in fields(CallRecord)][:-3],
     "request_json",
     "response_json",
     "error_json",
 ]
+_INSERT = (
+    f"INSERT INTO llm_calls ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
+)
+log = logging.getLogger(__name__)
 
 
 def _connect(db_path: Path) -> sqlite3.Connection:
@@ -105,55 +112,98 @@ def _to_record(row: tuple[Any, ...]) -> CallRecord:
 
 
 class CallRecorder:
-    """Appends calls to `llm_calls` (creating the tables if absent). Safe across threads."""
+    """Appends calls to `llm_calls` (creating the tables if absent) from a writer thread of
+    its own, so that a busy database never stalls the gateway's event loop. Rows are
+    committed in small batches as they come; `flush()` waits until all are written."""
 
     def __init__(self, db_path: Path) -> None:
         db_path.parent.mkdir(parents=True, exist_ok=True)
         self._db = _connect(db_path)
-        self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = NORMAL")
-            self._db.executescript(_SCHEMA)
-            found = self._db.execute(
-                "SELECT value FROM llm_meta WHERE key = 'llm_calls_schema_version'"
-            ).fetchone()
-            if found is None:
-                self._db.execute(
-                    "INSERT INTO llm_meta VALUES ('llm_calls_schema_version', ?)",
-                    (str(SCHEMA_VERSION),),
-                )
-            elif int(found[0]) != SCHEMA_VERSION:
-                raise UserError(
-                    f"{db_path}: llm_calls schema version {found[0]}, this hgm reads version "
-                    f"{SCHEMA_VERSION}: use the hgm version that wrote this run"
-                )
-            self._db.commit()
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._db.executescript(_SCHEMA)
+        found = self._db.execute(
+            "SELECT value FROM llm_meta WHERE key = 'llm_calls_schema_version'"
+        ).fetchone()
+        if found is None:
+            self._db.execute(
+                "INSERT INTO llm_meta VALUES ('llm_calls_schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+        elif int(found[0]) != SCHEMA_VERSION:
+            self._db.close()
+            raise UserError(
+                f"{db_path}: llm_calls schema version {found[0]}, this hgm reads version "
+                f"{SCHEMA_VERSION}: use the hgm version that wrote this run"
+            )
+        self._db.commit()
+        self._queue: queue.SimpleQueue[CallRecord | threading.Event | None] = queue.SimpleQueue()
+        self._writer = threading.Thread(
+            target=self._write_forever, name="hgm-llm-recorder", daemon=True
+        )
+        self._writer.start()
 
     def record(self, call: CallRecord) -> None:
-        values = (
-            *astuple(call)[:-3],
-            json.dumps(call.request, ensure_ascii=False),
-            None if call.response is None else json.dumps(call.response, ensure_ascii=False),
-            None if call.error is None else json.dumps(call.error, ensure_ascii=False),
-        )
-        placeholders = ", ".join("?" for _ in _COLUMNS)
-        with self._lock:
-            self._db.execute(
-                f"INSERT INTO llm_calls ({', '.join(_COLUMNS)}) VALUES ({placeholders})", values
-            )
-            self._db.commit()
+        """Queue one call for writing; returns at once."""
+        self._queue.put(call)
 
-    def spent_usd(self, run: str) -> float:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT COALESCE(SUM(cost_usd), 0) FROM llm_calls WHERE run = ?", (run,)
-            ).fetchone()
-        return float(row[0])
+    def flush(self) -> None:
+        """Wait until every call recorded so far is committed."""
+        written = threading.Event()
+        self._queue.put(written)
+        written.wait()
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._queue.put(None)
+        self._writer.join()
+        self._db.close()
+
+    def _write_forever(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < _BATCH and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                self._write([item for item in batch if isinstance(item, CallRecord)])
+            finally:
+                for item in batch:
+                    if isinstance(item, threading.Event):
+                        item.set()
+            if None in batch:
+                return
+
+    def _write(self, calls: list[CallRecord]) -> None:
+        if not calls:
+            return
+        try:
+            self._db.executemany(_INSERT, [_row(call) for call in calls])
+            self._db.commit()
+        except sqlite3.Error:
+            log.exception("could not record %d LLM call(s)", len(calls))
+
+
+def _row(call: CallRecord) -> tuple[Any, ...]:
+    plain = tuple(getattr(call, name) for name in _COLUMNS[:-3])
+    return (
+        *plain,
+        json.dumps(call.request, ensure_ascii=False),
+        None if call.response is None else json.dumps(call.response, ensure_ascii=False),
+        None if call.error is None else json.dumps(call.error, ensure_ascii=False),
+    )
+
+
+def spent_usd(db_path: Path, run: str) -> float:
+    """Money recorded for `run` in this database (earlier sessions of a resumed run)."""
+    if not db_path.exists():
+        return 0.0
+    connection = _connect(db_path)
+    try:
+        row = connection.execute(
+            "SELECT COALESCE(SUM(cost_usd), 0) FROM llm_calls WHERE run = ?", (run,)
+        ).fetchone()
+    finally:
+        connection.close()
+    return float(row[0])
 
 
 def _select(db_path: Path, where: str, args: tuple[Any, ...]) -> list[CallRecord]:
