@@ -51,12 +51,12 @@ def agents_vs_budget(args: argparse.Namespace) -> dict[str, object]:
     for budget in GROWTH_BUDGETS:
         setup = SimSetup(world_config("drift"), budget, args.workers, args.select)
         runs = compare(setup, {"hgm": HGMPolicyConfig()}, range(args.growth_seeds))
-        # agents + failed expansions = expansions started + 1: what the widening controls
-        means.append(float(np.mean([r.agents + r.failed_expansions for r in runs])))
+        # |T| of the widening rule: agents except the root, plus failed expansions
+        means.append(float(np.mean([r.agents - 1 + r.failed_expansions for r in runs])))
     slope, _ = np.polyfit(np.log(GROWTH_BUDGETS), np.log(means), 1)
     return {
         "budgets": list(GROWTH_BUDGETS),
-        "tree_size_mean": means,
+        "expansions_mean": means,
         "budget_pow_alpha": [b**alpha for b in GROWTH_BUDGETS],
         "fitted_exponent": float(slope),
         "alpha": alpha,
