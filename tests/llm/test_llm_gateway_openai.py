@@ -283,3 +283,18 @@ def test_a_local_server_needs_no_key(upstream: FakeUpstream, start_gateway: Star
     token = gateway.open_job("run-1", "a", "j", "task")
     assert call(gateway.socket_path, token, chat())[0] == 200
     assert "Authorization" not in upstream.requests[0][1]
+
+
+def test_missing_usage_is_estimated_from_characters(
+    upstream: FakeUpstream, start_gateway: StartGateway
+) -> None:
+    answer = openai_reply("x" * 40)
+    del answer["usage"]
+    upstream.responses.append((200, answer))
+    gateway = start_gateway(openai_config(upstream))
+    token = gateway.open_job("run-1", "a", "j", "task")
+    body = chat("y" * 400)
+    status, reply = call(gateway.socket_path, token, body)
+    assert status == 200 and reply["usage"]["completion_tokens"] == 10
+    prompt_chars = len(json.dumps([body["messages"], []]))
+    assert reply["usage"]["prompt_tokens"] == -(-prompt_chars // 4)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -14,6 +16,21 @@ class Usage:
     @property
     def total(self) -> int:
         return self.input_tokens + self.output_tokens
+
+
+def estimate_tokens(text: str) -> int:
+    """A deterministic stand-in for a tokenizer: one token per four characters."""
+    return math.ceil(len(text) / 4)
+
+
+def estimate_usage(body: dict[str, Any], message: dict[str, Any]) -> Usage:
+    """Usage estimated from the characters of the prompt (messages and tools) and the answer."""
+    prompt = json.dumps([body.get("messages", []), body.get("tools") or []], ensure_ascii=False)
+    calls = message.get("tool_calls") or []
+    answer = (message.get("content") or "") + "".join(
+        str(call.get("function", {}).get("arguments", "")) for call in calls
+    )
+    return Usage(estimate_tokens(prompt), estimate_tokens(answer))
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from typing import Any
 
 from hgm.llm.config import OpenAIProviderConfig
 from hgm.llm.gateway_errors import ContextLengthExceeded, ProviderFailed
-from hgm.llm.provider import ProviderReply, ProviderRequest, Usage
+from hgm.llm.provider import ProviderReply, ProviderRequest, Usage, estimate_usage
 from hgm.llm.providers.http import JsonClient, error_message, read_key
 
 # Servers that do not send the OpenAI error code say so in words (vLLM, llama.cpp, Ollama).
@@ -45,13 +45,19 @@ class OpenAIProvider:
         try:
             choice = parsed["choices"][0]
             message = choice["message"]
-            usage = parsed.get("usage") or {}
+            reported = parsed.get("usage") or {}
+            usage = (
+                Usage(
+                    int(reported.get("prompt_tokens") or 0),
+                    int(reported.get("completion_tokens") or 0),
+                )
+                if reported
+                else estimate_usage(request.body, message)  # some local servers send none
+            )
             return ProviderReply(
                 message=message,
                 finish_reason=choice.get("finish_reason") or "stop",
-                usage=Usage(
-                    int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
-                ),
+                usage=usage,
                 model=str(parsed.get("model") or request.model),
             )
         except (KeyError, IndexError, TypeError, ValueError) as error:

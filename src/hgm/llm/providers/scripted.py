@@ -9,7 +9,6 @@ last_user, last_tool, system, any_message) or `${name}` (named groups of any).
 from __future__ import annotations
 
 import json
-import math
 import re
 import tomllib
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from hgm.errors import UserError, describe_validation_error
 from hgm.llm.config import ModelPrice, ScriptedProviderConfig, ScriptReply, ScriptRule
 from hgm.llm.gateway_errors import ScriptNoMatch
-from hgm.llm.provider import ProviderReply, ProviderRequest, Usage
+from hgm.llm.provider import ProviderReply, ProviderRequest, estimate_usage
 
 _REFERENCE = re.compile(r"\$\{(\w+)\}")
 _REGEX_FIELDS = ("last_message", "last_user", "last_tool", "system", "any_message")
@@ -116,11 +115,6 @@ def _interpolate(value: Any, groups: dict[str, str]) -> Any:
     if isinstance(value, dict):
         return {key: _interpolate(item, groups) for key, item in value.items()}
     return value
-
-
-def count_tokens(text: str) -> int:
-    """A deterministic stand-in for a tokenizer: one token per four characters."""
-    return math.ceil(len(text) / 4)
 
 
 class ScriptedProvider:
@@ -223,9 +217,7 @@ class ScriptedProvider:
             )
         if calls:
             message["tool_calls"] = calls
-        prompt = json.dumps([body.get("messages", []), body.get("tools") or []], ensure_ascii=False)
-        answer = (message["content"] or "") + "".join(c["function"]["arguments"] for c in calls)
-        usage = Usage(count_tokens(prompt), count_tokens(answer))
+        usage = estimate_usage(body, message)
         cost = (
             usage.input_tokens * self._price.input_per_m
             + usage.output_tokens * self._price.output_per_m
