@@ -83,8 +83,10 @@ def test_state_rebuilt_from_tables_equals_replaying_the_log_at_every_cut(tmp_pat
     with RunStore.create(tmp_path / "full.db") as store:
         _engine(store, None).run()
         events = list(store.events())
-    cuts = [n for n in range(1, len(events), 7) if not isinstance(events[n - 1], ExpansionFinished)]
-    assert len(cuts) > 20
+    cuts = [
+        n for n in range(1, len(events), 13) if not isinstance(events[n - 1], ExpansionFinished)
+    ]
+    assert len(cuts) > 15
     for n in cuts:
         # a process killed after its n-th event leaves exactly this prefix behind
         with RunStore.create(tmp_path / f"cut{n}.db") as cut:

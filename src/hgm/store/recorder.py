@@ -120,15 +120,20 @@ def _job_interrupted(db: sqlite3.Connection, event: JobInterrupted) -> None:
     )
 
 
-def _run_finished(db: sqlite3.Connection, event: RunFinished) -> None:
+def _run_finished(db: sqlite3.Connection, session: int, event: RunFinished) -> None:
+    """The engine's end is also its session's end, in the same transaction."""
     db.execute(
         "INSERT INTO meta(key, value) VALUES ('last_finish_reason', ?) "
         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         (event.reason,),
     )
+    db.execute(
+        "UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL",
+        (time.time(), event.reason, session),
+    )
 
 
-def _apply(db: sqlite3.Connection, event: Event) -> None:
+def _apply(db: sqlite3.Connection, session: int, event: Event) -> None:
     match event:
         case AgentCreated():
             _agent_created(db, event)
@@ -143,7 +148,7 @@ def _apply(db: sqlite3.Connection, event: Event) -> None:
         case JobInterrupted():
             _job_interrupted(db, event)
         case RunFinished():
-            _run_finished(db, event)
+            _run_finished(db, session, event)
 
 
 def record_event(db: sqlite3.Connection, session: int, event: Event) -> None:
@@ -155,7 +160,7 @@ def record_event(db: sqlite3.Connection, session: int, event: Event) -> None:
             "INSERT INTO events(session, type, time, payload, recorded_at) VALUES (?, ?, ?, ?, ?)",
             (session, type(event).__name__, _event_time(event), _json(payload), time.time()),
         )
-        _apply(db, event)
+        _apply(db, session, event)
     except BaseException:
         db.execute("ROLLBACK")
         raise

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
-from hgm.engine.events import Event, RunFinished
+from hgm.engine.events import Event
 from hgm.engine.state import EngineState
 from hgm.search.tree import Tree
 from hgm.store.queries import (
@@ -75,11 +75,9 @@ class RunStore:
         if self.session is None:
             raise RuntimeError("this RunStore was opened for reading")
         record_event(self._db, self.session, event)
-        if isinstance(event, RunFinished):
-            self.end_session(event.reason)
 
     def end_session(self, reason: str) -> None:
-        """Mark this process's session as ended (RunFinished does it; also on an error)."""
+        """Mark this process's session as ended by `reason` (RunFinished does it itself)."""
         self._db.execute(
             "UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL",
             (time.time(), reason, self.session),
