@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import typer
@@ -117,6 +118,7 @@ def simulate(
             "epsilon": epsilon,
             "test": PAIRED_TEST,
             "policies": summary,
+            "per_run": [asdict(run) for run in runs],
         }
         json_path.write_text(json.dumps(document, indent=2) + "\n")
     if plot_path is not None:
