@@ -117,6 +117,31 @@ def _interpolate(value: Any, groups: dict[str, str]) -> Any:
     return value
 
 
+@dataclass(frozen=True, slots=True)
+class _Conversation:
+    """What rules look at, computed once per request."""
+
+    turn: int
+    tools: set[str]
+    subjects: dict[str, list[str | None]]
+
+    @classmethod
+    def of(cls, body: dict[str, Any]) -> _Conversation:
+        messages: list[dict[str, Any]] = body.get("messages", [])
+        system = "\n\n".join(_text(m) for m in messages if m.get("role") == "system")
+        return cls(
+            turn=sum(1 for message in messages if message.get("role") == "assistant"),
+            tools={tool.get("function", {}).get("name", "") for tool in body.get("tools") or []},
+            subjects={
+                "last_message": [_last(messages, ("user", "tool"))],
+                "last_user": [_last(messages, ("user",))],
+                "last_tool": [_last(messages, ("tool",))],
+                "system": [system],
+                "any_message": [_text(message) for message in messages],
+            },
+        )
+
+
 class ScriptedProvider:
     kind = "scripted"
 
@@ -137,26 +162,17 @@ class ScriptedProvider:
         rules, default = load_script(config.script) if config.script else ([], None)
         return cls(rules + config.rules, config.default_reply or default, config.price)
 
-    def _match(self, compiled: _Compiled, body: dict[str, Any]) -> dict[str, str] | None:
-        messages: list[dict[str, Any]] = body.get("messages", [])
-        when = compiled.rule.when
-        turn = sum(1 for message in messages if message.get("role") == "assistant")
+    def _match(self, compiled: _Compiled, seen: _Conversation) -> dict[str, str] | None:
+        when, turn = compiled.rule.when, seen.turn
         if when.turn is not None and turn != when.turn:
             return None
         if (when.min_turn is not None and turn < when.min_turn) or (
             when.max_turn is not None and turn > when.max_turn
         ):
             return None
-        available = {tool.get("function", {}).get("name") for tool in body.get("tools") or []}
-        if not set(when.tools) <= available:
+        if not set(when.tools) <= seen.tools:
             return None
-        subjects: dict[str, list[str | None]] = {
-            "last_message": [_last(messages, ("user", "tool"))],
-            "last_user": [_last(messages, ("user",))],
-            "last_tool": [_last(messages, ("tool",))],
-            "system": ["\n\n".join(_text(m) for m in messages if m.get("role") == "system")],
-            "any_message": [_text(message) for message in messages],
-        }
+        subjects = seen.subjects
         groups: dict[str, str] = {}
         numbered_taken = False
         for field, pattern in compiled.patterns.items():
@@ -181,9 +197,10 @@ class ScriptedProvider:
 
     async def complete(self, request: ProviderRequest, timeout_s: float) -> ProviderReply:
         body = request.body
+        seen = _Conversation.of(body)
         candidates = self._rules + ([self._default] if self._default else [])
         for compiled in candidates:
-            groups = self._match(compiled, body)
+            groups = self._match(compiled, seen)
             if groups is not None:
                 return self._reply(compiled.rule.reply, groups, body, request.model)
         last = _last(body.get("messages", []), ("user", "tool")) or ""
