@@ -158,7 +158,8 @@ def test_diff_that_does_not_apply_is_unresolved_with_error(bench: SweLocal) -> N
 
 
 def test_test_and_build_files_are_protected() -> None:
-    for path in ("tests/test_x.py", "pkg/tests/helpers.py", "conftest.py", "a/x_test.py"):
+    protected = ("tests/test_x.py", "pkg/tests/helpers.py", "conftest.py", "a/x_test.py")
+    for path in (*protected, "sitecustomize.py", "pyproject.toml"):
         assert is_test_or_build_file(path), path
     for path in ("pkg/module.py", "pkg/testing_utils.py", "README.md"):
         assert not is_test_or_build_file(path), path

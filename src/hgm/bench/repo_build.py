@@ -12,18 +12,21 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from types import MappingProxyType
 
 from hgm.bench.cache import cache_dir
 from hgm.errors import UserError
 
-FIXED_IDENTITY = {
-    "GIT_AUTHOR_NAME": "hgm",
-    "GIT_AUTHOR_EMAIL": "hgm@localhost",
-    "GIT_AUTHOR_DATE": "2024-01-01T00:00:00+0000",
-    "GIT_COMMITTER_NAME": "hgm",
-    "GIT_COMMITTER_EMAIL": "hgm@localhost",
-    "GIT_COMMITTER_DATE": "2024-01-01T00:00:00+0000",
-}
+FIXED_IDENTITY = MappingProxyType(
+    {
+        "GIT_AUTHOR_NAME": "hgm",
+        "GIT_AUTHOR_EMAIL": "hgm@localhost",
+        "GIT_AUTHOR_DATE": "2024-01-01T00:00:00+0000",
+        "GIT_COMMITTER_NAME": "hgm",
+        "GIT_COMMITTER_EMAIL": "hgm@localhost",
+        "GIT_COMMITTER_DATE": "2024-01-01T00:00:00+0000",
+    }
+)
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".git")
 
 

@@ -31,13 +31,22 @@ from hgm.sandbox.types import KillReason, Limits, Sandbox
 
 BUILTIN_INSTANCES = Path(__file__).parent / "data" / "swe_local" / "instances.jsonl"
 PROTECTED_NAMES = frozenset(
-    {"conftest.py", "pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml", "setup.py"}
+    {
+        "conftest.py",
+        "pytest.ini",
+        "tox.ini",
+        "setup.cfg",
+        "pyproject.toml",
+        "setup.py",
+        "sitecustomize.py",
+        "usercustomize.py",
+    }
 )
 TEST_DIRS = frozenset({"test", "tests", "testing"})
 
 
 def is_test_or_build_file(path: str) -> bool:
-    """Paths an agent may not change: tests, pytest configuration and build files."""
+    """Paths an agent may not change: tests, pytest configuration, build and startup files."""
     pure = PurePosixPath(path)
     name = pure.name
     return (
