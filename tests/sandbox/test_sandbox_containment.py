@@ -173,3 +173,22 @@ def test_no_capabilities_and_no_nested_namespaces(bwrap_sandbox: Sandbox, workdi
     assert "CapEff:\t0000000000000000" in done.stdout_tail
     assert "NESTED" not in done.stdout_tail and "MOUNTED" not in done.stdout_tail
     assert done.stdout_tail.endswith("end\n")
+
+
+def test_variable_values_stay_off_command_lines(bwrap_sandbox: Sandbox, workdir: Path) -> None:
+    token = f"hgm-job-token-{uuid.uuid4().hex}"
+    script = "cat /proc/1/cmdline /proc/2/cmdline 2>/dev/null | tr '\\0' ' '; ls /proc/self/fd"
+    done = bwrap_sandbox.run(["sh", "-c", script], workdir, {"HGM_LLM_API_KEY": token}, LIMITS)
+    assert "--args" in done.stdout_tail and token not in done.stdout_tail
+    assert sorted(done.stdout_tail.split()[-4:]) == ["0", "1", "2", "3"], "no leaked fds"
+
+
+def test_host_descriptors_do_not_leak_in(bwrap_sandbox: Sandbox, workdir: Path) -> None:
+    read_end, write_end = os.pipe()
+    os.set_inheritable(write_end, True)
+    try:
+        done = bwrap_sandbox.run(["ls", "/proc/self/fd"], workdir, {}, LIMITS)
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+    assert sorted(done.stdout_tail.split()) == ["0", "1", "2", "3"], "only stdio and ls's own"

@@ -118,15 +118,25 @@ class BubblewrapSandbox:
         argv = bwrap_argv(
             self.bwrap, self.config, self.view, command, workdir, env, mounts, start_dir
         )
-        return run_limited(
-            argv,
-            {},
-            limits,
-            self.config.tail_bytes,
-            kill_process,
-            use_cgroups=self.config.use_cgroups,
-            rusage_covers_tree=False,
-        )
+        # Options (variable values included) go through a memfd, not the command line, so
+        # `ps` on the host and /proc/1/cmdline inside show only the command.
+        split = argv.index("--")
+        options = os.memfd_create("hgm-bwrap-args")
+        try:
+            os.write(options, b"".join(arg.encode() + b"\0" for arg in argv[1:split]))
+            os.lseek(options, 0, os.SEEK_SET)
+            return run_limited(
+                [argv[0], "--args", str(options), *argv[split:]],
+                {},
+                limits,
+                self.config.tail_bytes,
+                kill_process,
+                use_cgroups=self.config.use_cgroups,
+                rusage_covers_tree=False,
+                inherit_fds=(options,),
+            )
+        finally:
+            os.close(options)
 
 
 def _not_found(config: BubblewrapConfig) -> str:

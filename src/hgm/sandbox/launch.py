@@ -1,9 +1,11 @@
 """Start a process behind a gate, supervise it, and collect what it left behind.
 
-The process is spawned as `/bin/sh -c GATE ... -- argv`: the shell waits on a pipe
-until the parent has put it into its cgroups and set its rlimits (both inherited by
-everything it starts), then execs the real command. No Python code runs between fork
-and exec, so this is safe to call from many threads at once.
+The process is spawned as `/bin/sh -c GATE hgm-sandbox argv...`: the shell waits on its
+stdin (a pipe) until the parent has put it into its cgroups and set its rlimits (both
+inherited by everything it starts), then execs the real command with stdin from
+/dev/null. Popen runs no Python code between fork and exec (no preexec_fn), closes every
+other descriptor, and restores the signals Python ignores (SIGPIPE, SIGXFSZ), so this is
+safe to call from many threads at once.
 """
 
 from __future__ import annotations
@@ -12,19 +14,18 @@ import os
 import resource
 import selectors
 import signal
+import subprocess
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from hgm.sandbox.output import BoundedTail
 
-GATE_SCRIPT = 'read -r go <&3 && [ "$go" = go ] || exit 125; exec 3<&-; exec "$@"'
+GATE_SCRIPT = 'read -r go && [ "$go" = go ] || exit 125; exec "$@" </dev/null'
 CHUNK_BYTES = 65536
 CPU_POLL_S = 0.1
 DRAIN_AFTER_EXIT_S = 1.0
 KILL_GRACE_S = 5.0
-# Python ignores these; an ignored disposition survives exec, so reset them for the child.
-RESET_SIGNALS = (signal.SIGPIPE, signal.SIGXFSZ)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,13 @@ def apply_rlimits(pid: int, limits: Mapping[int, int]) -> None:
         resource.prlimit(pid, which, (value, hard))
 
 
+def _reap(process: subprocess.Popen[bytes]) -> tuple[int, resource.struct_rusage]:
+    """Wait for the process with its resource usage, and tell Popen it is gone."""
+    _, status, rusage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return status, rusage
+
+
 def _read_into(fd: int, tail: BoundedTail) -> bool:
     """Read one chunk; False at end of stream."""
     try:
@@ -95,31 +103,35 @@ def run_supervised(
     cpu_s: float | None,
     tail_bytes: int,
     supervision: Supervision,
+    inherit_fds: tuple[int, ...] = (),
 ) -> Exit:
-    """Run `argv` to completion or until the wall clock or CPU budget runs out."""
+    """Run `argv` to completion or until the wall clock or CPU budget runs out.
+
+    The command gets stdin from /dev/null, stdout and stderr pipes, `inherit_fds` under
+    their own numbers, and no other descriptor of this process.
+    """
     out_read, out_write = os.pipe()
     err_read, err_write = os.pipe()
     gate_read, gate_write = os.pipe()
-    null = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        pid = os.posix_spawn(
-            "/bin/sh",
+        process = subprocess.Popen(
             ["/bin/sh", "-c", GATE_SCRIPT, "hgm-sandbox", *argv],
-            dict(env),
-            file_actions=[
-                (os.POSIX_SPAWN_DUP2, null, 0),
-                (os.POSIX_SPAWN_DUP2, out_write, 1),
-                (os.POSIX_SPAWN_DUP2, err_write, 2),
-                (os.POSIX_SPAWN_DUP2, gate_read, 3),
-            ],
-            setsid=True,
-            setsigdef=RESET_SIGNALS,
-            setsigmask=(),
+            stdin=gate_read,
+            stdout=out_write,
+            stderr=err_write,
+            env=dict(env),
+            start_new_session=True,
+            pass_fds=inherit_fds,
         )
+    except BaseException:
+        for fd in (out_read, err_read, gate_write):
+            os.close(fd)
+        raise
     finally:
-        for fd in (out_write, err_write, gate_read, null):
+        for fd in (out_write, err_write, gate_read):
             os.close(fd)
     start = time.monotonic()
+    pid = process.pid
     pidfd = os.pidfd_open(pid)
     try:
         try:
@@ -127,7 +139,7 @@ def run_supervised(
             os.write(gate_write, b"go\n")
         except BaseException:
             os.kill(pid, signal.SIGKILL)
-            os.wait4(pid, 0)
+            _reap(process)
             raise
         finally:
             os.close(gate_write)
@@ -137,9 +149,9 @@ def run_supervised(
             )
         except BaseException:
             supervision.kill(pid)
-            os.wait4(pid, 0)
+            _reap(process)
             raise
-        _, status, rusage = os.wait4(pid, 0)
+        status, rusage = _reap(process)
     finally:
         for fd in (pidfd, out_read, err_read):
             os.close(fd)

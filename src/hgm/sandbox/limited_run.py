@@ -32,6 +32,7 @@ def run_limited(
     *,
     use_cgroups: bool,
     rusage_covers_tree: bool,
+    inherit_fds: tuple[int, ...] = (),
 ) -> Completed:
     """Start `argv` inside fresh cgroups with rlimits; on timeout or exit, kill all that is left.
 
@@ -63,7 +64,9 @@ def run_limited(
         supervision = Supervision(
             prepare=prepare, kill=kill, after_exit=after_exit, cpu_used=groups.cpu_s
         )
-        outcome = run_supervised(argv, env, limits.wall_s, limits.cpu_s, tail_bytes, supervision)
+        outcome = run_supervised(
+            argv, env, limits.wall_s, limits.cpu_s, tail_bytes, supervision, inherit_fds
+        )
         return completed_from(outcome, limits, groups, rusage_covers_tree)
     finally:
         groups.close()
