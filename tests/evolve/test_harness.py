@@ -25,7 +25,9 @@ from hgm.bench.exercises import ExercismBenchmark
 from hgm.bench.types import Task
 from hgm.evolve.agent_dir import SEED_AGENT_DIR
 from hgm.evolve.agent_task import AgentLimits
+from hgm.evolve.harness import Harness
 from hgm.llm import calls_for_job
+from hgm.sandbox import UnsafeLocalConfig, make_sandbox
 from hgm.sandbox.types import KillReason
 
 pytestmark = pytest.mark.sandbox
@@ -150,3 +152,15 @@ def test_an_agent_program_that_loops_is_killed_at_its_wall_clock(
     assert run.stop_reason is None and run.usage.calls == 0
     assert "+# half-way" in run.diff
     assert not evaluation.resolved
+
+
+def test_the_unsafe_local_backend_reaches_the_gateway_at_its_host_path(
+    start_harness: StartHarness, exercises: ExercismBenchmark, task: Task, short_dir: Path
+) -> None:
+    """unsafe-local cannot move mounts: the relay and socket are used where they are."""
+    gateway = start_harness("solve_bracket_depth.toml").gateway
+    harness = Harness(make_sandbox(UnsafeLocalConfig()), gateway, RUN, AgentLimits(wall_s=60))
+    evaluation = harness.evaluate(
+        SEED_AGENT_DIR, exercises, task, short_dir / "local", agent="0", job="local"
+    )
+    assert evaluation.resolved and evaluation.run.usage.calls == 4

@@ -22,7 +22,7 @@ from hgm.evolve.records import AgentRun, Evaluation
 from hgm.evolve.workspace import JobLayout, WorkspaceError, repo_diff, snapshot_repo
 from hgm.llm.config import Role
 from hgm.llm.gateway import Gateway
-from hgm.llm.launch import agent_launch
+from hgm.llm.launch import RELAY_SOURCE, AgentLaunch, agent_launch
 from hgm.sandbox.types import Sandbox
 
 RESULT_FILE = "result.json"
@@ -50,6 +50,17 @@ def _text_or_none(value: object) -> str | None:
     return value[:_DETAIL_CHARS] if isinstance(value, str) else None
 
 
+def _launch_in_place(gateway: Gateway, token: str, role: Role, python: str) -> AgentLaunch:
+    """The relay and socket at their host paths, for `unsafe-local` (which cannot move mounts
+    and isolates nothing anyway): the same command and environment as `agent_launch`."""
+    socket = str(gateway.socket_path)
+    return AgentLaunch(
+        mounts=(),
+        env={"HGM_LLM_API_KEY": token, "HGM_MODEL": role, "HGM_LLM_SOCKET": socket},
+        command_prefix=[python, "-I", str(RELAY_SOURCE), "--socket", socket, "--port", "0", "--"],
+    )
+
+
 def _test_seconds(timings: dict[str, float]) -> float:
     """The test command's own time, as the benchmark reported it."""
     return timings.get("sandbox_tests", timings.get("tests", 0.0))
@@ -59,7 +70,8 @@ class Harness:
     """Runs agent versions in `sandbox`, reaching the LLM only through `gateway`.
 
     `run` names the run in the gateway's records; `python` is the interpreter the agent and
-    the relay run with inside the sandbox (the sandbox mounts this interpreter's prefix).
+    the relay run with inside the sandbox: by default this one (bubblewrap mounts its
+    prefix), or `python3` from the image for docker.
     """
 
     def __init__(
@@ -68,13 +80,13 @@ class Harness:
         gateway: Gateway,
         run: str,
         limits: AgentLimits | None = None,
-        python: str = sys.executable,
+        python: str | None = None,
     ) -> None:
         self.sandbox = sandbox
         self.gateway = gateway
         self.run = run
         self.limits = limits or AgentLimits()
-        self.python = python
+        self.python = python or ("python3" if sandbox.kind == "docker" else sys.executable)
 
     def run_agent(
         self,
@@ -109,7 +121,10 @@ class Harness:
         ]  # fmt: skip
         token = self.gateway.open_job(self.run, agent, job, role, limits.job_limits())
         try:
-            launch = agent_launch(self.gateway, token, role, python=self.python)
+            if self.sandbox.kind == "unsafe-local":
+                launch = _launch_in_place(self.gateway, token, role, self.python)
+            else:
+                launch = agent_launch(self.gateway, token, role, python=self.python)
             process = self.sandbox.run(
                 launch.wrap(command),
                 layout.work,
