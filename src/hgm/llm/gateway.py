@@ -9,7 +9,6 @@ who they are with a per-job token that is valid only while the job is open.
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 from pathlib import Path
 from types import TracebackType
@@ -26,7 +25,6 @@ from hgm.llm.providers import build_provider
 from hgm.llm.recording import CallRecorder, spent_usd
 from hgm.llm.server import build_app
 
-log = logging.getLogger(__name__)
 SOCKET_NAME = "llm.sock"
 _MAX_SOCKET_PATH = 107
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import time
 from typing import Any
 
@@ -13,8 +12,6 @@ from hgm.llm.completions import sse_events
 from hgm.llm.dispatch import Dispatcher
 from hgm.llm.gateway_errors import BadRequest, GatewayError
 from hgm.llm.ledger import Ledger
-
-log = logging.getLogger(__name__)
 
 
 def _token(request: web.Request) -> str | None:
