@@ -139,3 +139,10 @@ def test_a_locked_run_db_does_not_stall_calls(
     other_writer.close()
     gateway.close_job(token)
     assert [c.status for c in calls_for_job(short_dir / "run.db", "j")] == ["ok"]
+
+
+def test_a_tcp_port_in_use_is_a_user_error(
+    upstream: FakeUpstream, start_gateway: StartGateway
+) -> None:
+    with pytest.raises(UserError, match="cannot listen"):
+        start_gateway(openai_config(upstream, tcp={"host": "127.0.0.1", "port": upstream.port}))

@@ -67,7 +67,12 @@ class Gateway:
             target=loop.run_forever, name="hgm-llm-gateway", daemon=True
         )
         self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._serve(), loop).result(timeout=30)
+        try:
+            asyncio.run_coroutine_threadsafe(self._serve(), loop).result(timeout=30)
+        except OSError as error:
+            self.stop()
+            where = f"{self.socket_path}" + (f" and {self.config.tcp}" if self.config.tcp else "")
+            raise UserError(f"the LLM gateway cannot listen on {where}: {error}") from error
         return self
 
     async def _serve(self) -> None:
