@@ -19,6 +19,7 @@ from hgm.archive import Archive
 from hgm.bench.registry import make_benchmark
 from hgm.bench.subsets import split_tasks
 from hgm.bench.types import Benchmark, Task
+from hgm.errors import UserError
 from hgm.evolve.agent_dir import SEED_AGENT_DIR
 from hgm.evolve.agent_task import AgentLimits
 from hgm.evolve.expansion import ExpansionContext
@@ -61,7 +62,10 @@ class BenchSetup:
 
 def load_bench(section: RealWorldSection, sandbox: Sandbox) -> BenchSetup:
     bench = section.bench
-    benchmark = make_benchmark(bench.name, bench.path, sandbox, **bench.options)
+    try:
+        benchmark = make_benchmark(bench.name, bench.path, sandbox, **bench.options)
+    except TypeError as error:  # an option the adapter does not take
+        raise UserError(f"[world.bench.options] for {bench.name!r}: {error}") from None
     search, heldout = split_tasks(benchmark.tasks(), bench.subset)
     return BenchSetup(benchmark, search, heldout)
 

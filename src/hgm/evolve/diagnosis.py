@@ -170,9 +170,10 @@ def build_messages(given: DiagnosisInput) -> list[dict[str, str]]:
 def parse_answer(text: str) -> Diagnosis:
     """The Diagnosis in a model answer; ValueError saying what is wrong otherwise."""
     fenced = _FENCE.search(text)
-    candidate = fenced.group(1) if fenced else text[text.find("{") : text.rfind("}") + 1]
-    if not candidate:
+    start, end = text.find("{"), text.rfind("}")
+    if fenced is None and start < 0:
         raise ValueError("no JSON object found")
+    candidate = fenced.group(1) if fenced else text[start : end + 1 if end > start else None]
     try:
         data = json.loads(candidate)
     except json.JSONDecodeError as error:
