@@ -11,7 +11,7 @@ import pytest
 
 from hgm.sandbox import Limits, UnsafeLocalConfig, make_sandbox
 from hgm.sandbox.cgroups import remove_stale
-from hgm.sandbox.launch import Supervision, run_supervised
+from hgm.sandbox.launch import Supervision, nproc_fallback, run_supervised, user_tasks
 
 
 def test_limits_and_groups_are_in_place_before_the_command_runs(tmp_path: Path) -> None:
@@ -62,3 +62,9 @@ def test_stale_groups_of_dead_processes_are_removed(tmp_path: Path) -> None:
         directory.mkdir()
     remove_stale(tmp_path)
     assert not stale.exists() and mine.exists() and other.exists()
+
+
+def test_nproc_fallback_counts_the_users_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert user_tasks(os.getuid()) >= 1
+    monkeypatch.setattr(os, "getuid", lambda: 0)
+    assert nproc_fallback(50) == {}, "root ignores RLIMIT_NPROC"

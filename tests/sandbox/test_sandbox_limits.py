@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -114,3 +116,40 @@ def test_without_cgroups_rlimit_data_still_stops_a_memory_bomb(workdir: Path) ->
     assert "MemoryError" in done.stderr_tail
     assert done.details["cgroups"] == "none"
     assert done.peak_memory_mb is None, "without cgroups bwrap's tree is not measurable"
+
+
+NOBODY_BOMB = """
+import sys
+from pathlib import Path
+from hgm.sandbox import Limits, make_sandbox, parse_sandbox_config
+sandbox = make_sandbox(parse_sandbox_config({"kind": "bubblewrap", "use_cgroups": False}))
+bomb = ["bash", "-c", "b() { b | b & }; b; sleep 2"]
+done = sandbox.run(bomb, Path(sys.argv[1]), {}, Limits(wall_s=4, pids=40))
+print("refused", done.stderr_tail.count("Resource temporarily unavailable"))
+"""
+
+
+@pytest.mark.slow
+def test_without_cgroups_nproc_contains_a_fork_bomb_of_a_normal_user() -> None:
+    python = Path(f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}")
+    runuser = shutil.which("runuser")
+    if os.getuid() != 0 or runuser is None or not python.exists():
+        pytest.skip("needs root, runuser and a system Python of this version to become nobody")
+    shared = Path(tempfile.mkdtemp(prefix="hgm-nobody-"))
+    shared.chmod(0o777)
+    site = next(Path(sys.prefix).glob("lib/python3*/site-packages"))
+    source = Path(__file__).resolve().parents[2] / "src"
+    env = ["env", "-i", "PATH=/usr/bin:/bin", f"PYTHONPATH={source}:{site}"]
+    command = [runuser, "-u", "nobody", "--", *env, str(python), "-c", NOBODY_BOMB, str(shared)]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    finally:
+        shutil.rmtree(shared)
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.split("refused")[1]) > 0, "RLIMIT_NPROC refused forks"
+    deadline = time.monotonic() + 5
+    while (
+        survivors := subprocess.run(["pgrep", "-a", "-u", "nobody"], capture_output=True)
+    ).stdout:
+        assert time.monotonic() < deadline, f"bomb processes survived: {survivors.stdout!r}"
+        time.sleep(0.1)

@@ -71,6 +71,33 @@ def rlimits_for(
     return limits
 
 
+def user_tasks(uid: int) -> int:
+    """How many tasks (threads) processes owned by `uid` have now: what RLIMIT_NPROC counts."""
+    count = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            if entry.stat().st_uid == uid:
+                count += len(os.listdir(f"/proc/{entry.name}/task"))
+        except OSError:
+            continue
+    return count
+
+
+def nproc_fallback(pids: int | None) -> dict[int, int]:
+    """Without a pids cgroup: RLIMIT_NPROC at the user's current task count plus `pids`.
+
+    RLIMIT_NPROC counts every task of the real user, and root ignores it, so for root
+    this is empty and for anyone else it is approximate (other processes of the same
+    user, started meanwhile, share the allowance).
+    """
+    uid = os.getuid()
+    if pids is None or uid == 0:
+        return {}
+    return {resource.RLIMIT_NPROC: user_tasks(uid) + pids}
+
+
 def apply_rlimits(pid: int, limits: Mapping[int, int]) -> None:
     for which, value in limits.items():
         hard = value + 1 if which == resource.RLIMIT_CPU else value

@@ -7,7 +7,13 @@ import signal
 from collections.abc import Callable, Mapping
 
 from hgm.sandbox.cgroups import RunCgroups
-from hgm.sandbox.launch import Supervision, apply_rlimits, rlimits_for, run_supervised
+from hgm.sandbox.launch import (
+    Supervision,
+    apply_rlimits,
+    nproc_fallback,
+    rlimits_for,
+    run_supervised,
+)
 from hgm.sandbox.types import Completed, Limits
 from hgm.sandbox.verdict import completed_from
 
@@ -37,7 +43,8 @@ def run_limited(
     """Start `argv` inside fresh cgroups with rlimits; on timeout or exit, kill all that is left.
 
     Memory is limited by the cgroup when one can be created, else by RLIMIT_DATA (which,
-    unlike RLIMIT_AS, leaves the large reservations of the JVM, V8 and Go alone).
+    unlike RLIMIT_AS, leaves the large reservations of the JVM, V8 and Go alone); processes
+    by the pids cgroup, else (for users other than root) by RLIMIT_NPROC.
     """
     if use_cgroups:
         groups = RunCgroups.create(limits.memory_mb, limits.pids)
@@ -48,6 +55,8 @@ def run_limited(
         rlimits = rlimits_for(
             limits.cpu_s, limits.file_size_mb, limits.open_files, memory_by_rlimit
         )
+        if not groups.enforces("pids"):
+            rlimits |= nproc_fallback(limits.pids)
 
         def prepare(pid: int) -> None:
             groups.join(pid)
