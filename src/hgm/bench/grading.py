@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from hgm.bench.diffs import DiffApplyError, apply_diff, diff_is_empty, restrict_diff
@@ -69,14 +70,15 @@ def grade_exercise(
     """Grade `diff` (against the agent's workspace) on `exercise`; never raises for bad diffs."""
     start = time.perf_counter()
     kept, dropped = restrict_diff(diff, lambda path: path in exercise.solution)
-    base = {
-        "task": exercise.task_id,
-        "empty_diff": diff_is_empty(kept),
-        "dropped_files": tuple(dropped),
-    }
+    unresolved = Grade(
+        task=exercise.task_id,
+        resolved=False,
+        empty_diff=diff_is_empty(kept),
+        dropped_files=tuple(dropped),
+    )
     problem = runner.problem()
     if problem:
-        return Grade(resolved=False, error=f"{exercise.language} toolchain: {problem}", **base)
+        return replace(unresolved, error=f"{exercise.language} toolchain: {problem}")
     with tempfile.TemporaryDirectory(prefix="hgm-grade-") as scratch:
         work = Path(scratch) / exercise.slug
         copy_visible(exercise, work)
@@ -84,7 +86,7 @@ def grade_exercise(
             apply_diff(work, kept)
         except DiffApplyError as error:
             elapsed = time.perf_counter() - start
-            return Grade(resolved=False, error=str(error), wall_s=elapsed, **base)
+            return replace(unresolved, error=str(error), wall_s=elapsed)
         copy_hidden_tests(exercise, work)
         runner.prepare(work)
         plan = runner.plan(work, exercise.test)
@@ -97,7 +99,8 @@ def grade_exercise(
         resolved, why = decide(completed, outcomes, runner.expected_tests(sources))
     finished = time.perf_counter()
     sandbox_notes = "\n".join(t for t in (completed.stdout_tail, completed.stderr_tail) if t)
-    return Grade(
+    return replace(
+        unresolved,
         resolved=resolved,
         tests=tuple(outcomes),
         log_tail=(output + sandbox_notes)[-LOG_TAIL_CHARS:],
@@ -111,5 +114,4 @@ def grade_exercise(
             "finish": finished - ran,
             "total": finished - start,
         },
-        **base,
     )
