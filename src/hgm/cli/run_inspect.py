@@ -38,7 +38,9 @@ def _status_table(status: RunStatus) -> Table:
     )
     table.add_row("state", state)
     table.add_row(
-        "evaluations", f"{status.task_evals_done} done / {status.budget_task_evals} budget"
+        "evaluations",
+        f"{status.task_evals_done} done, {status.task_evals_started} started "
+        f"/ {status.budget_task_evals} budget",
     )
     table.add_row("agents", str(status.agents))
     table.add_row("expansions", f"{status.expansions} ({status.failed_expansions} failed)")
