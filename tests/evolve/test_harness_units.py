@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -167,3 +168,31 @@ def test_an_unchanged_repository_has_an_empty_diff_and_job_dirs_are_not_reused(
     assert repo_diff(layout) == ""
     with pytest.raises(UserError, match="not empty"):
         JobLayout.create(layout.job_dir)
+
+
+def test_git_repositories_made_inside_the_repository_are_diffed_as_plain_files(
+    tmp_path: Path,
+) -> None:
+    """`cargo new` and `git init` in a subdirectory must not hide or break the diff."""
+    layout = _layout(tmp_path, {"a.py": "A = 1\n"})
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C"]
+    subprocess.run(["git", "init", "-q", str(layout.repo)], check=True)
+    (layout.repo / "empty").mkdir()
+    subprocess.run(["git", "init", "-q", str(layout.repo / "empty")], check=True)
+    (layout.repo / "empty" / "e.py").write_text("E = 1\n")
+    (layout.repo / "made").mkdir()
+    (layout.repo / "made" / "m.py").write_text("M = 1\n")
+    subprocess.run(["git", "init", "-q", str(layout.repo / "made")], check=True)
+    subprocess.run([*git, str(layout.repo / "made"), "add", "."], check=True)
+    subprocess.run([*git, str(layout.repo / "made"), "commit", "-qm", "m"], check=True)
+    (layout.repo / "linked").mkdir()
+    (layout.repo / "linked" / ".git").symlink_to(tmp_path)
+    (layout.repo / "linked" / "l.py").write_text("L = 1\n")
+    diff = repo_diff(layout)
+    headers = sorted(line for line in diff.splitlines() if line.startswith("diff --git"))
+    assert headers == [
+        "diff --git a/empty/e.py b/empty/e.py",
+        "diff --git a/linked/l.py b/linked/l.py",
+        "diff --git a/made/m.py b/made/m.py",
+    ]
+    assert "Subproject" not in diff and tmp_path.is_dir()

@@ -33,8 +33,15 @@ def agent_package(agent_dir: Path) -> str:
 
 
 def copy_agent(agent_dir: Path, dest: Path) -> None:
-    """Copy an agent version into `dest` (which must not exist), without git data or bytecode.
+    """Copy an agent version into `dest` (new or empty), without git data or bytecode.
 
     Symbolic links are copied as links, never followed; file modes are kept, times are not.
     """
-    shutil.copytree(agent_dir, dest, symlinks=True, ignore=_NOT_COPIED, copy_function=shutil.copy)
+    shutil.copytree(
+        agent_dir,
+        dest,
+        symlinks=True,
+        ignore=_NOT_COPIED,
+        copy_function=shutil.copy,
+        dirs_exist_ok=True,
+    )

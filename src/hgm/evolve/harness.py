@@ -8,7 +8,6 @@ A `Harness` holds no mutable state: any number of threads may use one at once.
 
 from __future__ import annotations
 
-import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -35,13 +34,7 @@ RepoSource = Path | Callable[[Path], None]
 
 def _fill_repo(source: RepoSource, repo: Path) -> None:
     if isinstance(source, Path):
-        shutil.copytree(
-            source,
-            repo,
-            symlinks=True,
-            dirs_exist_ok=True,
-            ignore=shutil.ignore_patterns(".git", "__pycache__", "*.pyc"),
-        )
+        copy_agent(source, repo)
     else:
         source(repo)
 

@@ -19,6 +19,7 @@ workspace neutralised, so nothing an agent writes can run code or change the byt
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,16 +148,32 @@ def snapshot_repo(layout: JobLayout) -> None:
     (layout.snapshot / PRISTINE_TREE).write_text(tree + "\n")
 
 
+def _drop_nested_git(repo: Path) -> None:
+    """Remove `.git` entries below the top of `repo` (never following symbolic links)."""
+    for directory, subdirs, _ in os.walk(repo):
+        if ".git" in subdirs:
+            subdirs.remove(".git")
+        if Path(directory) == repo:
+            continue  # the top's own `.git` is never part of a diff
+        nested = Path(directory) / ".git"
+        if nested.is_symlink() or nested.is_file():
+            nested.unlink()
+        elif nested.is_dir():
+            shutil.rmtree(nested)
+
+
 def repo_diff(layout: JobLayout) -> str:
     """The git-style diff from the snapshot to what `work/repo` holds now.
 
     New files are included; `.gitignore` rules of the repository and the harness's own
     excludes (bytecode, caches) apply. If the agent replaced `repo/` by something other
     than a directory (a symbolic link to a host path, say), nothing is followed and the
-    diff is empty.
+    diff is empty. Git repositories the agent made below the top (`cargo new` makes one)
+    lose their `.git` data so that their files are diffed as plain files.
     """
     if layout.repo.is_symlink() or not layout.repo.is_dir():
         return ""
+    _drop_nested_git(layout.repo)
     _git(layout, "add", "--all", ".")
     raw = _git(
         layout, "diff", "--cached", "--binary", "--no-color", "--no-ext-diff", "--no-textconv",
