@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import time
 
 from hgm.engine import Budget, Engine
@@ -20,14 +21,14 @@ from hgm.sim.worlds import make_world
 
 
 def single_run_ms(policy: str, budget: int, repeats: int = 20) -> float:
-    """Median wall time of one virtual-time run (no selection, no process pool)."""
+    """Median CPU time of one virtual-time run (no selection, no process pool)."""
     config = policy_configs(policy)[policy]
     samples = []
     for seed in range(repeats):
         world = make_world(world_config("drift"), seed)
-        start = time.perf_counter()
+        start = time.process_time()
         Engine(world, make_policy(config), Budget(budget), 4, seed).run()
-        samples.append(time.perf_counter() - start)
+        samples.append(time.process_time() - start)
     return 1e3 * sorted(samples)[len(samples) // 2]
 
 
@@ -44,16 +45,22 @@ def main() -> None:
     start = time.perf_counter()
     runs = compare(setup, policies, range(args.seeds))
     wall = time.perf_counter() - start
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = children.ru_utime + children.ru_stime
+    processes = os.cpu_count() or 1
     report = {
         "world": args.world,
         "policies": list(policies),
         "seeds": args.seeds,
         "budget": args.budget,
         "workers": args.workers,
-        "processes": os.cpu_count(),
+        "processes": processes,
         "runs": len(runs),
         "wall_s": wall,
-        "single_run_ms_median": {name: single_run_ms(name, args.budget) for name in policies},
+        "worker_cpu_s": cpu,
+        "wall_s_if_cores_were_idle": cpu / processes,
+        "load_average_1min": os.getloadavg()[0],
+        "single_run_cpu_ms_median": {name: single_run_ms(name, args.budget) for name in policies},
     }
     print(json.dumps(report, indent=2))
 
