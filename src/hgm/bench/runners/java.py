@@ -27,6 +27,7 @@ TESTCASE = re.compile(
 RESULT = re.compile(r"^(?P<status>OK|FAILED) (?P<name>.+)$", re.M)
 TEST_METHOD = re.compile(r"@(?:Test|ParameterizedTest)\b(?:[^;{}]*?)\bvoid\s+(\w+)\s*\(")
 JVM = "-Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss8m"
+JAVAC_JVM = "-J-Xmx512m -J-XX:+UseSerialGC -J-XX:TieredStopAtLevel=1"
 FIX = "install a JDK (>= 11) and Debian's junit5 and libassertj-core-java packages"
 
 
@@ -64,7 +65,7 @@ class JavaRunner:
         classpath = f"{console}:{self.jar_dir / ASSERTJ_JAR}"
         script = (
             f"{home_exports()} && mkdir -p .hgm-build/classes && "
-            f"{q(self.javac)} -J-Xmx512m -nowarn -encoding UTF-8 -d .hgm-build/classes "
+            f"{q(self.javac)} {JAVAC_JVM} -nowarn -encoding UTF-8 -d .hgm-build/classes "
             f"-cp {q(classpath)} $(find . -name '*.java' -not -path './.hgm-*') && "
             f"{{ {q(self.java)} {JVM} -jar {q(console)} "
             f"--class-path {q('.hgm-build/classes:' + str(self.jar_dir / ASSERTJ_JAR))} "
