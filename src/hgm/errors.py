@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import ValidationError
 
 
@@ -9,11 +11,38 @@ class UserError(Exception):
     """Bad input: says what is wrong and what is allowed. Exit code 2, nothing lost."""
 
 
-def describe_validation_error(error: ValidationError, source: str) -> str:
-    """One line per problem: the field path, the value given, and what is allowed."""
+def _key_path(loc: tuple[int | str, ...], data: Any) -> str:
+    """The path of keys as the user wrote them: union tags that pydantic adds are dropped.
+
+    A tagged union puts the tag into the error location (`world.sim.drift.n_tasks` for
+    `[world.sim] kind = "drift"`); walking the input keeps only segments that are keys.
+    """
+    parts: list[str] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict):
+            if part not in node:
+                continue
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = None
+        parts.append(str(part))
+    return ".".join(parts)
+
+
+def describe_validation_error(error: ValidationError, source: str, data: Any = None) -> str:
+    """One line per problem: the field path, the value given, and what is allowed.
+
+    Pass the validated `data` to have union tags removed from the paths.
+    """
     lines = [f"{source}: invalid configuration"]
     for problem in error.errors():
-        path = ".".join(str(part) for part in problem["loc"]) or "(top level)"
+        loc = problem["loc"]
+        path = (_key_path(loc, data) if data is not None else ".".join(map(str, loc))) or (
+            "(top level)"
+        )
         message = problem["msg"]
         if problem["type"] == "extra_forbidden":
             message = "unknown key"

@@ -68,6 +68,13 @@ class SimWorldSection(_Section):
         description="real seconds slept per unit of a job's virtual duration "
         "(0: run as fast as possible in virtual time)",
     )
+    heldout_tasks: int = Field(
+        0,
+        ge=0,
+        le=100_000,
+        description="extra simulated tasks never searched on, for `hgm certify` "
+        "(ids continue after the search tasks)",
+    )
 
 
 class RunConfig(_Section):
@@ -89,7 +96,7 @@ def parse_run_config(text: str, source: str) -> RunConfig:
     try:
         return RunConfig.model_validate(data)
     except ValidationError as error:
-        raise UserError(describe_validation_error(error, source)) from error
+        raise UserError(describe_validation_error(error, source, data)) from error
 
 
 def read_run_config(path: Path) -> tuple[RunConfig, str]:
