@@ -46,8 +46,12 @@ def thompson_argmax(
     tau: float,
 ) -> int:
     """Draw theta ~ Beta(tau*(1+s), tau*(1+f)) for each candidate; the position of the max."""
-    draws = rng.beta(tau * (successes + 1.0), tau * (failures + 1.0))
-    return int(np.argmax(draws))
+    a = successes + 1.0
+    b = failures + 1.0
+    if tau != 1.0:
+        a *= tau
+        b *= tau
+    return int(np.argmax(rng.beta(a, b)))
 
 
 def choose_task(
