@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import platform
 import socket
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hgm.sandbox import Limits, Sandbox
+from hgm.sandbox import BubblewrapConfig, Limits, Sandbox, make_sandbox
 
 pytestmark = pytest.mark.sandbox
 LIMITS = Limits(wall_s=30)
@@ -192,3 +193,21 @@ def test_host_descriptors_do_not_leak_in(bwrap_sandbox: Sandbox, workdir: Path) 
         os.close(read_end)
         os.close(write_end)
     assert sorted(done.stdout_tail.split()) == ["0", "1", "2", "3"], "only stdio and ls's own"
+
+
+SYSCALL_PROBE = """
+import ctypes, errno
+libc = ctypes.CDLL(None, use_errno=True)
+for name, number in [("keyctl", 250), ("bpf", 321), ("io_uring_setup", 425), ("userfaultfd", 323)]:
+    result = libc.syscall(number, 0, 0, 0, 0, 0)
+    print(name, "EPERM" if result == -1 and ctypes.get_errno() == errno.EPERM else "other")
+"""
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="seccomp table is x86_64 only")
+def test_seccomp_denies_kernel_attack_surface(workdir: Path) -> None:
+    probe = [sys.executable, "-c", SYSCALL_PROBE]
+    filtered = make_sandbox(BubblewrapConfig()).run(probe, workdir, {}, LIMITS)
+    unfiltered = make_sandbox(BubblewrapConfig(seccomp=False)).run(probe, workdir, {}, LIMITS)
+    assert filtered.stdout_tail.split()[1::2] == ["EPERM"] * 4, filtered.stderr_tail
+    assert "other" in unfiltered.stdout_tail.split(), "the filter, not the kernel, refused"

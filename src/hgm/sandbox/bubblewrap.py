@@ -8,6 +8,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from hgm.sandbox import seccomp
 from hgm.sandbox.config import BubblewrapConfig
 from hgm.sandbox.host_paths import HostView, detect_host_view
 from hgm.sandbox.limited_run import kill_process, run_limited
@@ -95,6 +96,7 @@ class BubblewrapSandbox:
     config: BubblewrapConfig
     bwrap: Path
     view: HostView
+    seccomp_filter: bytes | None = None
     kind: str = "bubblewrap"
 
     @classmethod
@@ -103,7 +105,7 @@ class BubblewrapSandbox:
         if bwrap is None:
             raise SandboxUnavailable(_not_found(config))
         view = detect_host_view(config.system_paths, config.mount_python, config.detect_toolchains)
-        return cls(config, bwrap, view)
+        return cls(config, bwrap, view, seccomp.program() if config.seccomp else None)
 
     def run(
         self,
@@ -121,22 +123,36 @@ class BubblewrapSandbox:
         # Options (variable values included) go through a memfd, not the command line, so
         # `ps` on the host and /proc/1/cmdline inside show only the command.
         split = argv.index("--")
-        options = os.memfd_create("hgm-bwrap-args")
+        options = list(argv[1:split])
+        descriptors: list[int] = []
         try:
-            os.write(options, b"".join(arg.encode() + b"\0" for arg in argv[1:split]))
-            os.lseek(options, 0, os.SEEK_SET)
+            if self.seccomp_filter is not None:
+                descriptors.append(_memfd("hgm-seccomp", self.seccomp_filter))
+                options += ["--seccomp", str(descriptors[-1])]
+            descriptors.append(
+                _memfd("hgm-bwrap-args", b"".join(a.encode() + b"\0" for a in options))
+            )
             return run_limited(
-                [argv[0], "--args", str(options), *argv[split:]],
+                [argv[0], "--args", str(descriptors[-1]), *argv[split:]],
                 {},
                 limits,
                 self.config.tail_bytes,
                 kill_process,
                 use_cgroups=self.config.use_cgroups,
                 rusage_covers_tree=False,
-                inherit_fds=(options,),
+                inherit_fds=tuple(descriptors),
             )
         finally:
-            os.close(options)
+            for descriptor in descriptors:
+                os.close(descriptor)
+
+
+def _memfd(name: str, data: bytes) -> int:
+    """An anonymous in-memory file holding `data`, positioned at its start."""
+    descriptor = os.memfd_create(name)
+    os.write(descriptor, data)
+    os.lseek(descriptor, 0, os.SEEK_SET)
+    return descriptor
 
 
 def _not_found(config: BubblewrapConfig) -> str:

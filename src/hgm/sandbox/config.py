@@ -63,6 +63,10 @@ class BubblewrapConfig(_LocalConfig):
         description="mount toolchains found outside system paths (rustup, go, node, java)",
     )
     tmp_size_mb: int = Field(default=1024, gt=0, description="size of the tmpfs at /tmp")
+    seccomp: bool = Field(
+        default=True,
+        description="deny keyrings, BPF, perf, userfaultfd, io_uring, mounts, modules (x86_64)",
+    )
 
 
 class DockerConfig(_Config):
