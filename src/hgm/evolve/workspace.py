@@ -32,7 +32,6 @@ NEUTRAL_ATTRIBUTES = "* -text -eol -filter -ident -working-tree-encoding -export
 HARNESS_EXCLUDES = (
     "__pycache__/\n*.pyc\n.pytest_cache/\n.mypy_cache/\n.ruff_cache/\nnode_modules/\n.hypothesis/\n"
 )
-PRISTINE_TREE = "PRISTINE_TREE"  # file in snapshot.git naming the pristine tree object
 _GIT_SETTINGS = (
     "core.autocrlf=false",
     "core.symlinks=true",
@@ -132,7 +131,7 @@ def _git(layout: JobLayout, *args: str) -> bytes:
 
 
 def snapshot_repo(layout: JobLayout) -> None:
-    """Record the pristine `work/repo` as a tree in `snapshot.git` (outside the sandbox)."""
+    """Record the pristine `work/repo` in the index of `snapshot.git` (outside the sandbox)."""
     git_dir = layout.snapshot
     for directory in ("objects", "refs/heads", "refs/tags", "info"):
         (git_dir / directory).mkdir(parents=True)
@@ -144,8 +143,6 @@ def snapshot_repo(layout: JobLayout) -> None:
     (git_dir / "info" / "attributes").write_text(NEUTRAL_ATTRIBUTES)
     (git_dir / "info" / "exclude").write_text(HARNESS_EXCLUDES)
     _git(layout, "add", "--all", "--force", ".")
-    tree = _git(layout, "write-tree").decode().strip()
-    (layout.snapshot / PRISTINE_TREE).write_text(tree + "\n")
 
 
 def _drop_nested_git(repo: Path) -> None:
@@ -174,9 +171,9 @@ def repo_diff(layout: JobLayout) -> str:
     if layout.repo.is_symlink() or not layout.repo.is_dir():
         return ""
     _drop_nested_git(layout.repo)
-    _git(layout, "add", "--all", ".")
+    # The index still holds the pristine files: mark new files, then diff the tree against it.
+    _git(layout, "add", "--intent-to-add", "--ignore-removal", ".")
     raw = _git(
-        layout, "diff", "--cached", "--binary", "--no-color", "--no-ext-diff", "--no-textconv",
-        "--no-renames", (layout.snapshot / PRISTINE_TREE).read_text().strip(),
-    )  # fmt: skip
+        layout, "diff", "--binary", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames"
+    )
     return raw.decode("utf-8", errors="replace")
