@@ -84,3 +84,15 @@ def test_apply_diff_edits_creates_and_reports_conflicts(tmp_path: Path) -> None:
 def test_unknown_benchmark_lists_valid_names() -> None:
     with pytest.raises(UserError, match=r"valid names: .*exercises"):
         make_benchmark("nope")
+
+
+def test_unknown_benchmark_option_lists_valid_ones() -> None:
+    with pytest.raises(UserError, match=r"no option\(s\) colour; valid options: languages, limits"):
+        make_benchmark("exercises", colour="red")
+
+
+def test_grading_limits_from_a_run_config_mapping() -> None:
+    bench = make_benchmark("exercises", limits={"wall_s": 60, "memory_mb": 2048})
+    assert (bench.limits.wall_s, bench.limits.memory_mb) == (60, 2048)
+    with pytest.raises(UserError, match="valid fields: wall_s"):
+        make_benchmark("exercises", limits={"wall": 3})

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from hgm.bench.diffs import file_diff
 from hgm.bench.exercism import Exercise, copy_visible, find_exercises, reference_files, to_task
@@ -95,11 +98,25 @@ class ExercismBenchmark:
         return "".join(parts)
 
 
+def grading_limits(limits: Limits | Mapping[str, Any] | None) -> Limits:
+    """Limits for the test run: a Limits, a mapping of its fields (from a run config), or None."""
+    if limits is None:
+        return DEFAULT_LIMITS
+    if isinstance(limits, Limits):
+        return limits
+    try:
+        return replace(DEFAULT_LIMITS, **limits)
+    except TypeError as error:
+        fields = ", ".join(f.name for f in dataclasses.fields(Limits))
+        raise UserError(f"grading limits: {error}; valid fields: {fields}") from None
+
+
 def make_exercises(
     path: Path | None = None,
     sandbox: Sandbox | None = None,
     languages: str | Iterable[str] | None = None,
-    limits: Limits = DEFAULT_LIMITS,
+    limits: Limits | Mapping[str, Any] | None = None,
 ) -> ExercismBenchmark:
     """`exercises`: the tasks under `path` (Exercism layout), or the built-in set."""
-    return ExercismBenchmark("exercises", path or BUILTIN_DIR, sandbox, languages, limits)
+    root = path or BUILTIN_DIR
+    return ExercismBenchmark("exercises", root, sandbox, languages, grading_limits(limits))

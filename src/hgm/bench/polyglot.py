@@ -7,12 +7,12 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from hgm.bench.cache import cache_dir
-from hgm.bench.exercises import ExercismBenchmark
-from hgm.bench.grading import DEFAULT_LIMITS
+from hgm.bench.exercises import ExercismBenchmark, grading_limits
 from hgm.errors import UserError
 from hgm.sandbox.types import Limits, Sandbox
 
@@ -77,7 +77,7 @@ def make_polyglot(
     path: Path | None = None,
     sandbox: Sandbox | None = None,
     languages: str | Iterable[str] | None = None,
-    limits: Limits = DEFAULT_LIMITS,
+    limits: Limits | Mapping[str, Any] | None = None,
 ) -> ExercismBenchmark:
     """`polyglot`: a checkout given by `path`, else the one `hgm bench fetch polyglot` made."""
     root = path or polyglot_dir()
@@ -86,4 +86,4 @@ def make_polyglot(
             f"the polyglot benchmark is not at {root}: run `hgm bench fetch polyglot` "
             "(needs network or --url to a mirror), or pass --path to a checkout"
         )
-    return ExercismBenchmark("polyglot", root, sandbox, languages, limits)
+    return ExercismBenchmark("polyglot", root, sandbox, languages, grading_limits(limits))

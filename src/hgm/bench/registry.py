@@ -6,6 +6,7 @@ A factory is `factory(path: Path | None, sandbox: Sandbox | None, **options) -> 
 from __future__ import annotations
 
 import importlib
+import inspect
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,4 +43,13 @@ def make_benchmark(
         raise UserError(f"unknown benchmark {name!r}; valid names: {valid}")
     module_name, _, factory_name = target.partition(":")
     factory = getattr(importlib.import_module(module_name), factory_name)
+    params = inspect.signature(factory).parameters
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        allowed = sorted(set(params) - {"path", "sandbox"})
+        unknown = sorted(set(options) - set(allowed))
+        if unknown:
+            raise UserError(
+                f"benchmark {name!r} has no option(s) {', '.join(unknown)}; "
+                f"valid options: {', '.join(allowed) or '(none)'}"
+            )
     return factory(path=path, sandbox=sandbox, **options)
