@@ -25,8 +25,13 @@ const test = (name, fn) => current.tests.push({ name, fn });
 const each = (register) => (table) => (name, fn) =>
   table.forEach((row, index) => {
     const args = Array.isArray(row) ? row : [row];
-    let title = String(name).replace(/%[sdifjop#]/g, (token) => (token === '%#' ? String(index) : String(args.shift?.() ?? '')));
-    register(title, () => fn(...(Array.isArray(row) ? row : [row])));
+    const queue = [...args];
+    const title = String(name).replace(/%[sdifjop#%]/g, (token) => {
+      if (token === '%#') return String(index);
+      if (token === '%%') return '%';
+      return String(queue.shift());
+    });
+    register(title, () => fn(...args));
   });
 for (const fn of [describe, test]) {
   fn.skip = fn;
