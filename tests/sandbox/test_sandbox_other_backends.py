@@ -1,10 +1,13 @@
-"""The docker backend without an engine, and the unsafe-local backend."""
+"""The docker backend (without an engine, and against a fake engine) and unsafe-local."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -114,3 +117,64 @@ def test_bubblewrap_that_cannot_start_is_reported(tmp_path: Path) -> None:
     broken.chmod(0o755)
     problem = check_backend(BubblewrapConfig(binary=broken))
     assert problem is not None and "No permissions" in problem and "docker" in problem
+
+
+FAKE_ENGINE = """#!{python}
+import json, os, sys
+log = os.path.join(os.path.dirname(sys.argv[0]), "calls.jsonl")
+with open(log, "a") as calls:
+    calls.write(json.dumps(sys.argv[1:]) + "\\n")
+verb = sys.argv[1]
+if verb == "version":
+    print("27.0.0")
+elif verb == "inspect":
+    print("true" if os.environ.get("FAKE_OOM") else "false")
+elif verb == "run":
+    args = sys.argv[2:]
+    image = args.index("python:3.11-slim")
+    names = [args[i + 1] for i, arg in enumerate(args[:image]) if arg == "-e"]
+    env = {{name: os.environ[name] for name in names}}
+    os.chdir(args[args.index("-w") + 1])
+    os.execvpe(args[image + 1], args[image + 1 :], {{**env, "PATH": "/usr/bin:/bin"}})
+"""
+
+
+def _engine(tmp_path: Path) -> Path:
+    engine = tmp_path / "engine"
+    engine.mkdir()
+    script = engine / "docker"
+    script.write_text(FAKE_ENGINE.format(python=sys.executable))
+    script.chmod(0o755)
+    return script
+
+
+def _calls(script: Path) -> list[list[str]]:
+    lines = (script.parent / "calls.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def test_docker_run_passes_env_by_name_and_cleans_up(tmp_path: Path) -> None:
+    docker = _engine(tmp_path)
+    sandbox = make_sandbox(DockerConfig(docker_binary=str(docker)))
+    token = f"tok-{uuid.uuid4().hex}"
+    done = sandbox.run(["sh", "-c", "echo $TOKEN; pwd"], tmp_path, {"TOKEN": token}, Limits())
+    assert done.stdout_tail == f"{token}\n{tmp_path}\n"
+    calls = _calls(docker)
+    run = next(call for call in calls if call[0] == "run")
+    assert token not in " ".join(run), "values never appear on the docker command line"
+    assert calls[-1][:2] == ["rm", "--force"] and calls[-1][2] == run[run.index("--name") + 1]
+
+
+def test_docker_timeout_kills_the_container(tmp_path: Path) -> None:
+    docker = _engine(tmp_path)
+    sandbox = make_sandbox(DockerConfig(docker_binary=str(docker)))
+    done = sandbox.run(["sleep", "30"], tmp_path, {}, Limits(wall_s=0.5))
+    assert done.killed is KillReason.TIMEOUT
+    assert any(call[0] == "kill" for call in _calls(docker))
+
+
+def test_docker_oom_is_reported_as_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAKE_OOM", "1")
+    sandbox = make_sandbox(DockerConfig(docker_binary=str(_engine(tmp_path))))
+    done = sandbox.run(["sh", "-c", "exit 137"], tmp_path, {}, Limits())
+    assert done.killed is KillReason.MEMORY
