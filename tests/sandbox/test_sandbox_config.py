@@ -99,3 +99,20 @@ def test_read_only_paths_inside_the_workdir_stay_read_only(tmp_path: Path) -> No
     venv_at = argv.index(str(venv))
     assert argv[workdir_at - 1] == "--bind" and argv[venv_at - 1] == "--ro-bind"
     assert workdir_at < venv_at
+
+
+def test_hidden_symlinks_are_masked_where_they_point(tmp_path: Path) -> None:
+    system = tmp_path / "etc"
+    (system / "real-private").mkdir(parents=True)
+    (system / "private").symlink_to(system / "real-private")
+    (system / "secret").write_text("x")
+    config = BubblewrapConfig(
+        system_paths=(str(system),),
+        hidden_paths=(str(system / "private"), str(system / "secret"), "/nonexistent"),
+        mount_python=False,
+    )
+    argv = bwrap_argv(Path("/bwrap"), config, HostView(), ["true"], tmp_path, {}, (), tmp_path)
+    joined = " ".join(argv)
+    assert f"--tmpfs {system / 'real-private'} --remount-ro {system / 'real-private'}" in joined
+    assert f"--ro-bind /dev/null {system / 'secret'}" in joined
+    assert "/nonexistent" not in joined

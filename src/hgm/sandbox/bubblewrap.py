@@ -70,12 +70,15 @@ def bwrap_argv(
             argv += ["--symlink", os.readlink(host), system_path]
         elif host.exists():
             argv += ["--ro-bind", system_path, system_path]
+    visible = tuple(Path(path).resolve() for path in config.system_paths)
     for hidden in config.hidden_paths:
-        host = Path(hidden)
-        if host.is_dir() and not host.is_symlink():
-            argv += ["--tmpfs", hidden, "--remount-ro", hidden]
-        elif host.exists():
-            argv += ["--ro-bind", os.devnull, hidden]
+        host = Path(hidden).resolve()
+        if not host.exists() or not any(host.is_relative_to(root) for root in visible):
+            continue
+        if host.is_dir():
+            argv += ["--tmpfs", str(host), "--remount-ro", str(host)]
+        else:
+            argv += ["--ro-bind", os.devnull, str(host)]
     argv += ["--dev", "/dev", "--proc", "/proc"]
     argv += ["--size", str(config.tmp_size_mb * 1024 * 1024), "--tmpfs", "/tmp"]
     binds = [Mount(path, str(path)) for path in (*view.ro_paths, *config.ro_paths) if path.exists()]
