@@ -142,6 +142,7 @@ def snapshot_repo(layout: JobLayout) -> None:
     )
     (git_dir / "info" / "attributes").write_text(NEUTRAL_ATTRIBUTES)
     (git_dir / "info" / "exclude").write_text(HARNESS_EXCLUDES)
+    _drop_nested_git(layout.repo)
     _git(layout, "add", "--all", "--force", ".")
 
 
