@@ -8,6 +8,7 @@ import pytest
 
 from hgm.bench.runners import LANGUAGES, make_runner, toolchain_status
 from hgm.errors import UserError
+from hgm.sandbox import UnsafeLocalConfig, make_sandbox
 
 PYTEST_OUT = """\
 two_test.py::test_a PASSED
@@ -140,3 +141,19 @@ def test_toolchain_status_covers_every_language() -> None:
 def test_unknown_language_lists_valid_ones() -> None:
     with pytest.raises(UserError, match="valid languages: python"):
         make_runner("cobol")
+
+
+def test_missing_toolchain_is_reported_in_the_grade_not_skipped(tmp_path: Path) -> None:
+    from hgm.bench.exercises import make_exercises
+    from hgm.bench.grading import grade_exercise
+    from hgm.bench.runners.java import JavaRunner
+
+    bench = make_exercises(languages="java")
+    (task,) = bench.tasks()
+    runner = JavaRunner(jar_dir=tmp_path)
+    assert "junit-platform-console-standalone.jar" in (runner.problem() or "")
+    sandbox = make_sandbox(UnsafeLocalConfig())  # never reached: the toolchain check comes first
+    grade = grade_exercise(bench.exercise(task.id), bench.reference_diff(task), sandbox, runner)
+    assert not grade.resolved
+    assert grade.error.startswith("java toolchain: missing")
+    assert "libassertj-core-java" in grade.error
