@@ -25,6 +25,10 @@ def _limits(timeout: float, max_steps: int) -> AgentLimits:
     return AgentLimits(wall_s=timeout, grace_s=min(15.0, timeout / 10), max_steps=max_steps)
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _print(evaluation: Evaluation, console: Console) -> None:
     grade, run = evaluation.grade, evaluation.run
     passed = sum(1 for outcome in grade.tests if outcome.passed)
@@ -40,14 +44,14 @@ def _print(evaluation: Evaluation, console: Console) -> None:
         table.add_row("grading", grade.error)
     if grade.dropped_files:
         table.add_row("dropped", ", ".join(grade.dropped_files) + " (not solution files)")
-    plural = "" if stats.files == 1 else "s"
-    diff = "empty" if not run.diff else f"{stats.files} file{plural}"
-    table.add_row("diff", f"{diff}, +{stats.added} -{stats.removed}")
+    changed = f"{_count(stats.files, 'file')}, +{stats.added} -{stats.removed}"
+    table.add_row("diff", changed if run.diff else "empty")
     process = run.process
     stopped = run.stop_reason or "(no result.json)"
     table.add_row("agent", f"{stopped}; exit {process.exit_code}, killed: {process.killed.value}")
     usage = run.usage
-    table.add_row("llm", f"{usage.calls} calls, {usage.tokens} tokens, ${usage.cost_usd:.4f}")
+    calls = _count(usage.calls, "call")
+    table.add_row("llm", f"{calls}, {usage.tokens} tokens, ${usage.cost_usd:.4f}")
     table.add_row(
         "time",
         f"{evaluation.wall_s:.1f} s (agent {process.wall_s:.1f} s, tests "
