@@ -6,8 +6,12 @@ import sys
 
 import typer
 
+from hgm.cli import agents as agent_commands
 from hgm.cli import bench as bench_commands
+from hgm.cli import best as best_commands
+from hgm.cli import certify as certify_commands
 from hgm.cli import doctor as doctor_commands
+from hgm.cli import init as init_commands
 from hgm.cli import llm as llm_commands
 from hgm.cli import run as run_commands
 from hgm.cli import sandbox as sandbox_commands
@@ -37,8 +41,12 @@ def version() -> None:
     typer.echo(__version__)
 
 
+agent_commands.register(app)
 bench_commands.register(app)
+best_commands.register(app)
+certify_commands.register(app)
 doctor_commands.register(app)
+init_commands.register(app)
 llm_commands.register(app)
 run_commands.register(app)
 sandbox_commands.register(app)

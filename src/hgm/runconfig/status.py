@@ -29,6 +29,18 @@ class BestAgent:
 
 
 @dataclass(frozen=True, slots=True)
+class RunningJob:
+    """A job the driving process has started and not finished: what a busy worker is doing."""
+
+    job: int
+    kind: Literal["expand", "evaluate"]
+    agent: int
+    child: int | None
+    task: str | None
+    since: float
+
+
+@dataclass(frozen=True, slots=True)
 class RunStatus:
     name: str
     run_dir: str
@@ -43,6 +55,9 @@ class RunStatus:
     jobs_unfinished: int
     money_usd: float
     best: BestAgent | None
+    workers: int = 0
+    budget_money_usd: float | None = None
+    running: tuple[RunningJob, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -70,6 +85,18 @@ def run_state(active: bool, session: SessionRow | None) -> RunState:
     return "finished"
 
 
+def running_jobs(store: RunStore) -> tuple[RunningJob, ...]:
+    """The jobs marked running, oldest first (only meaningful while a process drives the run)."""
+    rows = store.connection.execute(
+        "SELECT id, kind, agent, child, task, started FROM jobs "
+        "WHERE status = 'running' ORDER BY started, id"
+    )
+    return tuple(
+        RunningJob(row["id"], row["kind"], row["agent"], row["child"], row["task"], row["started"])
+        for row in rows
+    )
+
+
 def best_agent(store: RunStore, config: RunConfig) -> BestAgent | None:
     tree = store.tree()
     if len(tree) == 0:
@@ -94,6 +121,7 @@ def read_status(path: Path) -> RunStatus:
         counts: Counts = store.counts()
         session = store.last_session()
         best = best_agent(store, config)
+        running = running_jobs(store) if active else ()
     state = run_state(active, session)
     return RunStatus(
         name=config.run.name,
@@ -109,4 +137,7 @@ def read_status(path: Path) -> RunStatus:
         jobs_unfinished=counts.jobs_unfinished,
         money_usd=counts.money_usd,
         best=best,
+        workers=config.run.workers,
+        budget_money_usd=config.budget.money_usd,
+        running=running,
     )
