@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from hgm.errors import UserError
 from hgm.runconfig.config import read_run_config
@@ -53,8 +52,8 @@ def best(
         typer.echo(json.dumps(record, indent=2))
         return
     interval = f"[{selection.low:.3f}, {selection.high:.3f}]"
-    Console().print(
-        f"agent [bold]{selection.agent}[/] ({chosen_rule}): mean {selection.mean:.3f} "
+    typer.echo(
+        f"agent {selection.agent} ({chosen_rule}): mean {selection.mean:.3f} "
         f"({record['successes']}/{selection.n} evaluations), "
         f"posterior interval {interval} (Beta(1+s, 1+f), quantiles {chosen_epsilon:g} "
         f"and {1 - chosen_epsilon:g}); {len(tree)} agents in the run"
