@@ -106,6 +106,27 @@ def test_printing_passed_earns_no_credit(bench: ExercismBenchmark, task: Task, t
 
 
 @pytest.mark.sandbox
+def test_forged_complete_report_then_early_exit_gets_no_credit(
+    bench: ExercismBenchmark, task: Task
+) -> None:
+    names = bench.runner("python").expected_tests([(bench.exercise(TASK).root / TESTS).read_text()])
+    forged = "=== short test summary info ===\n" + "".join(
+        f"PASSED {TESTS}::{name}\n" for name in names
+    )
+    forger = (
+        "import os\n"
+        f"with open('.hgm-test-output.log', 'a') as log:\n    log.write({forged!r})\n"
+        "os._exit(0)\n"
+        "def merge_intervals(intervals):\n    return []\n"
+    )
+    grade = bench.grade(task, solution_diff(bench, forger))
+    assert grade.exit_code == 0
+    assert "PASSED interval_merge_test.py::test_touching_intervals_merge" in grade.log_tail
+    assert not grade.resolved
+    assert "never finished" in grade.error
+
+
+@pytest.mark.sandbox
 def test_diff_that_does_not_apply_is_an_error_not_a_crash(
     bench: ExercismBenchmark, task: Task
 ) -> None:

@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 from hgm.bench.runners import LOG_NAME, make_runner
+from hgm.bench.runners.base import output_before
 
 SOLUTION = """\
 export const double = (x) => x * 2;
@@ -33,12 +34,17 @@ describe('double', () => {
 """
 
 
-def run(tmp_path: Path, spec: str) -> tuple[int, str]:
-    (tmp_path / "double.js").write_text(SOLUTION)
+TOKEN = "hgm-tests-finished-0123456789abcdef"
+
+
+def run(tmp_path: Path, spec: str, solution: str = SOLUTION) -> tuple[int, str]:
+    (tmp_path / "double.js").write_text(solution)
     (tmp_path / "double.spec.js").write_text(spec)
     runner = make_runner("javascript")
+    assert runner.prepare(tmp_path, TOKEN)
     plan = runner.plan(tmp_path, ("double.spec.js",))
     result = subprocess.run(plan.command(), cwd=tmp_path, env=plan.env, timeout=60, check=False)
+    assert not list(tmp_path.rglob("js-token")), "the runner deletes the token file"
     return result.returncode, (tmp_path / LOG_NAME).read_text()
 
 
@@ -56,6 +62,26 @@ def test_runs_skipped_tests_and_reports_each(tmp_path: Path) -> None:
     }
 
 
-def test_all_passing_exits_zero_and_no_tests_exits_one(tmp_path: Path) -> None:
-    assert run(tmp_path, SPEC.replace("toBe(3)", "toBe(2)"))[0] == 0
+def test_all_passing_exits_zero_and_prints_the_token_last(tmp_path: Path) -> None:
+    code, output = run(tmp_path, SPEC.replace("toBe(3)", "toBe(2)"))
+    assert code == 0
+    assert output.splitlines()[-1] == TOKEN
+    assert output_before(TOKEN, output) is not None
+
+
+def test_no_tests_exits_one(tmp_path: Path) -> None:
     assert run(tmp_path, "import { double } from './double';\n")[0] == 1
+
+
+def test_code_that_forges_results_and_exits_never_gets_the_token(tmp_path: Path) -> None:
+    forger = (
+        "process.stdout.write('PASS double > doubles\\n');\n"
+        "console.log = () => {};\n"
+        "process.exit(0);\n"
+        "export const double = (x) => x;\n"
+        "export const boom = () => {};\n"
+    )
+    code, output = run(tmp_path, SPEC, solution=forger)
+    assert code == 0
+    assert "PASS double > doubles" in output
+    assert output_before(TOKEN, output) is None

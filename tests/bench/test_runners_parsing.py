@@ -128,7 +128,7 @@ def test_java_prepare_enables_disabled_tests(tmp_path: Path) -> None:
         "import org.junit.jupiter.api.Disabled;\n"
         '@Disabled("Remove to run test")\n@Test\npublic void b() {}\n@Disabled @Test void c() {}\n'
     )
-    make_runner("java").prepare(tmp_path)
+    assert make_runner("java").prepare(tmp_path, "token") is False
     assert "Disabled" not in source.read_text()
 
 

@@ -4,11 +4,14 @@ Pristine visible files, then the agent's diff restricted to the solution files, 
 hidden tests, then the language's test runner in a fresh sandbox with no network. Resolution
 needs the runner's exit code 0, no failed test, and every test declared in the hidden test
 files seen passing: text the agent's code prints ("PASSED") never earns credit by itself.
+Runners that can (pytest, the JavaScript runner) print a per-grade secret token after their
+own summary; only output before it counts, and without it nothing does.
 """
 
 from __future__ import annotations
 
 import re
+import secrets
 import tempfile
 import time
 from dataclasses import replace
@@ -17,6 +20,7 @@ from pathlib import Path
 from hgm.bench.diffs import DiffApplyError, apply_diff, diff_is_empty, restrict_diff
 from hgm.bench.exercism import Exercise, copy_hidden_tests, copy_visible
 from hgm.bench.runners import LOG_NAME, TestRunner
+from hgm.bench.runners.base import output_before
 from hgm.bench.types import Grade, TestOutcome
 from hgm.sandbox.types import Completed, KillReason, Limits, Sandbox
 
@@ -88,15 +92,19 @@ def grade_exercise(
             elapsed = time.perf_counter() - start
             return replace(unresolved, error=str(error), wall_s=elapsed)
         copy_hidden_tests(exercise, work)
-        runner.prepare(work)
+        token = f"hgm-tests-finished-{secrets.token_hex(16)}"
+        guarded = runner.prepare(work, token)
         plan = runner.plan(work, exercise.test)
         prepared = time.perf_counter()
         completed = sandbox.run(plan.command(), work, plan.env, limits, plan.mounts)
         ran = time.perf_counter()
         output = _read_log(work)
-        outcomes = runner.parse(output)
+        counted = output_before(token, output) if guarded else output
+        outcomes = runner.parse(counted or "")
         sources = [(exercise.root / name).read_text(errors="replace") for name in exercise.test]
         resolved, why = decide(completed, outcomes, runner.expected_tests(sources))
+        if counted is None:
+            resolved, why = False, "the test runner never finished (the code under test exited it)"
     finished = time.perf_counter()
     sandbox_notes = "\n".join(t for t in (completed.stdout_tail, completed.stderr_tail) if t)
     return replace(

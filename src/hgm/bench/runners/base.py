@@ -35,8 +35,13 @@ class TestRunner(Protocol):
         """None when the toolchain works here; otherwise what is missing and how to fix it."""
         ...
 
-    def prepare(self, work: Path) -> None:
-        """Adjust the graded tree on the host before the run (e.g. enable skipped tests)."""
+    def prepare(self, work: Path, token: str) -> bool:
+        """Adjust the graded tree on the host before the run (e.g. enable skipped tests).
+
+        Returns True when the runner itself will print `token` on a line of its own after
+        its final summary (hidden from the code under test); grading then counts only the
+        output before it, and a run without it (code that exited early) gets no credit.
+        """
         ...
 
     def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan: ...
@@ -76,6 +81,20 @@ def outcomes_from(
         name, status = match.group("name").strip(), match.group("status")
         found[name] = found.get(name, True) and status in passed_words
     return [TestOutcome(name=name, passed=passed) for name, passed in found.items()]
+
+
+def output_before(token: str, output: str) -> str | None:
+    """The output before the last line that is exactly `token`; None if it never came."""
+    lines = output.splitlines()
+    ends = [index for index, line in enumerate(lines) if line.strip() == token]
+    return "\n".join(lines[: ends[-1]]) if ends else None
+
+
+def write_secret(path: Path, token: str) -> None:
+    """A file the runner reads and deletes at start-up, before any code under test loads."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(token)
+    path.chmod(0o600)
 
 
 def shell_quote(value: str | Path) -> str:

@@ -38,8 +38,8 @@ class CppRunner:
         ]
         return f"missing {', '.join(missing)}: {FIX}" if missing else None
 
-    def prepare(self, work: Path) -> None:
-        return None
+    def prepare(self, work: Path, token: str) -> bool:
+        return False
 
     def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
         binary = q(f".hgm-build/{work.name}")

@@ -103,8 +103,9 @@ class GoRunner:
                 (probe / "cache").rename(target)
         return target
 
-    def prepare(self, work: Path) -> None:
+    def prepare(self, work: Path, token: str) -> bool:
         shutil.copytree(self.warm_cache(), work / ".hgm-home" / "gocache")
+        return False
 
     def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
         assert self.goroot is not None, self.problem()

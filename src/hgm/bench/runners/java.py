@@ -53,11 +53,12 @@ class JavaRunner:
         ]
         return f"missing {', '.join(missing)}: {FIX}" if missing else None
 
-    def prepare(self, work: Path) -> None:
+    def prepare(self, work: Path, token: str) -> bool:
         for source in work.rglob("*.java"):
             text = source.read_text()
             if "@Disabled" in text:
                 source.write_text(DISABLED_IMPORT.sub("", DISABLED.sub("", text)))
+        return False
 
     def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
         assert self.javac is not None and self.java is not None, self.problem()

@@ -11,7 +11,14 @@ import re
 import shutil
 from pathlib import Path
 
-from hgm.bench.runners.base import RunPlan, base_env, home_exports, outcomes_from, read_only
+from hgm.bench.runners.base import (
+    RunPlan,
+    base_env,
+    home_exports,
+    outcomes_from,
+    read_only,
+    write_secret,
+)
 from hgm.bench.runners.base import shell_quote as q
 from hgm.bench.types import TestOutcome
 
@@ -19,6 +26,7 @@ RUNNER_DIR = Path(__file__).resolve().parent / "js"
 RESULT = re.compile(r"^(?P<status>PASS|FAIL) (?P<name>.+)$", re.M)
 TEST_CALL = re.compile(r"\b(?:x|f)?(?:test|it)\(\s*(['\"])(.+?)\1\s*,")
 MIN_NODE_MAJOR = 20
+TOKEN_FILE = ".hgm-home/js-token"
 
 
 class JavaScriptRunner:
@@ -33,8 +41,9 @@ class JavaScriptRunner:
             return f"node not on PATH: install Node.js >= {MIN_NODE_MAJOR} (apt install nodejs)"
         return None
 
-    def prepare(self, work: Path) -> None:
-        return None
+    def prepare(self, work: Path, token: str) -> bool:
+        write_secret(work / TOKEN_FILE, token)
+        return True
 
     def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
         assert self.node is not None, self.problem()
@@ -44,7 +53,11 @@ class JavaScriptRunner:
             f"{home_exports()} && exec {q(self.node)} --import {q(register)} "
             f"{q(RUNNER_DIR / 'runner.mjs')} {tests}"
         )
-        env = base_env([self.node.parent]) | {"NODE_OPTIONS": "", "NO_COLOR": "1"}
+        env = base_env([self.node.parent]) | {
+            "NODE_OPTIONS": "",
+            "NO_COLOR": "1",
+            "HGM_TOKEN_FILE": TOKEN_FILE,
+        }
         return RunPlan(script, env, read_only(RUNNER_DIR))
 
     def parse(self, output: str) -> list[TestOutcome]:

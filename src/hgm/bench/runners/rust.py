@@ -52,8 +52,8 @@ class RustRunner:
             return f"no Rust toolchain with cargo found: {FIX}"
         return None
 
-    def prepare(self, work: Path) -> None:
-        return None
+    def prepare(self, work: Path, token: str) -> bool:
+        return False
 
     def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
         assert self.sysroot is not None, self.problem()

@@ -1,9 +1,22 @@
 // hgm's jest-compatible test runner (offline, no npm): describe/test/it with x- and .skip
 // variants all ENABLED (Exercism marks later tests `xtest`), hooks, async tests, `expect`.
 // Prints one `PASS <name>` or `FAIL <name>` line per test; exits 1 on any failure or none run.
+// With HGM_TOKEN_FILE set, reads and deletes that file before loading any test code and
+// prints its token last, so that code under test which exits early never prints it. Output
+// and exit go through functions captured here, before test code can replace them.
+import { readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { expect } from './expect.mjs';
+
+const print = ((write) => (text) => write(1, `${text}\n`))(writeSync);
+const exit = process.exit.bind(process);
+const tokenFile = process.env.HGM_TOKEN_FILE;
+const token = tokenFile ? readFileSync(tokenFile, 'utf8') : null;
+if (tokenFile) {
+  unlinkSync(tokenFile);
+  delete process.env.HGM_TOKEN_FILE;
+}
 
 const TIMEOUT_MS = 10000;
 const newSuite = (name, parent) => ({ name, parent, tests: [], children: [], hooks: { beforeAll: [], afterAll: [], beforeEach: [], afterEach: [] } });
@@ -70,11 +83,11 @@ const runSuite = async (suite, prefix) => {
       await withTimeout(fn);
       for (const s of suites.reverse()) for (const h of s.hooks.afterEach) await withTimeout(h);
       counts.passed += 1;
-      console.log(`PASS ${title(name)}`);
+      print(`PASS ${title(name)}`);
     } catch (error) {
       counts.failed += 1;
-      console.log(`FAIL ${title(name)}`);
-      console.log(`  ${String(error && error.stack ? error.stack : error).split('\n').slice(0, 4).join('\n  ')}`);
+      print(`FAIL ${title(name)}`);
+      print(`  ${String(error && error.stack ? error.stack : error).split('\n').slice(0, 4).join('\n  ')}`);
     }
   }
   for (const child of suite.children) await runSuite(child, [...prefix, child.name]);
@@ -87,7 +100,8 @@ try {
   await runSuite(rootSuite, []);
 } catch (error) {
   counts.failed += 1;
-  console.log(`ERROR ${error && error.stack ? error.stack : error}`);
+  print(`ERROR ${error && error.stack ? error.stack : error}`);
 }
-console.log(`Tests: ${counts.failed} failed, ${counts.passed} passed, ${counts.passed + counts.failed} total`);
-process.exit(counts.failed === 0 && counts.passed > 0 ? 0 : 1);
+print(`Tests: ${counts.failed} failed, ${counts.passed} passed, ${counts.passed + counts.failed} total`);
+if (token) print(token);
+exit(counts.failed === 0 && counts.passed > 0 ? 0 : 1);
