@@ -1,0 +1,206 @@
+"""`hgm certify` on a sim run (held-out tasks, reuse of graded pairs, bad input) and the
+statistics it reports (Wilson, Newcombe's paired interval, exact McNemar)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+from hgm.cli.app import main
+from hgm.evolve.certify_stats import mcnemar_exact, paired_difference, wilson
+from hgm.search.selection import select_final
+from hgm.store.run_dir import RunLock
+from hgm.store.run_store import RunStore
+
+SIM_CONFIG = """
+[run]
+name = "certify-sim"
+seed = 5
+workers = 2
+
+[budget]
+task_evals = 40
+
+[world]
+kind = "sim"
+heldout_tasks = 25
+
+[world.sim]
+kind = "drift"
+root_skill = 0.3
+drift_sd = 0.1
+n_tasks = 20
+"""
+
+
+def hgm(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str, str]:
+    """The `hgm` entry point in-process: (exit code, stdout, stderr)."""
+    monkeypatch.setattr(sys, "argv", ["hgm", *args])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    captured = capsys.readouterr()
+    code = exited.value.code
+    return (0 if code is None else int(code)), captured.out, captured.err
+
+
+def _make_run(root: Path, text: str) -> Path:
+    config = root / "sim.toml"
+    config.write_text(text)
+    path = root / "run"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sys, "argv", ["hgm", "run", str(config), "--run-dir", str(path)])
+        with pytest.raises(SystemExit) as exited:
+            main()
+    assert exited.value.code in (0, None)
+    return path
+
+
+@pytest.fixture
+def run_dir(tmp_path: Path) -> Path:
+    return _make_run(tmp_path, SIM_CONFIG)
+
+
+def _table(run_dir: Path, query: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(run_dir / "run.db") as db:
+        return db.execute(query).fetchall()
+
+
+def test_certify_grades_the_shipped_agent_and_the_root_on_held_out_tasks_once(
+    run_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _table(run_dir, "SELECT * FROM evaluations ORDER BY job")
+    code, out, _ = hgm(monkeypatch, capsys, "certify", str(run_dir), "--json")
+    assert code == 0
+    report = json.loads(out)
+    with RunStore.open_for_reading(run_dir / "run.db") as store:
+        shipped = select_final(store.tree(), "best-belief", 0.01).agent
+    heldout = [f"task-{i:04d}" for i in range(20, 45)]
+    assert report["tasks"] == {"which": "held-out", "count": 25, "ids": heldout}
+    assert (report["agent"]["agent"], report["root"]["agent"]) == (shipped, 0)
+    assert shipped != 0  # the run found a child to ship; the comparison is between two agents
+    rows = _table(run_dir, "SELECT agent, task, success FROM certifications ORDER BY agent, task")
+    assert [(agent, task) for agent, task, _ in rows] == [
+        (agent, task) for agent in sorted({0, shipped}) for task in heldout
+    ]
+    solved = {agent: sum(success for a, _, success in rows if a == agent) for agent in (0, shipped)}
+    assert (report["agent"]["resolved"], report["root"]["resolved"]) == (solved[shipped], solved[0])
+    assert report["agent"]["ci95"] == pytest.approx(list(wilson(solved[shipped], 25)))
+    outcomes = {(a, t): bool(s) for a, t, s in rows}
+    expected = paired_difference(
+        [outcomes[shipped, t] for t in heldout], [outcomes[0, t] for t in heldout]
+    )
+    assert report["difference"]["estimate"] == pytest.approx(expected.estimate)
+    assert report["difference"]["ci95"] == pytest.approx(list(expected.ci95))
+    assert report["difference"]["mcnemar_p"] == pytest.approx(expected.mcnemar_p)
+    assert (report["graded_now"], report["reused"]) == (50, 0)
+    assert _table(run_dir, "SELECT * FROM evaluations ORDER BY job") == before
+
+    code, again, _ = hgm(monkeypatch, capsys, "certify", str(run_dir), "--json")
+    second = json.loads(again)
+    assert (code, second["graded_now"], second["reused"]) == (0, 0, 50)
+    assert (second["agent"], second["difference"]) == (report["agent"], report["difference"])
+
+
+def test_tasks_all_reproduces_the_runs_own_results_on_the_search_tasks(
+    run_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = hgm(
+        monkeypatch, capsys, "certify", str(run_dir), "0", "--tasks", "all", "--json"
+    )
+    report = json.loads(out)
+    assert code == 0
+    assert report["tasks"]["count"] == 45
+    assert report["agent"] == report["root"]  # agent 0 is the root: graded once, compared to itself
+    assert report["difference"]["estimate"] == 0.0
+    searched = _table(run_dir, "SELECT task, success FROM evaluations WHERE agent = 0")
+    certified = dict(_table(run_dir, "SELECT task, success FROM certifications WHERE agent = 0"))
+    assert searched  # the same world: a task the search graded gets the same result again
+    assert all(certified[task] == success for task, success in searched)
+
+
+def test_tasks_n_takes_the_first_n_held_out_tasks_and_human_output_names_the_methods(
+    run_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = hgm(monkeypatch, capsys, "certify", str(run_dir), "2", "--tasks", "3")
+    assert code == 0
+    assert "certification on 3 tasks" in out
+    assert "Wilson" in out and "Newcombe" in out and "McNemar" in out
+    rows = _table(run_dir, "SELECT agent, task FROM certifications ORDER BY agent, task")
+    assert rows == [(a, f"task-{i:04d}") for a in (0, 2) for i in (20, 21, 22)]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--tasks", "most"], "--tasks 'most' is not allowed: use held-out, all"),
+        (["--tasks", "26"], "--tasks 26: the run has 25 held-out tasks; use 1..25"),
+        (["--tasks", "0"], "--tasks 0: the run has 25 held-out tasks"),
+        (["99"], "no agent 99 in this run"),
+    ],
+)
+def test_bad_input_is_one_message_and_exit_2(
+    args: list[str],
+    message: str,
+    run_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = hgm(monkeypatch, capsys, "certify", str(run_dir), *args)
+    assert (code, out) == (2, "")
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_run_without_held_out_tasks_says_how_to_add_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _make_run(tmp_path, SIM_CONFIG.replace("heldout_tasks = 25", "").replace("40", "6"))
+    code, _, err = hgm(monkeypatch, capsys, "certify", str(path))
+    assert code == 2
+    assert "no held-out tasks to certify on: add `heldout_tasks = 20` under [world]" in err
+    assert _table(path, "SELECT name FROM sqlite_master WHERE name = 'certifications'") == []
+
+
+def test_certify_refuses_a_run_that_another_process_drives(
+    run_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with RunLock(run_dir / "run.lock"):
+        code, _, err = hgm(monkeypatch, capsys, "certify", str(run_dir))
+    assert code == 2
+    assert "being driven by another process" in err
+
+
+def test_wilson_interval_matches_known_values() -> None:
+    assert wilson(5, 10) == pytest.approx((0.2366, 0.7634), abs=1e-4)
+    assert wilson(0, 10) == pytest.approx((0.0, 0.2775), abs=1e-4)
+    assert wilson(10, 10) == pytest.approx((0.7225, 1.0), abs=1e-4)
+    assert wilson(0, 0) == (0.0, 1.0)
+
+
+def test_paired_interval_matches_newcombes_worked_example() -> None:
+    # Newcombe (1998), paired 2x2 table 12 / 9 / 2 / 21: method 10 gives 0.0112 to 0.2954
+    agent = [True] * 21 + [False] * 23
+    root = [True] * 12 + [False] * 9 + [True] * 2 + [False] * 21
+    result = paired_difference(agent, root)
+    assert (result.both, result.agent_only, result.root_only, result.neither) == (12, 9, 2, 21)
+    assert result.estimate == pytest.approx(7 / 44)
+    assert result.ci95 == pytest.approx((0.0112, 0.2954), abs=1e-4)
+    assert result.mcnemar_p == pytest.approx(134 / 2048)  # 2 * P(X <= 2), X ~ Bin(11, 1/2)
+
+
+def test_paired_interval_is_sane_at_the_edges() -> None:
+    same = paired_difference([True, False, True], [True, False, True])
+    assert same.estimate == 0.0 and same.ci95[0] < 0.0 < same.ci95[1]
+    assert same.mcnemar_p == 1.0
+    all_better = paired_difference([True] * 8, [False] * 8)
+    assert all_better.estimate == 1.0
+    assert 0.0 < all_better.ci95[0] < 1.0 and all_better.ci95[1] == 1.0
+    assert mcnemar_exact(8, 0) == pytest.approx(2 / 256)
+    with pytest.raises(ValueError, match="same tasks"):
+        paired_difference([True], [True, False])
