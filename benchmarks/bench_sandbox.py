@@ -3,11 +3,15 @@
 Three ways of running `true`, interleaved so machine noise hits them alike:
   bare      posix_spawn + waitpid of /bin/true
   bwrap     the exact bwrap command line the sandbox builds, spawned the same way
-  sandbox   BubblewrapSandbox.run: spawn gate, per-run cgroups, rlimits, supervision
+  sandbox   BubblewrapSandbox.run: paused start, per-run cgroups, rlimits, seccomp,
+            supervision
   sandbox_no_cgroups   the same with use_cgroups = false (rlimits only)
 Overheads are p50/p90 of each minus the bare p50. Target: sandbox overhead <= 10 ms p50.
 
     .venv/bin/python benchmarks/bench_sandbox.py --iterations 200
+
+On a busy machine p50 mostly measures the scheduler; `chrt -f 10` (root) approximates
+an idle one.
 """
 
 from __future__ import annotations

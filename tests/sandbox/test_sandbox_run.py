@@ -139,3 +139,14 @@ def test_loopback_inside_works_for_a_relay(bwrap_sandbox: Sandbox, workdir: Path
     )
     done = bwrap_sandbox.run([sys.executable, "-c", relay], workdir, {}, LIMITS)
     assert done.stdout_tail == "loop-ok\n", done.stderr_tail
+
+
+def test_bwrap_setup_failure_is_a_result_not_a_crash(
+    bwrap_sandbox: Sandbox, workdir: Path, tmp_path: Path
+) -> None:
+    not_a_directory = tmp_path / "file"
+    not_a_directory.write_text("x")
+    bad = (Mount(not_a_directory, "/usr/bin"),)
+    for _ in range(5):
+        done = bwrap_sandbox.run(["true"], workdir, {}, LIMITS, mounts=bad)
+        assert done.exit_code != 0 and "bwrap" in done.stderr_tail

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hgm.sandbox import seccomp
+from hgm.sandbox.bwrap_startup import BwrapStartup
 from hgm.sandbox.config import BubblewrapConfig
 from hgm.sandbox.host_paths import HostView, detect_host_view
 from hgm.sandbox.limited_run import kill_process, run_limited
@@ -126,15 +127,15 @@ class BubblewrapSandbox:
         # Options (variable values included) go through a memfd, not the command line, so
         # `ps` on the host and /proc/1/cmdline inside show only the command.
         split = argv.index("--")
-        options = list(argv[1:split])
+        startup = BwrapStartup()
+        options = [*argv[1:split], *startup.options()]
         descriptors: list[int] = []
         try:
             if self.seccomp_filter is not None:
                 descriptors.append(_memfd("hgm-seccomp", self.seccomp_filter))
                 options += ["--seccomp", str(descriptors[-1])]
-            descriptors.append(
-                _memfd("hgm-bwrap-args", b"".join(a.encode() + b"\0" for a in options))
-            )
+            arguments = b"".join(option.encode() + b"\0" for option in options)
+            descriptors.append(_memfd("hgm-bwrap-args", arguments))
             return run_limited(
                 [argv[0], "--args", str(descriptors[-1]), *argv[split:]],
                 {},
@@ -143,9 +144,11 @@ class BubblewrapSandbox:
                 kill_process,
                 use_cgroups=self.config.use_cgroups,
                 rusage_covers_tree=False,
-                inherit_fds=tuple(descriptors),
+                inherit_fds=(*descriptors, *startup.child_fds()),
+                hold=startup,
             )
         finally:
+            startup.close()
             for descriptor in descriptors:
                 os.close(descriptor)
 

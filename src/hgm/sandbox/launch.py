@@ -131,18 +131,21 @@ def run_supervised(
     tail_bytes: int,
     supervision: Supervision,
     inherit_fds: tuple[int, ...] = (),
+    gated: bool = True,
 ) -> Exit:
     """Run `argv` to completion or until the wall clock or CPU budget runs out.
 
     The command gets stdin from /dev/null, stdout and stderr pipes, `inherit_fds` under
-    their own numbers, and no other descriptor of this process.
+    their own numbers, and no other descriptor of this process. With `gated`, it waits
+    behind the shell gate until `supervision.prepare` has run; without, it starts at once
+    and must hold itself until `prepare` lets it go (as bwrap does with --block-fd).
     """
     out_read, out_write = os.pipe()
     err_read, err_write = os.pipe()
-    gate_read, gate_write = os.pipe()
+    gate_read, gate_write = os.pipe() if gated else (os.open(os.devnull, os.O_RDONLY), -1)
     try:
         process = subprocess.Popen(
-            ["/bin/sh", "-c", GATE_SCRIPT, "hgm-sandbox", *argv],
+            ["/bin/sh", "-c", GATE_SCRIPT, "hgm-sandbox", *argv] if gated else argv,
             stdin=gate_read,
             stdout=out_write,
             stderr=err_write,
@@ -152,7 +155,8 @@ def run_supervised(
         )
     except BaseException:
         for fd in (out_read, err_read, gate_write):
-            os.close(fd)
+            if fd >= 0:
+                os.close(fd)
         raise
     finally:
         for fd in (out_write, err_write, gate_read):
@@ -163,13 +167,15 @@ def run_supervised(
     try:
         try:
             supervision.prepare(pid)
-            os.write(gate_write, b"go\n")
+            if gated:
+                os.write(gate_write, b"go\n")
         except BaseException:
             os.kill(pid, signal.SIGKILL)
             _reap(process)
             raise
         finally:
-            os.close(gate_write)
+            if gated:
+                os.close(gate_write)
         try:
             watched = _supervise(
                 pid, pidfd, start, out_read, err_read, wall_s, cpu_s, tail_bytes, supervision

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Protocol
 
 from hgm.sandbox.cgroups import RunCgroups
 from hgm.sandbox.launch import (
@@ -16,6 +18,18 @@ from hgm.sandbox.launch import (
 )
 from hgm.sandbox.types import Completed, Limits
 from hgm.sandbox.verdict import completed_from
+
+
+class Hold(Protocol):
+    """A command that starts paused by its own means (not behind the shell gate)."""
+
+    def targets(self, pid: int) -> Iterable[int]:
+        """The processes to put into the run's groups and limit, given the spawned pid."""
+        ...
+
+    def release(self) -> None:
+        """Let the command go on."""
+        ...
 
 
 def kill_process(pid: int) -> None:
@@ -39,12 +53,16 @@ def run_limited(
     use_cgroups: bool,
     rusage_covers_tree: bool,
     inherit_fds: tuple[int, ...] = (),
+    hold: Hold | None = None,
 ) -> Completed:
     """Start `argv` inside fresh cgroups with rlimits; on timeout or exit, kill all that is left.
 
     Memory is limited by the cgroup when one can be created, else by RLIMIT_DATA (which,
     unlike RLIMIT_AS, leaves the large reservations of the JVM, V8 and Go alone); processes
     by the pids cgroup, else (for users other than root) by RLIMIT_NPROC.
+
+    Without `hold` the command waits behind the shell gate; with one, the command holds
+    itself and `hold` names the processes to limit and then lets it go.
     """
     if use_cgroups:
         groups = RunCgroups.create(limits.memory_mb, limits.pids)
@@ -59,8 +77,18 @@ def run_limited(
             rlimits |= nproc_fallback(limits.pids)
 
         def prepare(pid: int) -> None:
-            groups.join(pid)
-            apply_rlimits(pid, rlimits)
+            if hold is None:
+                groups.join(pid)
+                apply_rlimits(pid, rlimits)
+                return
+            for target in hold.targets(pid):
+                try:
+                    groups.join(target)
+                    apply_rlimits(target, rlimits)
+                except OSError as error:  # ESRCH: it failed already; its stderr says why
+                    if error.errno != errno.ESRCH:
+                        raise
+            hold.release()
 
         def kill(pid: int) -> None:
             kill_leader(pid)
@@ -74,7 +102,14 @@ def run_limited(
             prepare=prepare, kill=kill, after_exit=after_exit, cpu_used=groups.cpu_s
         )
         outcome = run_supervised(
-            argv, env, limits.wall_s, limits.cpu_s, tail_bytes, supervision, inherit_fds
+            argv,
+            env,
+            limits.wall_s,
+            limits.cpu_s,
+            tail_bytes,
+            supervision,
+            inherit_fds,
+            gated=hold is None,
         )
         return completed_from(outcome, limits, groups, rusage_covers_tree)
     finally:
