@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -150,3 +151,18 @@ def test_bwrap_setup_failure_is_a_result_not_a_crash(
     for _ in range(5):
         done = bwrap_sandbox.run(["true"], workdir, {}, LIMITS, mounts=bad)
         assert done.exit_code != 0 and "bwrap" in done.stderr_tail
+
+
+def test_works_when_descriptors_exceed_fd_setsize(bwrap_sandbox: Sandbox, workdir: Path) -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 2048:
+        pytest.skip("cannot open more than 1024 descriptors here")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (2048, hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        done = bwrap_sandbox.run(["echo", "ok"], workdir, {}, LIMITS)
+    finally:
+        for descriptor in held:
+            os.close(descriptor)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert done.stdout_tail == "ok\n", done.stderr_tail

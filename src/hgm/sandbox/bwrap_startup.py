@@ -52,9 +52,10 @@ class BwrapStartup:
         """The pid bwrap reports, or None if it exited (or stalled) before reporting one."""
         received = b""
         deadline = time.monotonic() + INFO_TIMEOUT_S
+        poller = select.poll()  # not select.select: descriptors may exceed FD_SETSIZE
+        poller.register(self._info_read, select.POLLIN)
         while (left := deadline - time.monotonic()) > 0:
-            ready, _, _ = select.select([self._info_read], [], [], left)
-            if not ready:
+            if not poller.poll(left * 1000):
                 return None
             chunk = os.read(self._info_read, 4096)
             if not chunk:
