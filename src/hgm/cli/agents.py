@@ -108,7 +108,7 @@ def show(
         Console().print(_render(report))
 
 
-def _against(value: str | None, tree: Tree, agent: int, run_dir: Path) -> int | None:
+def _against(value: str | None, tree: Tree, run_dir: Path) -> int | None:
     """`--against`: PARENT (default), ROOT or an agent id."""
     if value is None or value.upper() == "PARENT":
         return None
@@ -129,11 +129,11 @@ def diff(
 ) -> None:
     """Print the unified diff that made an agent (or against the root or any agent)."""
     directory, config = _open(run_dir)
+    archive = open_archive(directory, config, "diff")
     with RunStore.open_for_reading(directory.db_path) as store:
         tree = store.tree()
     require_agent(tree, agent, run_dir)
-    base = _against(against, tree, agent, run_dir)
-    archive = open_archive(directory, config, "diff")
+    base = _against(against, tree, run_dir)
     typer.echo(archive.diff(agent, against=base), nl=False)
 
 
@@ -144,10 +144,10 @@ def export(
 ) -> None:
     """Write an agent's files plus LINEAGE.json (parent chain, diffs, evaluations) to DEST."""
     directory, config = _open(run_dir)
+    archive = open_archive(directory, config, "export")
     with RunStore.open_for_reading(directory.db_path) as store:
         tree = store.tree()
         require_agent(tree, agent, run_dir)
-        archive = open_archive(directory, config, "export")
         db = store.connection
         records: dict[int, dict[str, Any]] = {}
         for step in archive.lineage(agent):
