@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from hgm.cli.app import app
 from hgm.errors import UserError
-from hgm.sim.compare import SimSetup, compare, policy_configs
+from hgm.sim.compare import SimSetup, compare, policy_configs, simulate_one
 from hgm.sim.config import world_config
 from hgm.sim.statistics import summarize
 
@@ -109,3 +109,12 @@ def test_policy_options_make_labelled_variants() -> None:
         policy_configs("hgm:speed=2")
     with pytest.raises(UserError, match="alpha"):
         policy_configs("hgm:alpha=2")
+
+
+def test_a_parent_that_always_fails_cannot_stall_a_simulation() -> None:
+    """fragile seed 7: SICA's base becomes a broken agent whose expansions all fail, and
+    failed expansions are free; the expansion cap ends the run."""
+    setup = SimSetup(world=world_config("fragile"), budget=150, workers=4, select="best-mean")
+    run = simulate_one(setup, "sica", policy_configs("sica")["sica"], seed=7)
+    assert run.stop_reason == "no-work"
+    assert run.evaluations < 150

@@ -7,6 +7,7 @@ never depends on which policy explores it.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -84,6 +85,7 @@ class SimRun:
     failed_expansions: int
     evaluations: int
     elapsed_s: float
+    stop_reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,12 +97,19 @@ class SimSetup:
     workers: int
     select: str
     epsilon: float = 0.01
+    expansions_per_evaluation: float = 2.0
+    """Cap on expansions started, as a multiple of the budget. Failed expansions are free
+    in the paper's accounting, so without a cap a policy that keeps drawing a parent whose
+    expansions always fail (a broken agent in `fragile`) would never stop; at the cap the
+    policies only evaluate."""
 
 
 def simulate_one(setup: SimSetup, name: str, policy: PolicyConfig, seed: int) -> SimRun:
     """Run `policy` on the world realized by `seed` with virtual time; ship per the rule."""
     world = make_world(setup.world, seed)
-    engine = Engine(world, make_policy(policy), Budget(setup.budget), setup.workers, seed)
+    cap = math.ceil(setup.expansions_per_evaluation * setup.budget)
+    budget = Budget(setup.budget, expansions=cap)
+    engine = Engine(world, make_policy(policy), budget, setup.workers, seed)
     summary = engine.run()
     chosen = select_final(engine.tree, setup.select, setup.epsilon)
     return SimRun(
@@ -113,6 +122,7 @@ def simulate_one(setup: SimSetup, name: str, policy: PolicyConfig, seed: int) ->
         failed_expansions=summary.expansions_failed,
         evaluations=summary.evaluations_finished,
         elapsed_s=summary.elapsed_s,
+        stop_reason=summary.reason,
     )
 
 

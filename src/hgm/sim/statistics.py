@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -51,6 +52,7 @@ def summarize(runs: list[SimRun], policies: list[str]) -> dict[str, dict[str, An
             "failed_expansions_mean": float(np.mean([r.failed_expansions for r in group])),
             "evaluations_mean": float(np.mean([r.evaluations for r in group])),
             "runs": len(group),
+            "stop_reasons": dict(Counter(r.stop_reason for r in group)),
         }
         if name == policies[0]:
             entry.update(diff_vs_first=0.0, diff_ci95=[0.0, 0.0], p_value_vs_first=None)
