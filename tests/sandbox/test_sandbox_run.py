@@ -166,3 +166,13 @@ def test_works_when_descriptors_exceed_fd_setsize(bwrap_sandbox: Sandbox, workdi
             os.close(descriptor)
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     assert done.stdout_tail == "ok\n", done.stderr_tail
+
+
+def test_multiprocessing_and_ptys_work_inside(bwrap_sandbox: Sandbox, workdir: Path) -> None:
+    script = (
+        "import multiprocessing, pty\n"
+        "with multiprocessing.Pool(2) as pool: print(pool.map(abs, [-1, -2]))\n"
+        "print(len(pty.openpty()))\n"
+    )
+    done = bwrap_sandbox.run([sys.executable, "-c", script], workdir, {}, LIMITS)
+    assert done.stdout_tail == "[1, 2]\n2\n", done.stderr_tail
