@@ -21,7 +21,7 @@ from hgm.evolve.records import AgentRun, Evaluation
 from hgm.evolve.workspace import JobLayout, WorkspaceError, repo_diff, snapshot_repo
 from hgm.llm.config import Role
 from hgm.llm.gateway import Gateway
-from hgm.llm.launch import RELAY_SOURCE, AgentLaunch, agent_launch
+from hgm.llm.launch import agent_launch
 from hgm.sandbox.types import Sandbox
 
 RESULT_FILE = "result.json"
@@ -41,17 +41,6 @@ def _fill_repo(source: RepoSource, repo: Path) -> None:
 
 def _text_or_none(value: object) -> str | None:
     return value[:_DETAIL_CHARS] if isinstance(value, str) else None
-
-
-def _launch_in_place(gateway: Gateway, token: str, role: Role, python: str) -> AgentLaunch:
-    """The relay and socket at their host paths, for `unsafe-local` (which cannot move mounts
-    and isolates nothing anyway): the same command and environment as `agent_launch`."""
-    socket = str(gateway.socket_path)
-    return AgentLaunch(
-        mounts=(),
-        env={"HGM_LLM_API_KEY": token, "HGM_MODEL": role, "HGM_LLM_SOCKET": socket},
-        command_prefix=[python, "-I", str(RELAY_SOURCE), "--socket", socket, "--port", "0", "--"],
-    )
 
 
 def _test_seconds(timings: dict[str, float]) -> float:
@@ -114,10 +103,13 @@ class Harness:
         ]  # fmt: skip
         token = self.gateway.open_job(self.run, agent, job, role, limits.job_limits())
         try:
-            if self.sandbox.kind == "unsafe-local":
-                launch = _launch_in_place(self.gateway, token, role, self.python)
-            else:
-                launch = agent_launch(self.gateway, token, role, python=self.python)
+            launch = agent_launch(
+                self.gateway,
+                token,
+                role,
+                python=self.python,
+                in_place=self.sandbox.kind == "unsafe-local",
+            )
             process = self.sandbox.run(
                 launch.wrap(command),
                 layout.work,

@@ -30,15 +30,28 @@ class AgentLaunch:
 
 
 def agent_launch(
-    gateway: Gateway, job_token: str, role: Role, *, python: str = "python3", port: int = 0
+    gateway: Gateway,
+    job_token: str,
+    role: Role,
+    *,
+    python: str = "python3",
+    port: int = 0,
+    in_place: bool = False,
 ) -> AgentLaunch:
     """Read-only mounts of the gateway's socket directory and the relay, the agent's
-    environment (token, model alias, socket path) and the relay command prefix."""
-    socket_inside = f"{SANDBOX_GATEWAY_DIR}/{SOCKET_NAME}"
-    mounts = (
-        Mount(source=gateway.socket_dir, target=SANDBOX_GATEWAY_DIR),
-        Mount(source=RELAY_SOURCE, target=SANDBOX_RELAY),
-    )
+    environment (token, model alias, socket path) and the relay command prefix.
+
+    `in_place`: no mounts; the socket and relay at their host paths (for `unsafe-local`,
+    which cannot move mounts and isolates nothing anyway).
+    """
+    if in_place:
+        socket_inside, relay, mounts = str(gateway.socket_path), str(RELAY_SOURCE), ()
+    else:
+        socket_inside, relay = f"{SANDBOX_GATEWAY_DIR}/{SOCKET_NAME}", SANDBOX_RELAY
+        mounts = (
+            Mount(source=gateway.socket_dir, target=SANDBOX_GATEWAY_DIR),
+            Mount(source=RELAY_SOURCE, target=SANDBOX_RELAY),
+        )
     env = {"HGM_LLM_API_KEY": job_token, "HGM_MODEL": role, "HGM_LLM_SOCKET": socket_inside}
-    prefix = [python, "-I", SANDBOX_RELAY, "--socket", socket_inside, "--port", str(port), "--"]
+    prefix = [python, "-I", relay, "--socket", socket_inside, "--port", str(port), "--"]
     return AgentLaunch(mounts=mounts, env=env, command_prefix=prefix)
