@@ -116,3 +116,13 @@ def test_a_silent_agent_fails_the_smoke_run(smoke_only: ChildValidator, tmp_path
     replace_in(agent / "coding_agent" / "__main__.py", future, future + "import sys\nsys.exit(0)\n")
     admission = smoke_only.validate(agent, tmp_path / "scratch", "10")
     assert admission.reason == "smoke run: no result.json written"
+
+
+def test_an_agent_without_its_entry_point_fails_the_smoke_run(
+    smoke_only: ChildValidator, tmp_path: Path
+) -> None:
+    agent = child(tmp_path)
+    (agent / "coding_agent" / "__main__.py").unlink()
+    admission = smoke_only.validate(agent, tmp_path / "scratch", "11")
+    assert admission.reason.startswith("smoke run: agent directory")
+    assert "no package with a __main__.py" in admission.reason

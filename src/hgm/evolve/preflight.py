@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from hgm.archive import Archive
 from hgm.errors import UserError
 from hgm.evolve.build import load_bench, make_validator, root_source, started_gateway
 from hgm.evolve.validation import smoke_gateway_config
@@ -79,8 +80,6 @@ def bench_and_root_problems(section: RealWorldSection, sandbox: Sandbox) -> list
 
 
 def _root_contract_problems(section: RealWorldSection, sandbox: Sandbox) -> list[str]:
-    from hgm.archive import Archive
-
     with tempfile.TemporaryDirectory(prefix="hgm-preflight-") as scratch:
         root = Path(scratch)
         try:

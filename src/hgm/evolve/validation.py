@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hgm.errors import UserError
 from hgm.evolve.agent_dir import copy_agent
 from hgm.evolve.agent_files import read_agent_file, read_agent_json
 from hgm.evolve.agent_task import AgentLimits, AgentTask
@@ -120,16 +121,19 @@ class ChildValidator:
     def _smoke(self, child_dir: Path, job_dir: Path, agent: str) -> tuple[str, float]:
         wall = self.config.smoke_timeout_s
         limits = AgentLimits(wall_s=wall, grace_s=min(10.0, wall / 2), max_steps=5)
-        run = self.smoke.run_agent(
-            child_dir,
-            SMOKE_TASK,
-            job_dir,
-            repo=lambda repo: (repo / "NOTES.txt").write_text("nothing to do here\n"),
-            role="task",
-            agent=agent,
-            job=f"smoke-{agent}",
-            limits=limits,
-        )
+        try:
+            run = self.smoke.run_agent(
+                child_dir,
+                SMOKE_TASK,
+                job_dir,
+                repo=lambda repo: (repo / "NOTES.txt").write_text("nothing to do here\n"),
+                role="task",
+                agent=agent,
+                job=f"smoke-{agent}",
+                limits=limits,
+            )
+        except UserError as error:  # e.g. the child no longer has a runnable package
+            return f"smoke run: {error}", 0.0
         seconds = run.timings.get("total", 0.0)
         if problem := _failed("smoke run", run.process):
             return problem, seconds
