@@ -153,3 +153,12 @@ def test_without_cgroups_nproc_contains_a_fork_bomb_of_a_normal_user() -> None:
     ).stdout:
         assert time.monotonic() < deadline, f"bomb processes survived: {survivors.stdout!r}"
         time.sleep(0.1)
+
+
+@pytest.mark.usefixtures("needs_memory_and_pids_cgroups")
+def test_pids_limit_counts_the_commands_processes(bwrap_sandbox: Sandbox, workdir: Path) -> None:
+    start = "for i in 1 2 3 4 5 6 7; do sleep 1 & done; wait"
+    ok = bwrap_sandbox.run(["sh", "-c", start], workdir, {}, Limits(wall_s=20, pids=8))
+    assert ok.killed is KillReason.NONE, ok.stderr_tail
+    refused = bwrap_sandbox.run(["sh", "-c", start], workdir, {}, Limits(wall_s=20, pids=7))
+    assert refused.killed is KillReason.PIDS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -21,6 +22,7 @@ from hgm.sandbox.types import (
     validate_run_paths,
 )
 
+BWRAP_PROCESSES = 2
 ISOLATION = (
     "--unshare-all",
     "--unshare-user",
@@ -139,7 +141,7 @@ class BubblewrapSandbox:
             return run_limited(
                 [argv[0], "--args", str(descriptors[-1]), *argv[split:]],
                 {},
-                limits,
+                _with_bwrap_processes(limits),
                 self.config.tail_bytes,
                 kill_process,
                 use_cgroups=self.config.use_cgroups,
@@ -151,6 +153,13 @@ class BubblewrapSandbox:
             startup.close()
             for descriptor in descriptors:
                 os.close(descriptor)
+
+
+def _with_bwrap_processes(limits: Limits) -> Limits:
+    """`pids` counts the command's processes; bwrap adds two (itself and the namespace init)."""
+    if limits.pids is None:
+        return limits
+    return dataclasses.replace(limits, pids=limits.pids + BWRAP_PROCESSES)
 
 
 def _memfd(name: str, data: bytes) -> int:
