@@ -4,16 +4,23 @@ statistics it reports (Wilson, Newcombe's paired interval, exact McNemar)."""
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import sys
 from pathlib import Path
 
 import pytest
 
+from hgm.archive import Archive
 from hgm.cli.app import main
+from hgm.engine.events import AgentCreated, ExpansionFinished, ExpansionStarted
+from hgm.evolve.agent_dir import SEED_AGENT_DIR
 from hgm.evolve.certify_stats import mcnemar_exact, paired_difference, wilson
+from hgm.evolve.quickstart import ANCHOR, GUIDELINES, PROMPTS_FILE, guideline, skill_of
+from hgm.runconfig.templates import starter_config
+from hgm.sandbox import BubblewrapConfig, check_backend
 from hgm.search.selection import select_final
-from hgm.store.run_dir import RunLock
+from hgm.store.run_dir import RunDir, RunLock
 from hgm.store.run_store import RunStore
 
 SIM_CONFIG = """
@@ -204,3 +211,58 @@ def test_paired_interval_is_sane_at_the_edges() -> None:
     assert mcnemar_exact(8, 0) == pytest.approx(2 / 256)
     with pytest.raises(ValueError, match="same tasks"):
         paired_difference([True], [True, False])
+
+
+def _improved_seed_agent(dest: Path) -> Path:
+    """The seed agent with every quick-start guideline in its system prompt (a better agent)."""
+    shutil.copytree(SEED_AGENT_DIR, dest, ignore=shutil.ignore_patterns("__pycache__"))
+    prompts = dest / PROMPTS_FILE
+    lines = [line for category in range(len(GUIDELINES)) if (line := guideline(category))]
+    text = prompts.read_text()
+    assert ANCHOR in text
+    prompts.write_text(text.replace(ANCHOR, "\n".join(lines) + "\n\n" + ANCHOR, 1))
+    return dest
+
+
+@pytest.fixture
+def real_run(tmp_path: Path) -> Path:
+    """A real-world run (quick start: humaneval, scripted model) made with the public APIs:
+    root 0 = the seed agent, agent 1 = the seed agent with every guideline learnt."""
+    if (problem := check_backend(BubblewrapConfig())) is not None:
+        pytest.skip(f"bubblewrap unusable here: {problem}")
+    text = starter_config("humaneval", "scripted").replace("heldout_size = 30", "heldout_size = 4")
+    run = RunDir.create(tmp_path / "run", text.replace("size = 30 ", "size = 2 "))
+    archive = Archive.create(run.path / "agents.git", SEED_AGENT_DIR)
+    better = _improved_seed_agent(tmp_path / "better")
+    archive.commit_child(0, 1, better, "learn every guideline", {"problem_statement": "all"})
+    with RunStore.open_for_writing(run.db_path) as store:
+        store.notify(AgentCreated(agent=0, parent=None, time=0.0))
+        store.notify(ExpansionStarted(job=1, parent=0, child=1, time=0.0))
+        store.notify(ExpansionFinished(1, 0, 1, True, "", 0.0, 0.0, 1.0))
+        store.notify(AgentCreated(agent=1, parent=0, time=1.0, job=1))
+    return run.path
+
+
+def test_certify_a_real_agent_in_the_sandbox_through_the_gateway(
+    real_run: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = hgm(monkeypatch, capsys, "certify", str(real_run), "1", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    heldout = report["tasks"]["ids"]
+    assert len(heldout) == 4
+    needs_no_guideline = [task for task in heldout if skill_of(task, 6) == 0]
+    assert report["agent"]["resolved"] == 4  # the improved agent solves every held-out task
+    assert report["root"]["resolved"] == len(needs_no_guideline) < 4
+    assert report["difference"]["estimate"] == pytest.approx(1 - len(needs_no_guideline) / 4)
+    with sqlite3.connect(real_run / "run.db") as db:
+        calls = db.execute("SELECT DISTINCT run, agent, job, role FROM llm_calls").fetchall()
+    assert {(run, role) for run, _, _, role in calls} == {("humaneval-scripted:certify", "task")}
+    assert {job for _, _, job, _ in calls} == {
+        f"certify-{agent}-{task}" for agent in (0, 1) for task in heldout
+    }
+    assert all((real_run / "artifacts" / job).is_dir() for _, _, job, _ in calls)
+    code, again, _ = hgm(monkeypatch, capsys, "certify", str(real_run), "1", "--json")
+    assert (code, json.loads(again)["graded_now"]) == (0, 0)
+    shown = json.loads(hgm(monkeypatch, capsys, "show", str(real_run), "1", "--json")[1])
+    assert sorted(row["task"] for row in shown["certifications"]) == sorted(heldout)
