@@ -168,6 +168,8 @@ def test_status_json_lists_the_jobs_of_a_driven_run(
         store.notify(ExpansionStarted(job=901, parent=0, child=77, time=13.0))
     with RunLock(path / "run.lock"):  # as if a process drove it right now
         code, out, _ = hgm(monkeypatch, capsys, "status", str(path), "--json")
+        monkeypatch.setenv("COLUMNS", "200")
+        human = hgm(monkeypatch, capsys, "status", str(path))[1]
     status = json.loads(out)
     assert (code, status["state"]) == (0, "running")
     assert status["running"] == [
@@ -181,3 +183,6 @@ def test_status_json_lists_the_jobs_of_a_driven_run(
         },
         {"job": 901, "kind": "expand", "agent": 0, "child": 77, "task": None, "since": 13.0},
     ]
+    assert any(line.split() == ["workers", "busy", "2", "/", "3"] for line in human.splitlines())
+    assert "job 900: evaluate 0 on task-0019 (since 12.5)" in human
+    assert "job 901: expand 0 -> 77 (since 13.0)" in human

@@ -45,6 +45,15 @@ def _status_table(status: RunStatus) -> Table:
     table.add_row("agents", str(status.agents))
     table.add_row("expansions", f"{status.expansions} ({status.failed_expansions} failed)")
     table.add_row("unfinished jobs", str(status.jobs_unfinished))
+    if status.state == "running":
+        table.add_row("workers busy", f"{len(status.running)} / {status.workers}")
+        for job in status.running:
+            what = (
+                f"expand {job.agent} -> {job.child}"
+                if job.kind == "expand"
+                else f"evaluate {job.agent} on {job.task}"
+            )
+            table.add_row("", f"job {job.job}: {what} (since {job.since:.1f})")
     table.add_row("money", f"${status.money_usd:.2f}")
     if status.best is not None:
         best = status.best
