@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CONTROLLERS = ("memory", "pids", "cpuacct")
+STALE_AFTER_S = 300.0
 
 
 def hierarchy_dirs() -> dict[str, Path]:
@@ -73,12 +74,18 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def remove_stale(parent: Path) -> None:
-    """Remove empty groups left by hgm processes that died mid-run."""
+def remove_stale(parent: Path, min_age_s: float = STALE_AFTER_S) -> None:
+    """Remove empty groups left by hgm processes that died mid-run.
+
+    Only groups older than `min_age_s`: an hgm in another PID namespace looks dead from
+    here, and its group must not vanish between its creation and its first process.
+    """
+    now = time.time()
     for group in parent.glob("hgm-sandbox-*-*"):
         owner = group.name.split("-")[2]
-        if owner.isdigit() and not _pid_alive(int(owner)):
-            with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError):
+            dead = owner.isdigit() and not _pid_alive(int(owner))
+            if dead and now - group.stat().st_mtime >= min_age_s:
                 group.rmdir()
 
 
