@@ -8,6 +8,8 @@ first tasks (as DGM's fixed small and medium task sets).
 
 from __future__ import annotations
 
+from itertools import accumulate
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -42,17 +44,15 @@ class DGMPolicy:
 
     def targets(self, tree: Tree, n_tasks: int) -> NDArray[np.int64]:
         """Per dense index: how many tasks (a prefix of the task order) each agent gets."""
-        ends = np.minimum(np.cumsum(self.config.stage_tasks), n_tasks)
-        done = tree.own_n
-        rate = tree.own_s / np.maximum(done, 1)
+        ends = [min(end, n_tasks) for end in accumulate(self.config.stage_tasks)]
         targets = np.full(len(tree), ends[0], dtype=np.int64)
-        for stage in range(1, len(ends)):
-            passed = (
-                (targets == ends[stage - 1])
-                & (done >= ends[stage - 1])
-                & (rate >= self.config.stage_threshold)
-            )
-            targets[passed] = ends[stage]
+        if len(ends) > 1:
+            done = tree.own_n
+            # own mean >= threshold, without dividing (and without rounding away a tie)
+            good = tree.own_s >= self.config.stage_threshold * done - 1e-9
+            for stage in range(1, len(ends)):
+                passed = (targets == ends[stage - 1]) & (done >= ends[stage - 1]) & good
+                targets[passed] = ends[stage]
         return targets
 
     def parent_probabilities(self, tree: Tree, n_tasks: int) -> NDArray[np.float64]:

@@ -61,13 +61,13 @@ class SearchState:
 
     def open_mask(self, tree: Tree) -> NDArray[np.bool_]:
         """Per dense index: does the agent still have a task neither finished nor in flight?"""
-        mask = tree.own_n < len(self.tasks)
+        n_tasks = len(self.tasks)
+        done = tree.own_n
+        mask = done < n_tasks
         for agent, running in self.evaluating.items():
-            if running and agent in tree:
-                index = tree.index_of(agent)
-                done = int(tree.own_n[index])
-                if done + len(running) >= len(self.tasks):
-                    mask[index] = False
+            index = tree.index_of(agent)
+            if done[index] + len(running) >= n_tasks:
+                mask[index] = False
         return mask
 
     # ---- bookkeeping used by the engine ------------------------------------------------
