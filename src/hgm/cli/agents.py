@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +30,19 @@ from hgm.store.run_dir import RunDir
 from hgm.store.run_store import RunStore
 
 SHOWN_EVALUATIONS = 20
+REASON_CHARS = 160
 
 
 def _open(run_dir: Path) -> tuple[RunDir, RunConfig]:
     directory = RunDir.open(run_dir)
     config, _ = read_run_config(directory.config_path)
     return directory, config
+
+
+def _short(text: str) -> str:
+    """`text` on one line, cut to REASON_CHARS (the JSON output keeps all of it)."""
+    line = " ".join(re.sub(r"-{3,}", " ", text).split())
+    return line if len(line) <= REASON_CHARS else line[: REASON_CHARS - 3] + "..."
 
 
 def _record_text(record: Record) -> str:
@@ -70,7 +78,7 @@ def _render(report: AgentReport) -> Group:
     for failed in report.failed_expansions:
         facts.add_row(
             "failed expansion",
-            escape(f"job {failed['job']} (child {failed['child']}): {failed['reason']}"),
+            escape(f"job {failed['job']} (child {failed['child']}): {_short(failed['reason'])}"),
         )
     parts: list[Any] = [facts]
     if report.evaluations:
