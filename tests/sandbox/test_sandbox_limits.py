@@ -56,8 +56,8 @@ def test_infinite_loop_times_out(bwrap_sandbox: Sandbox, workdir: Path) -> None:
 def test_cpu_limit(bwrap_sandbox: Sandbox, workdir: Path) -> None:
     loop = [sys.executable, "-c", "while True: pass"]
     done = bwrap_sandbox.run(loop, workdir, {}, Limits(wall_s=20, cpu_s=1))
-    assert done.killed is KillReason.CPU
-    assert done.cpu_s is not None and 0.9 <= done.cpu_s < 5
+    assert done.killed is KillReason.CPU, done
+    assert done.cpu_s is not None and 0.9 <= done.cpu_s < 5, done
 
 
 def test_file_size_limit(bwrap_sandbox: Sandbox, workdir: Path) -> None:
