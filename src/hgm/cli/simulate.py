@@ -94,7 +94,10 @@ def simulate(
         "agents",
         "failed exp.",
     ):
-        table.add_column(column, justify="left" if column == "policy" else "right")
+        if column == "policy":  # labels like hgm:cool_down=false are folded, never cut
+            table.add_column(column, overflow="fold", min_width=min(12, max(map(len, names))))
+        else:
+            table.add_column(column, justify="right")
     for name, entry in summary.items():
         table.add_row(
             name,
