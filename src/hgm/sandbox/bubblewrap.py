@@ -76,8 +76,8 @@ def bwrap_argv(
     visible = tuple(Path(path).resolve() for path in config.system_paths)
     for hidden in config.hidden_paths:
         host = Path(hidden).resolve()
-        if not host.exists() or not any(host.is_relative_to(root) for root in visible):
-            continue
+        if not any(host.is_relative_to(root) for root in visible) or not os.access(host, os.R_OK):
+            continue  # not visible inside, or unreadable to the user the sandbox runs as
         if host.is_dir():
             argv += ["--tmpfs", str(host), "--remount-ro", str(host)]
         else:
