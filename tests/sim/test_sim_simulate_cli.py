@@ -40,7 +40,7 @@ def test_simulate_writes_the_json_keys_and_a_plot(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "hgm" in result.output and "paired t-test" in result.output
+    assert "hgm" in result.output and "paired t-test" in result.output and "±" in result.output
     document = json.loads(out.read_text())
     assert document["world"]["n_tasks"] == 30
     assert len(document["per_run"]) == 12 and document["per_run"][0]["seed"] == 0

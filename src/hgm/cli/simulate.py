@@ -86,23 +86,25 @@ def simulate(
     )
     for column in (
         "policy",
-        "shipped skill",
-        "95% CI",
-        f"diff vs {names[0]}",
+        "shipped ± 95% CI",
+        "diff",
         "p",
         "oracle",
         "agents",
-        "failed exp.",
+        "failed",
     ):
         if column == "policy":  # labels like hgm:cool_down=false are folded, never cut
             table.add_column(column, overflow="fold", min_width=min(12, max(map(len, names))))
         else:
             table.add_column(column, justify="right")
     for name, entry in summary.items():
+        mean, half_width = (
+            entry["shipped_skill_mean"],
+            entry["ci95"][1] - entry["shipped_skill_mean"],
+        )
         table.add_row(
             name,
-            _fmt(entry["shipped_skill_mean"]),
-            f"[{_fmt(entry['ci95'][0])}, {_fmt(entry['ci95'][1])}]",
+            f"{_fmt(mean)} ± {_fmt(half_width)}",
             "-" if name == names[0] else f"{entry['diff_vs_first']:+.3f}",
             _fmt(entry["p_value_vs_first"], 4),
             _fmt(entry["oracle_skill_mean"]),
@@ -110,7 +112,11 @@ def simulate(
             _fmt(entry["failed_expansions_mean"], 1),
         )
     Console().print(table)
-    Console().print(f"p: {PAIRED_TEST} on shipped skill, paired by seed")
+    Console().print(
+        f"shipped: mean true skill of the agent shipped by {select}; diff, p: against "
+        f"{names[0]}, {PAIRED_TEST}, paired by seed; oracle: best true skill in the tree; "
+        "failed: failed expansions"
+    )
     if json_path is not None:
         document = {
             "world": config.model_dump(),
