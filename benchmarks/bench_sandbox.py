@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from hgm.sandbox import BubblewrapConfig, Limits, make_sandbox
-from hgm.sandbox.bubblewrap import BubblewrapSandbox, bwrap_argv
+from hgm.sandbox.bubblewrap import BubblewrapSandbox, run_argv
 
 TARGET_P50_MS = 10.0
 
@@ -51,9 +51,8 @@ def measure(iterations: int, warmup: int) -> dict[str, object]:
     assert isinstance(sandbox, BubblewrapSandbox)
     with tempfile.TemporaryDirectory() as scratch:
         workdir = Path(scratch)
-        raw = bwrap_argv(
-            sandbox.bwrap, sandbox.config, sandbox.view, ["true"], workdir, {}, (), workdir
-        )
+        rest = run_argv(sandbox.config, sandbox.view, ["true"], workdir, {}, (), workdir)
+        raw = [*sandbox.system, *rest]
         limits = Limits()
         ways: dict[str, Callable[[], object]] = {
             "bare": lambda: _spawn_and_wait(["/bin/true"]),

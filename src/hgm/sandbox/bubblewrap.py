@@ -55,17 +55,8 @@ def sandbox_env(env: dict[str, str], view: HostView) -> dict[str, str]:
     return {**base, **view.env, **env}
 
 
-def bwrap_argv(
-    bwrap: Path,
-    config: BubblewrapConfig,
-    view: HostView,
-    command: list[str],
-    workdir: Path,
-    env: dict[str, str],
-    mounts: tuple[Mount, ...],
-    cwd: Path,
-) -> list[str]:
-    """The full bwrap command line; pure, so it can be inspected and tested."""
+def system_argv(bwrap: Path, config: BubblewrapConfig) -> list[str]:
+    """bwrap, the isolation flags and the fixed part of the file system (same for every run)."""
     argv = [str(bwrap), *ISOLATION]
     for system_path in config.system_paths:
         host = Path(system_path)
@@ -83,9 +74,22 @@ def bwrap_argv(
         else:
             argv += ["--ro-bind", os.devnull, str(host)]
     argv += ["--dev", "/dev", "--proc", "/proc"]
-    argv += ["--size", str(config.tmp_size_mb * 1024 * 1024), "--tmpfs", "/tmp"]
+    return [*argv, "--size", str(config.tmp_size_mb * 1024 * 1024), "--tmpfs", "/tmp"]
+
+
+def run_argv(
+    config: BubblewrapConfig,
+    view: HostView,
+    command: list[str],
+    workdir: Path,
+    env: dict[str, str],
+    mounts: tuple[Mount, ...],
+    cwd: Path,
+) -> list[str]:
+    """The per-run rest of the command line: binds, start directory, environment, command."""
     binds = [Mount(path, str(path)) for path in (*view.ro_paths, *config.ro_paths) if path.exists()]
     binds += [Mount(workdir, str(workdir), writable=True), *mounts]
+    argv: list[str] = []
     # Parents before children, so a read-only path inside the work directory stays read-only.
     for bind in sorted(binds, key=lambda bind: len(Path(bind.target).parts)):
         argv += ["--bind" if bind.writable else "--ro-bind", str(bind.source), bind.target]
@@ -95,13 +99,30 @@ def bwrap_argv(
     return [*argv, "--", *command]
 
 
+def bwrap_argv(
+    bwrap: Path,
+    config: BubblewrapConfig,
+    view: HostView,
+    command: list[str],
+    workdir: Path,
+    env: dict[str, str],
+    mounts: tuple[Mount, ...],
+    cwd: Path,
+) -> list[str]:
+    """The full bwrap command line; pure, so it can be inspected and tested."""
+    return [
+        *system_argv(bwrap, config),
+        *run_argv(config, view, command, workdir, env, mounts, cwd),
+    ]
+
+
 @dataclass(frozen=True)
 class BubblewrapSandbox:
     """Runs each command in fresh namespaces; safe to share between threads."""
 
     config: BubblewrapConfig
-    bwrap: Path
     view: HostView
+    system: tuple[str, ...]
     seccomp_filter: bytes | None = None
     kind: str = "bubblewrap"
 
@@ -111,7 +132,8 @@ class BubblewrapSandbox:
         if bwrap is None:
             raise SandboxUnavailable(_not_found(config))
         view = detect_host_view(config.system_paths, config.mount_python, config.detect_toolchains)
-        return cls(config, bwrap, view, seccomp.program() if config.seccomp else None)
+        system = tuple(system_argv(bwrap, config))
+        return cls(config, view, system, seccomp.program() if config.seccomp else None)
 
     def run(
         self,
@@ -123,9 +145,10 @@ class BubblewrapSandbox:
         cwd: Path | None = None,
     ) -> Completed:
         workdir, start_dir = validate_run_paths(workdir, cwd, mounts)
-        argv = bwrap_argv(
-            self.bwrap, self.config, self.view, command, workdir, env, mounts, start_dir
-        )
+        argv = [
+            *self.system,
+            *run_argv(self.config, self.view, command, workdir, env, mounts, start_dir),
+        ]
         # Options (variable values included) go through a memfd, not the command line, so
         # `ps` on the host and /proc/1/cmdline inside show only the command.
         split = argv.index("--")
@@ -183,8 +206,7 @@ def bubblewrap_problem(config: BubblewrapConfig) -> str | None:
     bwrap = find_bwrap(config.binary)
     if bwrap is None:
         return _not_found(config)
-    view = detect_host_view(config.system_paths, config.mount_python, config.detect_toolchains)
-    sandbox = BubblewrapSandbox(config, bwrap, view)
+    sandbox = BubblewrapSandbox.create(config)
     with tempfile.TemporaryDirectory(prefix="hgm-sandbox-check-") as scratch:
         done = sandbox.run(["true"], Path(scratch), {}, Limits(wall_s=30))
     if done.exit_code != 0:
