@@ -135,3 +135,22 @@ def test_waits_when_nothing_is_left_and_expanding_is_closed(config: object) -> N
     assert make_policy(config).decide(tree, search, np.random.default_rng(0)) == Wait()  # type: ignore[arg-type]
     search.can_expand = True
     assert isinstance(make_policy(config).decide(tree, search, np.random.default_rng(0)), Expand)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("size", [3, 2000])
+def test_thompson_draws_follow_the_beta_posterior(size: int) -> None:
+    """The draw picks candidate 0 as often as P(theta_0 > max of the others) says, with
+    the temperature applied to both Beta parameters."""
+    from scipy import integrate, stats
+
+    from hgm.search.sampling import thompson_argmax
+
+    rng = np.random.default_rng(5)
+    successes = np.zeros(size, dtype=np.int64)
+    failures = np.full(size, 400, dtype=np.int64)
+    successes[0], failures[0] = 2, 3
+    successes[1], failures[1] = 3, 2
+    wins = sum(thompson_argmax(rng, successes, failures, 1.5) == 0 for _ in range(3000))
+    first, second = stats.beta(1.5 * 3, 1.5 * 4), stats.beta(1.5 * 4, 1.5 * 3)
+    expected = integrate.quad(lambda t: first.pdf(t) * second.cdf(t), 0, 1)[0]
+    assert wins / 3000 == pytest.approx(expected, abs=0.03)
