@@ -1,11 +1,12 @@
-"""Start a process behind a gate, supervise it, and collect what it left behind.
+"""Start a process paused, supervise it, and collect what it left behind.
 
-The process is spawned as `/bin/sh -c GATE hgm-sandbox argv...`: the shell waits on its
-stdin (a pipe) until the parent has put it into its cgroups and set its rlimits (both
-inherited by everything it starts), then execs the real command with stdin from
-/dev/null. Popen runs no Python code between fork and exec (no preexec_fn), closes every
-other descriptor, and restores the signals Python ignores (SIGPIPE, SIGXFSZ), so this is
-safe to call from many threads at once.
+The command must not run before it is in its cgroups and has its rlimits (both
+inherited by everything it starts). By default it is spawned behind a gate,
+`/bin/sh -c GATE hgm-sandbox argv...`: the shell waits on its stdin (a pipe) until the
+parent has prepared it, then execs the command with stdin from /dev/null. A command that
+can hold itself (bwrap with --block-fd) is spawned directly instead. Popen runs no Python
+code between fork and exec (no preexec_fn), closes every other descriptor, and restores
+the signals Python ignores (SIGPIPE, SIGXFSZ), so this is safe from many threads at once.
 """
 
 from __future__ import annotations
