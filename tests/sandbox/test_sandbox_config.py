@@ -84,8 +84,11 @@ def test_given_env_overrides_defaults() -> None:
 
 def test_host_view_mounts_prefixes_not_home() -> None:
     view = detect_host_view(("/usr",), mount_python=True, detect_toolchains=True)
-    assert set(python_prefixes()) <= set(view.ro_paths)
+    outside_usr = {p for p in python_prefixes() if not p.resolve().is_relative_to("/usr")}
+    assert outside_usr <= set(view.ro_paths)
     assert Path.home() not in view.ro_paths
+    everything = detect_host_view(("/",), mount_python=True, detect_toolchains=True)
+    assert everything.ro_paths == (), "paths under the system paths are not mounted twice"
 
 
 def test_read_only_paths_inside_the_workdir_stay_read_only(tmp_path: Path) -> None:

@@ -55,7 +55,7 @@ def detect_host_view(
     env: dict[str, str] = {}
     if mount_python:
         prefixes = python_prefixes()
-        ro_paths.extend(prefixes)
+        ro_paths.extend(prefix for prefix in prefixes if not _covered(prefix.resolve(), roots))
         path_dirs.extend(str(prefix / "bin") for prefix in prefixes)
     if detect_toolchains:
         for tool in TOOLS:
