@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from hgm.errors import UserError
@@ -165,7 +166,12 @@ def _table(checks: list[Check]) -> Table:
         table.add_column(column, overflow="fold")
     for check in checks:
         colour = "green" if check.ok else ("red" if check.essential else "yellow")
-        table.add_row(check.area, check.name, f"[{colour}]{check.status}[/]", check.detail)
+        table.add_row(
+            escape(check.area),
+            escape(check.name),
+            f"[{colour}]{check.status}[/]",
+            escape(check.detail),
+        )
     return table
 
 
