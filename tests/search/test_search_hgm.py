@@ -154,3 +154,18 @@ def test_thompson_draws_follow_the_beta_posterior(size: int) -> None:
     first, second = stats.beta(1.5 * 3, 1.5 * 4), stats.beta(1.5 * 4, 1.5 * 3)
     expected = integrate.quad(lambda t: first.pdf(t) * second.cdf(t), 0, 1)[0]
     assert wins / 3000 == pytest.approx(expected, abs=0.03)
+
+
+def test_all_open_is_a_sufficient_test_for_the_open_mask() -> None:
+    tasks = ("a", "b", "c")
+    tree = chain_tree([None, 0])
+    search = state(tasks=tasks)
+    assert search.all_open(tree) and search.open_mask(tree).all()
+    tree.record(1, "a", True)
+    search.start_evaluation(0, "a")
+    assert tree.max_own_n == 1 and search.all_open(tree)
+    search.start_evaluation(1, "b")
+    assert not search.all_open(tree)
+    assert list(search.open_mask(tree)) == [True, True]
+    search.start_evaluation(1, "c")
+    assert list(search.open_mask(tree)) == [True, False]

@@ -77,11 +77,10 @@ def thompson_evaluate(
     rng: np.random.Generator, tree: Tree, state: SearchState, tau: float, random_level: float
 ) -> tuple[int, str] | None:
     """Own-count Thompson sampling over agents with a free task, then a task; None if none."""
-    mask = state.open_mask(tree)
-    if mask.all():  # the common case: no need to gather the candidates
+    if state.all_open(tree):  # the common case: no need to gather the candidates
         agent = int(tree.ids[thompson_argmax(rng, tree.own_s, tree.own_f, tau)])
     else:
-        candidates = np.flatnonzero(mask)
+        candidates = np.flatnonzero(state.open_mask(tree))
         if candidates.size == 0:
             return None
         position = thompson_argmax(rng, tree.own_s[candidates], tree.own_f[candidates], tau)

@@ -59,6 +59,11 @@ class SearchState:
         remaining = tree.unevaluated(agent, self.task_order if order is None else order)
         return [task for task in remaining if task not in running]
 
+    def all_open(self, tree: Tree) -> bool:
+        """A quick sufficient test that every agent still has a free task."""
+        running = max((len(tasks) for tasks in self.evaluating.values()), default=0)
+        return tree.max_own_n + running < len(self.tasks)
+
     def open_mask(self, tree: Tree) -> NDArray[np.bool_]:
         """Per dense index: does the agent still have a task neither finished nor in flight?"""
         n_tasks = len(self.tasks)

@@ -31,6 +31,7 @@ class Tree:
         self._evaluated: list[set[str]] = []
         self._counters = {name: np.zeros(self._capacity, dtype=np.int64) for name in _COUNTERS}
         self._views: dict[str, NDArray[np.int64]] = {}
+        self._max_own_n = 0
 
     # ---- writing -------------------------------------------------------------------------
 
@@ -70,7 +71,9 @@ class Tree:
         self._evaluated[index].add(task)
         own, clade = ("own_s", "clade_s") if success else ("own_f", "clade_f")
         self._counters[own][index] += 1
-        self._counters["own_n"][index] += 1
+        own_n = self._counters["own_n"]
+        own_n[index] += 1
+        self._max_own_n = max(self._max_own_n, int(own_n[index]))
         self._add_along_path(self._counters[clade], index)
 
     def record_failed_expansion(self, parent: int) -> None:
@@ -105,6 +108,11 @@ class Tree:
 
     def __contains__(self, agent: object) -> bool:
         return agent in self._index
+
+    @property
+    def max_own_n(self) -> int:
+        """The most results any one agent has."""
+        return self._max_own_n
 
     def agents(self) -> list[int]:
         """Agent ids in the order they were added (the root first)."""
