@@ -164,8 +164,8 @@ def test_all_open_is_a_sufficient_test_for_the_open_mask() -> None:
     tree.record(1, "a", True)
     search.start_evaluation(0, "a")
     assert tree.max_own_n == 1 and search.all_open(tree)
-    search.start_evaluation(1, "b")
-    assert not search.all_open(tree)
-    assert list(search.open_mask(tree)) == [True, True]
+    search.start_evaluation(1, "b")  # agent 1: one done, one running, one free
+    assert search.all_open(tree) and list(search.open_mask(tree)) == [True, True]
     search.start_evaluation(1, "c")
+    assert not search.all_open(tree)
     assert list(search.open_mask(tree)) == [True, False]
