@@ -78,6 +78,27 @@ def test_a_parent_without_failures_gets_an_unsolved_sample_task() -> None:
     assert (entry.kind, entry.task, entry.evaluation) == ("sample_task", "b", None)
 
 
+def test_tasks_tried_on_the_parent_before_are_avoided() -> None:
+    history = [evaluation(1, "a", False), evaluation(1, "b", False), evaluation(1, "c", True)]
+
+    def chosen(search: str, tried: set[str], config: EntriesSection = NO_GENERAL) -> set[str]:
+        return {
+            f"{entry.kind}:{entry.task}"
+            for seed in range(30)
+            for entry in [
+                choose_entry(1, history, list(search), config, random.Random(seed), tried)
+            ]
+        }
+
+    assert chosen("abcd", {"a"}) == {"failed_task:b"}
+    assert chosen("abcd", {"a", "b"}) == {"sample_task:d"}  # a task it was not evaluated on
+    assert chosen("abc", {"a", "b"}) == {"failed_task:a", "failed_task:b"}  # nothing else left
+    repeats = EntriesSection(
+        empty_patches=0, stochasticity=0, context_length=0, avoid_repeats=False
+    )
+    assert chosen("abcd", {"a"}, repeats) == {"failed_task:a", "failed_task:b"}
+
+
 def test_empty_patch_entry_only_when_its_condition_holds() -> None:
     config = EntriesSection(empty_patches=1.0, stochasticity=0, context_length=0)
     few_empty = [evaluation(0, t, False, empty_diff=t == "a") for t in "abcd"]
@@ -149,7 +170,7 @@ def test_real_world_config_errors_name_the_key() -> None:
     cases = {
         "[world.quickstart]\n[world.expansion.entries]\n"
         "empty_patches = 0.8\nstochasticity = 0.5\n": "add up to 1.4",
-        "[world.quickstart]\n[world.limits]\nmax_stepz = 3\n": "world.real.limits.max_stepz",
+        "[world.quickstart]\n[world.limits]\nmax_stepz = 3\n": r"limits\.max_stepz: unknown key",
         '[world.llm.providers.p]\nkind = "scripted"\n[world.llm.roles.task]\n'
         'provider = "p"\nmodel = "m"\n': "needs a model for: self_improve, diagnose",
         '[world.quickstart]\n[world.sandbox]\nkind = "vm"\n': "bubblewrap, docker, unsafe-local",

@@ -111,15 +111,31 @@ def _general_entries(
     return found
 
 
+def read_tried_tasks(db_path: Path, parent: int) -> set[str]:
+    """Tasks that earlier (finished) expansions of `parent` set out to fix."""
+    db = connect(db_path, readonly=True)
+    try:
+        rows = db.execute("SELECT details FROM expansions WHERE parent = ?", (parent,)).fetchall()
+    except sqlite3.Error:
+        rows = []
+    finally:
+        db.close()
+    tasks = (json.loads(row[0] or "{}").get("entry", {}).get("task") for row in rows)
+    return {task for task in tasks if isinstance(task, str)}
+
+
 def choose_entry(
     parent: int,
     history: list[PastEvaluation],
     search_tasks: list[str],
     config: EntriesSection,
     rng: random.Random,
+    tried: set[str] | None = None,
 ) -> Entry:
     """The entry for an expansion of `parent`; `history` holds the evaluations of its
-    lineage (root .. parent). Deterministic for a given `rng` state."""
+    lineage (root .. parent), `tried` the tasks its earlier expansions were about.
+    Deterministic for a given `rng` state."""
+    tried = tried if tried is not None and config.avoid_repeats else set()
     own = [evaluation for evaluation in history if evaluation.agent == parent]
     ancestors_solved = {e.task for e in history if e.agent != parent and e.success}
     draw = rng.random()
@@ -128,8 +144,11 @@ def choose_entry(
             return entry
         draw -= probability
     failed = [evaluation for evaluation in own if not evaluation.success]
-    if failed:
-        chosen = rng.choice(failed)
+    fresh_failed = [evaluation for evaluation in failed if evaluation.task not in tried]
+    evaluated = {evaluation.task for evaluation in own}
+    fresh_unseen = [task for task in search_tasks if task not in evaluated | tried]
+    if fresh_failed or (failed and not fresh_unseen):
+        chosen = rng.choice(fresh_failed or failed)
         return Entry(
             "failed_task",
             f"agent {parent} failed task {chosen.task}",
@@ -138,7 +157,6 @@ def choose_entry(
         )
     solved = {evaluation.task for evaluation in own if evaluation.success}
     unsolved = [task for task in search_tasks if task not in solved] or list(search_tasks)
-    task = rng.choice(unsolved)
-    return Entry(
-        "sample_task", f"agent {parent} has no failed evaluation yet: a sample task", task=task
-    )
+    task = rng.choice(fresh_unseen or unsolved)
+    why = "every failed task was tried already" if failed else "no failed evaluation yet"
+    return Entry("sample_task", f"agent {parent}: {why}; a task it has not solved", task=task)

@@ -33,7 +33,7 @@ from hgm.evolve.diagnosis import (
     evaluation_texts,
     trajectory_text,
 )
-from hgm.evolve.entries import Entry, choose_entry, read_evaluations
+from hgm.evolve.entries import Entry, choose_entry, read_evaluations, read_tried_tasks
 from hgm.evolve.harness import Harness
 from hgm.evolve.records import DiffStats
 from hgm.evolve.validation import ChildValidator
@@ -154,7 +154,11 @@ def expand(context: ExpansionContext, parent: int, child: int) -> ExpandOutcome:
         lineage = context.archive.lineage(parent)
         history = read_evaluations(context.db_path, lineage)
         rng = random.Random(f"hgm-expand:{context.seed}:{child}")
-        entry = choose_entry(parent, history, context.search_tasks, context.config.entries, rng)
+        tried = read_tried_tasks(context.db_path, parent)
+        entry = choose_entry(
+            parent, history, context.search_tasks, context.config.entries, rng, tried
+        )
+
         details["entry"] = entry.summary()
         messages = build_messages(_diagnosis_input(context, entry, parent_dir, lineage))
         diagnosis = diagnose(

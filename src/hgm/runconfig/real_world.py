@@ -83,6 +83,11 @@ class EntriesSection(_Section):
     min_evaluations: int = Field(
         4, ge=1, description="a general entry needs at least this many evaluations of the parent"
     )
+    avoid_repeats: bool = Field(
+        True,
+        description="prefer tasks not yet used by earlier expansions of the same parent "
+        "(the reference code draws with replacement: false)",
+    )
 
     @model_validator(mode="after")
     def _at_most_one(self) -> EntriesSection:
