@@ -9,6 +9,7 @@ from hgm.engine.events import (
     ExpansionStarted,
     RunFinished,
 )
+from hgm.engine.world import EvalOutcome, ExpandOutcome
 from hgm.errors import UserError
 from hgm.search import (
     DGMPolicyConfig,
@@ -149,3 +150,28 @@ def test_bad_workers_is_a_user_error() -> None:
         Engine(SlowWorld(), make_policy(HGMPolicyConfig()), Budget(10), 0, 0)
     with pytest.raises(UserError, match="task_evals"):
         Budget(-1)
+
+
+class _ExpansionsAlwaysFail:
+    """A world in which no agent can ever improve itself: every expansion fails."""
+
+    def tasks(self) -> list[str]:
+        return [f"t{i}" for i in range(50)]
+
+    def expand(self, parent: int, child: int) -> ExpandOutcome:
+        return ExpandOutcome(ok=False, reason="broken", duration=1.0)
+
+    def evaluate(self, agent: int, task: str) -> EvalOutcome:
+        return EvalOutcome(success=False, duration=1.0)
+
+
+@pytest.mark.parametrize("config", POLICIES, ids=lambda c: c.kind)
+def test_a_world_of_failed_expansions_still_ends_at_the_budget(config: object) -> None:
+    budget = Budget(20)
+    engine = Engine(_ExpansionsAlwaysFail(), make_policy(config), budget, 2, seed=3)  # type: ignore[arg-type]
+    summary = engine.run()  # before the default cap, this never returned
+    # DGM evaluates only children that pass their stage; with no children it runs out of work.
+    assert summary.reason == ("no-work" if config.kind == "dgm" else "budget")  # type: ignore[attr-defined]
+    assert summary.evaluations_finished == (10 if config.kind == "dgm" else 20)  # type: ignore[attr-defined]
+    assert summary.expansions_started <= budget.expansion_cap() == 40
+    assert summary.agents == 1

@@ -125,8 +125,7 @@ class Engine:
                 if limit is not None:
                     break
                 self.search.can_expand = (
-                    self.budget.expansions is None
-                    or self.search.expansions_started < self.budget.expansions
+                    self.search.expansions_started < self.budget.expansion_cap()
                 )
                 action = self.policy.decide(self.tree, self.search, self.rng)
                 if isinstance(action, Wait):

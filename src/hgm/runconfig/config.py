@@ -42,7 +42,9 @@ class RunSection(_Section):
 
 class BudgetSection(_Section):
     task_evals: int = Field(ge=1, description="task evaluations, charged when each one starts")
-    expansions: int | None = Field(None, ge=1, description="cap on self-modifications started")
+    expansions: int | None = Field(
+        None, ge=1, description="cap on self-modifications started (default 2 x task_evals)"
+    )
     wall_clock_s: float | None = Field(None, gt=0, description="cap on the run's seconds")
     money_usd: float | None = Field(None, gt=0, description="cap on the money the world reports")
 

@@ -7,7 +7,6 @@ never depends on which policy explores it.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -97,18 +96,12 @@ class SimSetup:
     workers: int
     select: str
     epsilon: float = 0.01
-    expansions_per_evaluation: float = 2.0
-    """Cap on expansions started, as a multiple of the budget. Failed expansions are free
-    in the paper's accounting, so without a cap a policy that keeps drawing a parent whose
-    expansions always fail (a broken agent in `fragile`) would never stop; at the cap the
-    policies only evaluate."""
 
 
 def simulate_one(setup: SimSetup, name: str, policy: PolicyConfig, seed: int) -> SimRun:
     """Run `policy` on the world realized by `seed` with virtual time; ship per the rule."""
     world = make_world(setup.world, seed)
-    cap = math.ceil(setup.expansions_per_evaluation * setup.budget)
-    budget = Budget(setup.budget, expansions=cap)
+    budget = Budget(setup.budget)  # its default expansion cap stops a world of failures
     engine = Engine(world, make_policy(policy), budget, setup.workers, seed)
     summary = engine.run()
     chosen = select_final(engine.tree, setup.select, setup.epsilon)
