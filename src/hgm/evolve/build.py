@@ -91,9 +91,14 @@ def started_gateway(config: GatewayConfig, db_path: Path, run: str) -> Iterator[
 
 
 def open_archive(section: RealWorldSection, run_path: Path) -> Archive:
+    """The run's archive; made from the root agent on first use (again if a crash cut its
+    creation short: it then holds no agent at all)."""
     path = run_path / ARCHIVE_NAME
     if (path / "HEAD").is_file():
-        return Archive.open(path)
+        archive = Archive.open(path)
+        if archive.agents():
+            return archive
+        shutil.rmtree(path)
     return Archive.create(path, root_source(section), ref=section.agent.ref)
 
 
