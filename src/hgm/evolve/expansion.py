@@ -158,7 +158,6 @@ def expand(context: ExpansionContext, parent: int, child: int) -> ExpandOutcome:
         entry = choose_entry(
             parent, history, context.search_tasks, context.config.entries, rng, tried
         )
-
         details["entry"] = entry.summary()
         messages = build_messages(_diagnosis_input(context, entry, parent_dir, lineage))
         diagnosis = diagnose(
