@@ -7,9 +7,11 @@ Built repositories are cached under <hgm cache>/swe-local/<commit> (see hgm.benc
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
+import tarfile
 import tempfile
 from pathlib import Path
 from types import MappingProxyType
@@ -65,6 +67,14 @@ def has_commit(repo: Path, commit: str) -> bool:
     except UserError:
         return False
     return True
+
+
+def extract_commit(repo: Path, commit: str, dest: Path) -> None:
+    """Write the files of `commit` in `repo` into `dest` (plain files, no .git)."""
+    archive = git(repo, "archive", "--format=tar", commit)
+    dest.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(archive), mode="r:") as tar:
+        tar.extractall(dest, filter="data")
 
 
 def build_repo(files: Path, dest: Path) -> str:

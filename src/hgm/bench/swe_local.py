@@ -7,18 +7,16 @@ PASS_TO_PASS tests; resolved iff every one of them passes.
 
 from __future__ import annotations
 
-import io
 import secrets
 import shlex
 import sys
-import tarfile
 import tempfile
 import time
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from hgm.bench.diffs import DiffApplyError, apply_diff, diff_is_empty, restrict_diff, split_diff
-from hgm.bench.repo_build import git, materialize_repo
+from hgm.bench.repo_build import extract_commit, materialize_repo
 from hgm.bench.swe_instances import (
     SweInstance,
     load_instances,
@@ -104,11 +102,7 @@ class SweLocal:
         return instance
 
     def _extract_base(self, instance: SweInstance, dest: Path) -> None:
-        archive = git(
-            self.repos[instance.instance_id], "archive", "--format=tar", instance.base_commit
-        )
-        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:") as tar:
-            tar.extractall(dest, filter="data")
+        extract_commit(self.repos[instance.instance_id], instance.base_commit, dest)
 
     def workspace(self, task: Task, dest: Path) -> None:
         """The repository at base_commit, without the hidden test_patch."""

@@ -9,12 +9,10 @@ engine; without them it raises a UserError naming what is missing and pointing t
 from __future__ import annotations
 
 import importlib.util
-import io
 import json
 import re
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -22,7 +20,7 @@ from typing import Any
 
 from hgm.bench.cache import cache_dir
 from hgm.bench.diffs import diff_is_empty, restrict_diff
-from hgm.bench.repo_build import git
+from hgm.bench.repo_build import extract_commit, git
 from hgm.bench.swe_instances import SweInstance, parse_instances, read_records
 from hgm.bench.swe_local import instructions_for, is_test_or_build_file
 from hgm.bench.types import Grade, Task, TestOutcome
@@ -130,10 +128,7 @@ class SweBench:
     def workspace(self, task: Task, dest: Path) -> None:
         """The repository at base_commit (plain files), without the hidden test_patch."""
         instance = self._instance(task)
-        archive = git(self._clone(instance.repo), "archive", "--format=tar", instance.base_commit)
-        dest.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:") as tar:
-            tar.extractall(dest, filter="data")
+        extract_commit(self._clone(instance.repo), instance.base_commit, dest)
 
     def reference_diff(self, task: Task) -> str:
         return self._instance(task).patch
