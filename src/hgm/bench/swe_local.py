@@ -68,6 +68,21 @@ def instructions_for(instance: SweInstance) -> str:
     )
 
 
+def swe_task(instance: SweInstance, **metadata: object) -> Task:
+    """The task an instance poses: `metadata` first, then its base commit and hidden tests."""
+    return Task(
+        id=instance.instance_id,
+        language="python",
+        instructions=instructions_for(instance),
+        metadata={
+            **metadata,
+            "base_commit": instance.base_commit,
+            "fail_to_pass": list(instance.FAIL_TO_PASS),
+            "pass_to_pass": list(instance.PASS_TO_PASS),
+        },
+    )
+
+
 class SweLocal:
     """Instances plus the git repository each one's base commit lives in."""
 
@@ -81,19 +96,7 @@ class SweLocal:
         self._given_sandbox = sandbox
 
     def tasks(self) -> list[Task]:
-        return [
-            Task(
-                id=instance.instance_id,
-                language="python",
-                instructions=instructions_for(instance),
-                metadata={
-                    "base_commit": instance.base_commit,
-                    "fail_to_pass": list(instance.FAIL_TO_PASS),
-                    "pass_to_pass": list(instance.PASS_TO_PASS),
-                },
-            )
-            for instance in self.instances.values()
-        ]
+        return [swe_task(instance) for instance in self.instances.values()]
 
     def _instance(self, task: Task) -> SweInstance:
         instance = self.instances.get(task.id)

@@ -22,7 +22,7 @@ from hgm.bench.cache import cache_dir
 from hgm.bench.diffs import diff_is_empty, restrict_diff
 from hgm.bench.repo_build import extract_commit, git
 from hgm.bench.swe_instances import SweInstance, parse_instances, read_records
-from hgm.bench.swe_local import instructions_for, is_test_or_build_file
+from hgm.bench.swe_local import is_test_or_build_file, swe_task
 from hgm.bench.types import Grade, Task, TestOutcome
 from hgm.errors import UserError
 from hgm.sandbox.types import Sandbox
@@ -83,20 +83,7 @@ class SweBench:
         self.timeout_s = timeout_s
 
     def tasks(self) -> list[Task]:
-        return [
-            Task(
-                id=instance.instance_id,
-                language="python",
-                instructions=instructions_for(instance),
-                metadata={
-                    "repo": instance.repo,
-                    "base_commit": instance.base_commit,
-                    "fail_to_pass": list(instance.FAIL_TO_PASS),
-                    "pass_to_pass": list(instance.PASS_TO_PASS),
-                },
-            )
-            for instance in self.instances.values()
-        ]
+        return [swe_task(instance, repo=instance.repo) for instance in self.instances.values()]
 
     def _instance(self, task: Task) -> SweInstance:
         instance = self.instances.get(task.id)
