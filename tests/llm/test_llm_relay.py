@@ -15,6 +15,11 @@ from hgm.llm.launch import RELAY_SOURCE, agent_launch
 SECRET = "sk-test-relay"
 
 
+@pytest.fixture(autouse=True)
+def provider_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAKE_PROVIDER_KEY", SECRET)
+
+
 def test_relay_imports_only_the_standard_library() -> None:
     tree = ast.parse(RELAY_SOURCE.read_text())
     imported = {
@@ -53,10 +58,8 @@ def test_relay_exit_code_and_environment_without_a_sandbox(
     upstream: FakeUpstream,
     start_gateway: StartGateway,
     short_dir: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The relay alone (as unsafe-local would run it): base URL set, child's code returned."""
-    monkeypatch.setenv("FAKE_PROVIDER_KEY", SECRET)
     gateway = start_gateway(openai_config(upstream))
     token = gateway.open_job("run-1", "a", "j", "task")
     script = (
@@ -89,9 +92,8 @@ def test_relay_exit_code_and_environment_without_a_sandbox(
 
 
 def test_agent_launch_mounts_read_only_and_passes_no_key(
-    upstream: FakeUpstream, start_gateway: StartGateway, monkeypatch: pytest.MonkeyPatch
+    upstream: FakeUpstream, start_gateway: StartGateway
 ) -> None:
-    monkeypatch.setenv("FAKE_PROVIDER_KEY", SECRET)
     gateway = start_gateway(openai_config(upstream))
     token = gateway.open_job("run-1", "a", "j", "task")
     launch = agent_launch(gateway, token, "task", python="/usr/bin/python3", port=8765)

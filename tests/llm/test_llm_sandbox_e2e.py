@@ -58,14 +58,17 @@ def sandbox() -> Sandbox:
     return make_sandbox(BubblewrapConfig())
 
 
+@pytest.fixture(autouse=True)
+def provider_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAKE_PROVIDER_KEY", SECRET)
+
+
 def test_agent_in_sandbox_uses_the_gateway_and_cannot_find_the_key(
     sandbox: Sandbox,
     upstream: FakeUpstream,
     start_gateway: StartGateway,
     short_dir: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("FAKE_PROVIDER_KEY", SECRET)
     gateway = start_gateway(openai_config(upstream))
     finished = gateway.open_job("run-1", "agent-0", "job-done", "task")
     assert call(gateway.socket_path, finished, chat())[0] == 200
@@ -102,10 +105,8 @@ def test_the_probe_does_find_a_planted_key(
     upstream: FakeUpstream,
     start_gateway: StartGateway,
     short_dir: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The containment test above could not pass by a blind probe: planted leaks are found."""
-    monkeypatch.setenv("FAKE_PROVIDER_KEY", SECRET)
     gateway = start_gateway(openai_config(upstream))
     token = gateway.open_job("run-1", "a", "j", "task")
     (short_dir / "work").mkdir()
