@@ -1,26 +1,51 @@
-"""The `hgm` command: one Typer app; each command group lives in its own module."""
+"""The `hgm` command: one Typer app; each command lives in its own module, loaded on use."""
 
 from __future__ import annotations
 
+import importlib
 import sys
+from difflib import get_close_matches
 
 import typer
+from typer.core import TyperCommand, TyperGroup
+from typer.main import get_group
 
-from hgm.cli import agents as agent_commands
-from hgm.cli import bench as bench_commands
-from hgm.cli import best as best_commands
-from hgm.cli import certify as certify_commands
-from hgm.cli import doctor as doctor_commands
-from hgm.cli import init as init_commands
-from hgm.cli import llm as llm_commands
-from hgm.cli import run as run_commands
-from hgm.cli import sandbox as sandbox_commands
-from hgm.cli import simulate as simulate_commands
-from hgm.cli import solve as solve_commands
+from hgm.cli.commands import COMMANDS
 from hgm.errors import UserError
+
+
+def load_command(name: str) -> TyperCommand | TyperGroup:
+    """Import the module behind command `name` and build the command it registers."""
+    module = importlib.import_module(f"hgm.cli.{COMMANDS[name].module}")
+    holder = typer.Typer()
+    module.register(holder)
+    return get_group(holder).commands[name]  # type: ignore[return-value]
+
+
+class LazyGroup(TyperGroup):
+    """The root group: lists every command from the table, imports one only to run it."""
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
+        return [*COMMANDS, *super().list_commands(ctx)]
+
+    def get_command(self, ctx: typer.Context, cmd_name: str):  # type: ignore[no-untyped-def,override]
+        if cmd_name not in COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        return TyperCommand(cmd_name, short_help=COMMANDS[cmd_name].summary)
+
+    def resolve_command(self, ctx: typer.Context, args: list[str]):  # type: ignore[no-untyped-def,override]
+        if args and args[0] in COMMANDS:
+            return args[0], load_command(args[0]), args[1:]
+        name = args[0] if args else ""
+        close = get_close_matches(name, self.list_commands(ctx))
+        if name and not name.startswith("-") and name not in self.commands and close:
+            ctx.fail(f"No such command {name!r}. Did you mean {close[0]!r}?")
+        return super().resolve_command(ctx, args)
+
 
 app = typer.Typer(
     name="hgm",
+    cls=LazyGroup,
     help="Huxley-Gödel Machine: coding agents that improve themselves, searched with HGM.",
     no_args_is_help=True,
     add_completion=False,
@@ -39,19 +64,6 @@ def version() -> None:
     from hgm import __version__
 
     typer.echo(__version__)
-
-
-agent_commands.register(app)
-bench_commands.register(app)
-best_commands.register(app)
-certify_commands.register(app)
-doctor_commands.register(app)
-init_commands.register(app)
-llm_commands.register(app)
-run_commands.register(app)
-sandbox_commands.register(app)
-simulate_commands.register(app)
-solve_commands.register(app)
 
 
 def main() -> None:
