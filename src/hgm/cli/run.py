@@ -21,6 +21,7 @@ from hgm.engine.engine import Engine, RunSummary
 from hgm.errors import UserError
 from hgm.runconfig.config import read_run_config
 from hgm.runconfig.launch import open_run
+from hgm.runconfig.real_world import RealWorldSection
 from hgm.runconfig.status import read_status
 from hgm.store.run_dir import RunDir
 
@@ -97,6 +98,13 @@ def run(
     """Start a run from a config file, with live progress; Ctrl-C stops it resumably."""
     parsed, text = read_run_config(config)
     path = run_dir if run_dir is not None else DEFAULT_RUNS_DIR / parsed.run.name
+    if isinstance(parsed.world, RealWorldSection):
+        from hgm.evolve.preflight import check_before_run
+
+        with Console(stderr=True).status(
+            "checking the set-up: providers, sandbox, benchmark, root agent"
+        ):
+            check_before_run(parsed.world)  # before the run directory exists: nothing to undo
     _drive(RunDir.create(path, text))
 
 

@@ -57,16 +57,13 @@ def build_world(
 ) -> tuple[World, Executor]:
     """The world of `config` (holding the agents of a resumed run) and its executor.
 
-    A real world's gateways and archive live until `resources` closes; a run that has not
-    started yet is checked first (`hgm.evolve.preflight`): nothing is spent if it fails.
+    A real world's gateways and archive live until `resources` closes (`hgm run` checks
+    the set-up with `hgm.evolve.preflight` before it creates the run directory).
     """
     world = config.world
     if isinstance(world, RealWorldSection):
         from hgm.evolve.build import open_real_world
-        from hgm.evolve.preflight import check_before_run
 
-        if resumed is None:
-            check_before_run(world)
         real = open_real_world(
             world, config.run.name, config.run.seed, directory.path, directory.db_path
         )
