@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from hgm.bench.types import Benchmark, Task
 from hgm.errors import UserError
 from hgm.evolve.agent_dir import agent_package
 from hgm.evolve.agent_task import AgentLimits
+from hgm.evolve.build import started_gateway
 from hgm.evolve.harness import Harness
 from hgm.evolve.records import Evaluation
 from hgm.llm.config import (
@@ -28,7 +27,6 @@ from hgm.llm.config import (
     RoleModel,
     ScriptedProviderConfig,
 )
-from hgm.llm.gateway import Gateway
 from hgm.sandbox import SandboxConfig, make_sandbox
 
 PROVIDERS = ("scripted", "openai", "anthropic")
@@ -119,23 +117,13 @@ def solve_task(
     job = f"solve-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
     out_dir = out_dir.absolute()
     out_dir.mkdir(parents=True, exist_ok=True)
-    socket_dir = Path(tempfile.mkdtemp(prefix="hgm-gw-", dir="/tmp"))
-    try:
-        gateway = Gateway(
-            gateway_config,
-            socket_dir=socket_dir / "gw",
-            db_path=out_dir / "run.db",
-            run=SOLVE_RUN,
+    with started_gateway(gateway_config, out_dir / "run.db", SOLVE_RUN) as gateway:
+        harness = Harness(sandbox, gateway, SOLVE_RUN, limits)
+        return harness.evaluate(
+            agent_dir.absolute(),
+            benchmark,
+            task,
+            out_dir / "artifacts" / job,
+            agent=agent_dir.name or "agent",
+            job=job,
         )
-        with gateway:
-            harness = Harness(sandbox, gateway, SOLVE_RUN, limits)
-            return harness.evaluate(
-                agent_dir.absolute(),
-                benchmark,
-                task,
-                out_dir / "artifacts" / job,
-                agent=agent_dir.name or "agent",
-                job=job,
-            )
-    finally:
-        shutil.rmtree(socket_dir, ignore_errors=True)
