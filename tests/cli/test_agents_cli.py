@@ -5,14 +5,13 @@ gateway's call record)."""
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from cli_helpers import assert_exit_2, assert_one_message_exit_2, hgm, make_sim_run
 
 from hgm.archive import Archive
-from hgm.cli.app import main
 from hgm.engine.events import (
     AgentCreated,
     EvaluationFinished,
@@ -46,30 +45,9 @@ fail_prob = 0.3
 STATEMENT = "The agent gives up when the tests print nothing; keep going until they pass."
 
 
-def hgm(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str, str]:
-    """The `hgm` entry point in-process: (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["hgm", *args])
-    with pytest.raises(SystemExit) as exited:
-        main()
-    captured = capsys.readouterr()
-    code = exited.value.code
-    return (0 if code is None else int(code)), captured.out, captured.err
-
-
 @pytest.fixture(scope="module")
 def sim_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("agents-sim")
-    config = root / "sim.toml"
-    config.write_text(SIM_CONFIG)
-    path = root / "run"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(sys, "argv", ["hgm", "run", str(config), "--run-dir", str(path)])
-        with pytest.raises(SystemExit) as exited:
-            main()
-    assert exited.value.code in (0, None)
-    return path
+    return make_sim_run(tmp_path_factory.mktemp("agents-sim"), SIM_CONFIG)
 
 
 def _write_agent(directory: Path, prompt: str) -> Path:
@@ -255,10 +233,7 @@ def test_bad_agent_input_is_one_message_and_exit_2(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     command, *rest = args
-    code, out, err = hgm(monkeypatch, capsys, command, str(real_run), *rest)
-    assert (code, out) == (2, "")
-    assert message in err
-    assert len(err.strip().splitlines()) == 1
+    assert_one_message_exit_2(hgm(monkeypatch, capsys, command, str(real_run), *rest), message)
 
 
 def test_show_of_a_sim_agent_has_its_results_and_true_skill(
@@ -295,7 +270,6 @@ def test_sim_agents_have_no_code_to_diff_or_export(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     extra = [str(tmp_path / "out")] if command == "export" else []
-    code, _, err = hgm(monkeypatch, capsys, command, str(sim_run), "1", *extra)
-    assert code == 2
-    assert "sim agents have no code" in err
+    result = hgm(monkeypatch, capsys, command, str(sim_run), "1", *extra)
+    assert_exit_2(result, "sim agents have no code")
     assert not (tmp_path / "out").exists()

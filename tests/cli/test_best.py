@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import assert_exit_2, assert_one_message_exit_2, hgm, make_sim_run
 
-from hgm.cli.app import main
 from hgm.engine.events import EvaluationStarted, ExpansionStarted
 from hgm.search.selection import select_final
 from hgm.search.tree import Tree
@@ -37,30 +36,9 @@ n_tasks = 20
 """
 
 
-def hgm(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str, str]:
-    """The `hgm` entry point in-process: (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["hgm", *args])
-    with pytest.raises(SystemExit) as exited:
-        main()
-    captured = capsys.readouterr()
-    code = exited.value.code
-    return (0 if code is None else int(code)), captured.out, captured.err
-
-
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("best")
-    config = root / "sim.toml"
-    config.write_text(SIM_CONFIG)
-    path = root / "run"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(sys, "argv", ["hgm", "run", str(config), "--run-dir", str(path)])
-        with pytest.raises(SystemExit) as exited:
-            main()
-    assert exited.value.code in (0, None)
-    return path
+    return make_sim_run(tmp_path_factory.mktemp("best"), SIM_CONFIG)
 
 
 def _tree(run_dir: Path) -> Tree:
@@ -123,18 +101,13 @@ def test_bad_best_options_are_one_message_and_exit_2(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code, out, err = hgm(monkeypatch, capsys, "best", str(run_dir), *args)
-    assert (code, out) == (2, "")
-    assert message in err
-    assert len(err.strip().splitlines()) == 1
+    assert_one_message_exit_2(hgm(monkeypatch, capsys, "best", str(run_dir), *args), message)
 
 
 def test_best_of_a_directory_that_is_not_a_run_exits_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = hgm(monkeypatch, capsys, "best", str(tmp_path))
-    assert code == 2
-    assert "not a run directory" in err
+    assert_exit_2(hgm(monkeypatch, capsys, "best", str(tmp_path)), "not a run directory")
 
 
 def test_status_json_has_what_the_live_view_shows(

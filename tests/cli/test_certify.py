@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import assert_exit_2, assert_one_message_exit_2, hgm, make_sim_run
 
 from hgm.archive import Archive
-from hgm.cli.app import main
 from hgm.engine.events import AgentCreated, ExpansionFinished, ExpansionStarted
 from hgm.evolve.agent_dir import SEED_AGENT_DIR
 from hgm.evolve.certify_stats import mcnemar_exact, paired_difference, wilson
@@ -44,33 +43,9 @@ n_tasks = 20
 """
 
 
-def hgm(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str, str]:
-    """The `hgm` entry point in-process: (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["hgm", *args])
-    with pytest.raises(SystemExit) as exited:
-        main()
-    captured = capsys.readouterr()
-    code = exited.value.code
-    return (0 if code is None else int(code)), captured.out, captured.err
-
-
-def _make_run(root: Path, text: str) -> Path:
-    config = root / "sim.toml"
-    config.write_text(text)
-    path = root / "run"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(sys, "argv", ["hgm", "run", str(config), "--run-dir", str(path)])
-        with pytest.raises(SystemExit) as exited:
-            main()
-    assert exited.value.code in (0, None)
-    return path
-
-
 @pytest.fixture
 def run_dir(tmp_path: Path) -> Path:
-    return _make_run(tmp_path, SIM_CONFIG)
+    return make_sim_run(tmp_path, SIM_CONFIG)
 
 
 def _table(run_dir: Path, query: str) -> list[tuple[object, ...]]:
@@ -158,19 +133,17 @@ def test_bad_input_is_one_message_and_exit_2(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code, out, err = hgm(monkeypatch, capsys, "certify", str(run_dir), *args)
-    assert (code, out) == (2, "")
-    assert message in err
-    assert len(err.strip().splitlines()) == 1
+    assert_one_message_exit_2(hgm(monkeypatch, capsys, "certify", str(run_dir), *args), message)
 
 
 def test_a_run_without_held_out_tasks_says_how_to_add_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = _make_run(tmp_path, SIM_CONFIG.replace("heldout_tasks = 25", "").replace("40", "6"))
-    code, _, err = hgm(monkeypatch, capsys, "certify", str(path))
-    assert code == 2
-    assert "no held-out tasks to certify on: add `heldout_tasks = 20` under [world]" in err
+    path = make_sim_run(tmp_path, SIM_CONFIG.replace("heldout_tasks = 25", "").replace("40", "6"))
+    assert_exit_2(
+        hgm(monkeypatch, capsys, "certify", str(path)),
+        "no held-out tasks to certify on: add `heldout_tasks = 20` under [world]",
+    )
     assert _table(path, "SELECT name FROM sqlite_master WHERE name = 'certifications'") == []
 
 
@@ -178,9 +151,8 @@ def test_certify_refuses_a_run_that_another_process_drives(
     run_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with RunLock(run_dir / "run.lock"):
-        code, _, err = hgm(monkeypatch, capsys, "certify", str(run_dir))
-    assert code == 2
-    assert "being driven by another process" in err
+        result = hgm(monkeypatch, capsys, "certify", str(run_dir))
+    assert_exit_2(result, "being driven by another process")
 
 
 def test_wilson_interval_matches_known_values() -> None:

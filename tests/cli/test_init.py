@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import assert_exit_2, assert_one_message_exit_2, hgm
 
-from hgm.cli.app import main
 from hgm.llm.config import OpenAIProviderConfig
 from hgm.runconfig.config import read_run_config
 from hgm.runconfig.real_world import RealWorldSection
 from hgm.runconfig.templates import BENCHES, PROVIDERS
-
-
-def hgm(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str, str]:
-    """The `hgm` entry point in-process: (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["hgm", *args])
-    with pytest.raises(SystemExit) as exited:
-        main()
-    captured = capsys.readouterr()
-    code = exited.value.code
-    return (0 if code is None else int(code)), captured.out, captured.err
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -104,16 +91,14 @@ def test_unknown_names_are_one_message_and_exit_2(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     output = tmp_path / "run.toml"
-    code, _, err = hgm(monkeypatch, capsys, "init", *args, "--output", str(output))
-    assert code == 2
-    assert message in err
-    assert len(err.strip().splitlines()) == 1
+    assert_one_message_exit_2(
+        hgm(monkeypatch, capsys, "init", *args, "--output", str(output)), message
+    )
     assert not output.exists()
 
 
 def test_an_unwritable_destination_is_a_user_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = hgm(monkeypatch, capsys, "init", "-o", str(tmp_path / "missing" / "run.toml"))
-    assert code == 2
-    assert "cannot write the config" in err
+    result = hgm(monkeypatch, capsys, "init", "-o", str(tmp_path / "missing" / "run.toml"))
+    assert_exit_2(result, "cannot write the config")

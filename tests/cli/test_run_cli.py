@@ -6,12 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import assert_exit_2, hgm
 
-from hgm.cli.app import main
 from hgm.runconfig.config import read_run_config
 from hgm.store.run_dir import RunLock
 
@@ -36,18 +35,6 @@ kind = "sim"
 kind = "drift"
 n_tasks = 20
 """
-
-
-def hgm(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str, str]:
-    """Run the `hgm` entry point in-process: (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["hgm", *args])
-    with pytest.raises(SystemExit) as exited:
-        main()
-    captured = capsys.readouterr()
-    code = exited.value.code
-    return (0 if code is None else int(code)), captured.out, captured.err
 
 
 def _config(tmp_path: Path, text: str) -> Path:
@@ -84,20 +71,16 @@ def test_bad_config_is_one_message_naming_the_key_and_exit_2(
     expected: list[str],
 ) -> None:
     path = _config(tmp_path, FAST_CONFIG.replace(*change, 1))
-    code, _, err = hgm(monkeypatch, capsys, "run", str(path), "--run-dir", str(tmp_path / "r"))
-    assert code == 2
-    assert "Traceback" not in err
-    for fragment in expected:
-        assert fragment in err
+    result = hgm(monkeypatch, capsys, "run", str(path), "--run-dir", str(tmp_path / "r"))
+    assert_exit_2(result, *expected)
     assert not (tmp_path / "r").exists()
 
 
 def test_missing_config_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = hgm(monkeypatch, capsys, "run", str(tmp_path / "nope.toml"))
-    assert code == 2
-    assert "nope.toml: no such config file" in err
+    result = hgm(monkeypatch, capsys, "run", str(tmp_path / "nope.toml"))
+    assert_exit_2(result, "nope.toml: no such config file")
 
 
 def test_not_a_run_directory(
@@ -152,9 +135,8 @@ def test_run_then_read_it_back(
     assert sum(int(r["result"]) for r in table) == sum(r["result"] for r in rows)
 
     # the run directory is never overwritten; resume says there is nothing left to do
-    code, _, err = hgm(monkeypatch, capsys, "run", str(config), "--run-dir", str(run_dir))
-    assert code == 2
-    assert f"hgm resume {run_dir}" in err
+    result = hgm(monkeypatch, capsys, "run", str(config), "--run-dir", str(run_dir))
+    assert_exit_2(result, f"hgm resume {run_dir}")
     code, out, _ = hgm(monkeypatch, capsys, "resume", str(run_dir))
     assert code == 0
     assert "already finished (budget)" in out
@@ -163,9 +145,8 @@ def test_run_then_read_it_back(
 def test_results_format_must_be_known(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = hgm(monkeypatch, capsys, "results", str(tmp_path), "--format", "xml")
-    assert code == 2
-    assert "jsonl" in err and "csv" in err
+    result = hgm(monkeypatch, capsys, "results", str(tmp_path), "--format", "xml")
+    assert_exit_2(result, "jsonl", "csv")
 
 
 def test_default_run_dir_is_runs_slash_name_and_a_driven_run_is_not_resumed_twice(
@@ -180,6 +161,4 @@ def test_default_run_dir_is_runs_slash_name_and_a_driven_run_is_not_resumed_twic
     with RunLock(run_dir / "run.lock"):
         code, out, _ = hgm(monkeypatch, capsys, "status", str(run_dir), "--json")
         assert json.loads(out)["state"] == "running"
-        code, _, err = hgm(monkeypatch, capsys, "resume", str(run_dir))
-        assert code == 2
-        assert "driven by another process" in err
+        assert_exit_2(hgm(monkeypatch, capsys, "resume", str(run_dir)), "driven by another process")

@@ -4,29 +4,16 @@ message with exit code 2."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import assert_one_message_exit_2, hgm
 
-from hgm.cli.app import main
 from hgm.llm import calls_for_job
 from hgm.sandbox import BubblewrapConfig, check_backend
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "evolve" / "scripts"
 SOLVE = SCRIPTS / "solve_bracket_depth.toml"
-
-
-def hgm(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str, str]:
-    """Run the `hgm` entry point in-process: (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["hgm", *args])
-    with pytest.raises(SystemExit) as exited:
-        main()
-    captured = capsys.readouterr()
-    code = exited.value.code
-    return (0 if code is None else int(code)), captured.out, captured.err
 
 
 @pytest.fixture(autouse=True)
@@ -124,7 +111,5 @@ def test_bad_input_is_one_message_and_exit_code_2(
     if "--provider" in given:
         del defaults["--script"]
     merged = [part for pair in (defaults | given).items() for part in pair]
-    code, stdout, stderr = hgm(monkeypatch, capsys, "solve", *merged)
-    assert code == 2, (stdout, stderr)
-    assert message in stderr and "Traceback" not in stderr
+    assert_one_message_exit_2(hgm(monkeypatch, capsys, "solve", *merged), message)
     assert not (tmp_path / "out" / "artifacts").exists()

@@ -4,7 +4,6 @@ gateway sends the key from the named variable and the model name; the agent neve
 from __future__ import annotations
 
 import json
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import hgm
 
-from hgm.cli.app import main
 from hgm.sandbox import BubblewrapConfig, check_backend
 
 SECRET = "sk-solve-fake-openai-key-91f2"
@@ -86,21 +85,14 @@ def test_solve_with_an_openai_compatible_server(
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("HGM_TEST_SOLVE_KEY", SECRET)
     port = fake_openai.server_address[1]
-    monkeypatch.setattr(
-        sys,
-        "argv",
-        [
-            "hgm", "solve", "--bench", "exercises", "--task", "python/word-frequency",
-            "--provider", "openai", "--model", "my-model", "--base-url",
-            f"http://127.0.0.1:{port}/v1", "--api-key-env", "HGM_TEST_SOLVE_KEY",
-            "--timeout", "120", "--out", str(tmp_path / "out"), "--json",
-        ],
+    code, out, err = hgm(
+        monkeypatch, capsys, "solve", "--bench", "exercises", "--task", "python/word-frequency",
+        "--provider", "openai", "--model", "my-model", "--base-url",
+        f"http://127.0.0.1:{port}/v1", "--api-key-env", "HGM_TEST_SOLVE_KEY",
+        "--timeout", "120", "--out", str(tmp_path / "out"), "--json",
     )  # fmt: skip
-    with pytest.raises(SystemExit) as exited:
-        main()
-    captured = capsys.readouterr()
-    assert exited.value.code in (None, 0), captured.err
-    record = json.loads(captured.out)
+    assert code == 0, err
+    record = json.loads(out)
     assert record["resolved"] is False and record["grade"]["empty_diff"] is True
     assert record["run"]["stop_reason"] == "finished"
     assert record["run"]["usage"] == {
