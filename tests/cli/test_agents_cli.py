@@ -166,6 +166,32 @@ def test_show_prints_lineage_statement_cost_and_failures(
         assert text in out
 
 
+def test_show_prints_text_written_by_agents_literally_not_as_rich_markup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    statement = "[bold]x[/bold] and pkg[extra]"
+    reason = "pip install 'x[extra]' failed: [red]no such extra[/red]"
+    run = RunDir.create(tmp_path / "run", starter_config("humaneval", "scripted"))
+    archive = Archive.create(run.path / "agents.git", _write_agent(tmp_path / "seed", "Be."))
+    child = _write_agent(tmp_path / "child", "Be careful.")
+    archive.commit_child(0, 1, child, "[i]careful[/i]", {"problem_statement": statement})
+    with RunStore.open_for_writing(run.db_path) as store:
+        for event in (
+            AgentCreated(agent=0, parent=None, time=0.0),
+            ExpansionStarted(job=1, parent=0, child=1, time=0.0),
+            ExpansionFinished(1, 0, 1, True, "", 0.0, 0.0, 1.0, {"problem_statement": statement}),
+            AgentCreated(agent=1, parent=0, time=1.0, job=1),
+            ExpansionStarted(job=2, parent=1, child=2, time=1.0),
+            ExpansionFinished(2, 1, 2, False, reason, 0.0, 1.0, 2.0),
+        ):
+            store.notify(event)
+    monkeypatch.setenv("COLUMNS", "200")
+    code, out, _ = hgm(monkeypatch, capsys, "show", str(run.path), "1")
+    assert code == 0
+    for text in (statement, reason, "[i]careful[/i]"):
+        assert text in out
+
+
 def test_diff_defaults_to_the_parent_and_takes_root_or_an_agent(
     real_run: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -63,7 +63,7 @@ def _render(report: AgentReport) -> Group:
     facts.add_row("interval", f"posterior Beta(1+s, 1+f), quantiles {report.epsilon:g}")
     for key, value in report.origin.items():
         shown = value if isinstance(value, str) else json.dumps(value)
-        facts.add_row(key.replace("_", " "), escape(shown))
+        facts.add_row(escape(key.replace("_", " ")), escape(shown))
     cost = report.cost
     facts.add_row(
         "cost",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -27,13 +28,13 @@ def list_benchmarks() -> None:
         try:
             tasks = make_benchmark(name).tasks()
         except UserError as error:
-            table.add_row(name, "-", "-", f"not available: {error}")
+            table.add_row(name, "-", "-", escape(f"not available: {error}"))
             continue
         counts: dict[str, int] = {}
         for task in tasks:
             counts[task.language] = counts.get(task.language, 0) + 1
         languages = ", ".join(f"{lang} {n}" for lang, n in sorted(counts.items()))
-        table.add_row(name, str(len(tasks)), languages, "")
+        table.add_row(name, str(len(tasks)), escape(languages), "")
     Console().print(table)
 
 
@@ -60,7 +61,9 @@ def check(
     toolchains = toolchain_status()
     for language in sorted({t.language for t in tasks}):
         if toolchains.get(language):
-            console.print(f"[yellow]{language}: toolchain missing[/]: {toolchains[language]}")
+            console.print(
+                f"[yellow]{escape(language)}: toolchain missing[/]: {escape(toolchains[language])}"
+            )
     started = time.perf_counter()
     with Progress(
         TextColumn(f"checking {name}"),
@@ -75,11 +78,11 @@ def check(
     table = Table("language", "tasks", "ok", "failed", title=f"bench check {name}")
     per_language = summarize(checks)
     for language, row in per_language.items():
-        table.add_row(language, str(row["tasks"]), str(row["ok"]), str(row["failed"]))
+        table.add_row(escape(language), str(row["tasks"]), str(row["ok"]), str(row["failed"]))
     console.print(table)
     failures = [c for c in checks if not c.ok]
     for failure in failures:
-        console.print(f"[red]FAIL[/] {failure.task.id}: {failure.problem}")
+        console.print("[red]FAIL[/] " + escape(f"{failure.task.id}: {failure.problem}"))
     console.print(f"{len(checks) - len(failures)}/{len(checks)} tasks ok in {wall:.1f} s")
     if json_path is not None:
         report = {

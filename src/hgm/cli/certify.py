@@ -12,6 +12,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -106,7 +107,7 @@ def certify_command(
 
                 def advance(who: int, task: str, success: bool) -> None:
                     verdict = "resolved" if success else "failed"
-                    progress.update(bar, advance=1, last=f"agent {who} {task}: {verdict}")
+                    progress.update(bar, advance=1, last=escape(f"agent {who} {task}: {verdict}"))
 
                 result = certify(
                     certifier,

@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from hgm.errors import UserError
@@ -46,13 +47,13 @@ def check(
             status = f"[green]{r.status}[/]" if r.ok else f"[red]{r.status}[/]"
             table.add_row(
                 r.role,
-                r.provider,
-                r.model,
+                escape(r.provider),
+                escape(r.model),
                 status,
                 f"{r.latency_s:.2f} s",
                 f"{r.input_tokens}+{r.output_tokens}",
                 f"{r.cost_usd:.6f}",
-                r.detail,
+                escape(r.detail),
             )
         Console().print(table)
     failed = [r for r in results if not r.ok]
@@ -93,12 +94,12 @@ def calls(
         )
         table.add_row(
             str(index),
-            r.status,
+            escape(r.status),
             f"{r.input_tokens}+{r.output_tokens}",
             f"{r.cost_usd:.6f}",
             f"{r.latency_s:.2f} s",
-            _short(last.get("content") or ""),
-            _short(answer or ""),
+            escape(_short(last.get("content") or "")),
+            escape(_short(answer or "")),
         )
     Console().print(table)
 

@@ -14,6 +14,7 @@ from types import FrameType
 import typer
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 
 from hgm.cli import run_inspect
 from hgm.cli.progress import RunProgress
@@ -63,7 +64,7 @@ def _drive(directory: RunDir) -> None:
                 summary = engine.run()
     except KeyboardInterrupt:  # the second Ctrl-C: the store has recorded the abort
         _after_live(console)
-        console.print(f"aborted; continue with: hgm resume {directory.path}")
+        console.print(escape(f"aborted; continue with: hgm resume {directory.path}"))
         raise typer.Exit(STOPPED_EXIT_CODE) from None
     _report(console, directory, summary)
 
@@ -82,11 +83,13 @@ def _report(console: Console, directory: RunDir, summary: RunSummary) -> None:
     )
     if summary.reason == "stopped":
         console.print(
-            f"stopped with {summary.interrupted_jobs} jobs interrupted; "
-            f"continue with: hgm resume {directory.path}"
+            escape(
+                f"stopped with {summary.interrupted_jobs} jobs interrupted; "
+                f"continue with: hgm resume {directory.path}"
+            )
         )
         raise typer.Exit(STOPPED_EXIT_CODE)
-    console.print(f"see: hgm status {directory.path} | hgm tree {directory.path}")
+    console.print(escape(f"see: hgm status {directory.path} | hgm tree {directory.path}"))
 
 
 def run(

@@ -11,6 +11,7 @@ from typing import TextIO
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from hgm.cli.tree_view import render_tree
@@ -30,13 +31,13 @@ class ResultFormat(StrEnum):
 
 
 def _status_table(status: RunStatus) -> Table:
-    table = Table(title=f"run {status.name}", show_header=False, box=None)
+    table = Table(title=escape(f"run {status.name}"), show_header=False, box=None)
     table.add_column(style="bold")
     table.add_column()
     state = (
         status.state if status.finish_reason is None else f"{status.state} ({status.finish_reason})"
     )
-    table.add_row("state", state)
+    table.add_row("state", escape(state))
     table.add_row(
         "evaluations",
         f"{status.task_evals_done} done, {status.task_evals_started} started "
@@ -53,7 +54,7 @@ def _status_table(status: RunStatus) -> Table:
                 if job.kind == "expand"
                 else f"evaluate {job.agent} on {job.task}"
             )
-            table.add_row("", f"job {job.job}: {what} (since {job.since:.1f})")
+            table.add_row("", escape(f"job {job.job}: {what} (since {job.since:.1f})"))
     table.add_row("money", f"${status.money_usd:.2f}")
     if status.best is not None:
         best = status.best
@@ -63,7 +64,7 @@ def _status_table(status: RunStatus) -> Table:
             f"interval [{best.interval[0]:.3f}, {best.interval[1]:.3f}] ({best.rule})",
         )
     if status.state in ("crashed", "interrupted"):
-        table.add_row("next", f"hgm resume {status.run_dir}")
+        table.add_row("next", escape(f"hgm resume {status.run_dir}"))
     return table
 
 

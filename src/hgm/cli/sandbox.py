@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from hgm.errors import UserError
@@ -62,7 +63,7 @@ def _print(completed: Completed, console: Console) -> None:
     peak = completed.peak_memory_mb
     table.add_row("peak memory", "?" if peak is None else f"{peak:.1f} MiB")
     for key, value in completed.details.items():
-        table.add_row(key, value)
+        table.add_row(escape(key), escape(value))
     for title, text in (("stdout", completed.stdout_tail), ("stderr", completed.stderr_tail)):
         if text:
             console.rule(title)

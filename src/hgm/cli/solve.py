@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from hgm.errors import UserError
@@ -37,18 +38,21 @@ def _print(evaluation: Evaluation, console: Console) -> None:
     table = Table(show_header=False, box=None)
     table.add_column(style="bold")
     table.add_column(overflow="fold")
-    table.add_row("task", evaluation.task)
+    table.add_row("task", escape(evaluation.task))
     table.add_row("result", verdict)
     table.add_row("tests", f"{passed}/{len(grade.tests)} passed")
     if grade.error:
-        table.add_row("grading", grade.error)
+        table.add_row("grading", escape(grade.error))
     if grade.dropped_files:
-        table.add_row("dropped", ", ".join(grade.dropped_files) + " (not solution files)")
+        dropped = ", ".join(grade.dropped_files)
+        table.add_row("dropped", escape(f"{dropped} (not solution files)"))
     changed = f"{_count(stats.files, 'file')}, +{stats.added} -{stats.removed}"
     table.add_row("diff", changed if run.diff else "empty")
     process = run.process
     stopped = run.stop_reason or "(no result.json)"
-    table.add_row("agent", f"{stopped}; exit {process.exit_code}, killed: {process.killed.value}")
+    table.add_row(
+        "agent", escape(f"{stopped}; exit {process.exit_code}, killed: {process.killed.value}")
+    )
     usage = run.usage
     calls = _count(usage.calls, "call")
     table.add_row("llm", f"{calls}, {usage.tokens} tokens, ${usage.cost_usd:.4f}")
@@ -57,8 +61,8 @@ def _print(evaluation: Evaluation, console: Console) -> None:
         f"{evaluation.wall_s:.1f} s (agent {process.wall_s:.1f} s, tests "
         f"{evaluation.test_s:.1f} s, harness {evaluation.overhead_s * 1000:.0f} ms)",
     )
-    table.add_row("trajectory", str(run.trajectory))
-    table.add_row("record", str(run.job_dir / "record.json"))
+    table.add_row("trajectory", escape(str(run.trajectory)))
+    table.add_row("record", escape(str(run.job_dir / "record.json")))
     console.print(table)
 
 
@@ -89,7 +93,7 @@ def solve(
     )
     limits = _limits(timeout, max_steps)
     console = Console(stderr=json_output)
-    with console.status(f"solving {task} with {agent} ..."):
+    with console.status(escape(f"solving {task} with {agent} ...")):
         evaluation = solve_task(
             agent, bench, task, config, out, limits, parse_sandbox_config({"kind": sandbox}), path
         )
