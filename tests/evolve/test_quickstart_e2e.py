@@ -97,10 +97,11 @@ def env(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def hgm(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
+def hgm(env: dict[str, str], *args: str, cwd: Path | None = None) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "hgm", *args],
         env=env,
+        cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group: the sandboxes die with it
@@ -134,7 +135,8 @@ def test_the_quick_start_ships_an_agent_better_than_the_root(
     # category 0 only) is beaten there by any agent that added a guideline to itself
     config.write_text(config_text("quick", evals=24, size=12, heldout=12, broken=0.0))
     run = tmp_path / "run"
-    code, output = finish(hgm(env, "run", str(config), "--run-dir", str(run)))
+    # relative paths, as the README's quick start gives them: jobs run in other directories
+    code, output = finish(hgm(env, "run", "quick.toml", "--run-dir", "run", cwd=tmp_path))
     assert code == 0, output
     admitted = check_archive(run)
     assert len(admitted) >= 3, output

@@ -23,6 +23,13 @@ def test_create_keeps_the_config_verbatim_next_to_a_ready_database(tmp_path: Pat
     assert RunDir.open(run_dir.path) == run_dir
 
 
+def test_a_relative_path_is_made_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    run_dir = RunDir.create(Path("runs/x"), CONFIG)
+    assert run_dir.path == tmp_path / "runs" / "x"
+    assert RunDir.open(Path("runs/x")).db_path == tmp_path / "runs" / "x" / "run.db"
+
+
 def test_an_existing_empty_directory_may_hold_a_new_run(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     assert RunDir.create(tmp_path / "empty", CONFIG).config_path.is_file()

@@ -24,9 +24,12 @@ ARTIFACTS_NAME = "artifacts"
 
 @dataclass(frozen=True, slots=True)
 class RunDir:
-    """Where one run lives on disk."""
+    """Where one run lives on disk (always an absolute path: jobs run in other directories)."""
 
     path: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", self.path.absolute())
 
     @property
     def config_path(self) -> Path:
