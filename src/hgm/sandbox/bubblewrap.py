@@ -11,6 +11,7 @@ from pathlib import Path
 
 from hgm.sandbox import seccomp
 from hgm.sandbox.bwrap_startup import BwrapStartup
+from hgm.sandbox.cgroups import CgroupParents
 from hgm.sandbox.config import BubblewrapConfig
 from hgm.sandbox.host_paths import HostView, detect_host_view
 from hgm.sandbox.limited_run import kill_process, run_limited
@@ -124,6 +125,7 @@ class BubblewrapSandbox:
     view: HostView
     system: tuple[str, ...]
     seccomp_filter: bytes | None = None
+    cgroup_parents: CgroupParents | None = None
     kind: str = "bubblewrap"
 
     @classmethod
@@ -133,7 +135,9 @@ class BubblewrapSandbox:
             raise SandboxUnavailable(_not_found(config))
         view = detect_host_view(config.system_paths, config.mount_python, config.detect_toolchains)
         system = tuple(system_argv(bwrap, config))
-        return cls(config, view, system, seccomp.program() if config.seccomp else None)
+        seccomp_filter = seccomp.program() if config.seccomp else None
+        parents = CgroupParents() if config.use_cgroups else None
+        return cls(config, view, system, seccomp_filter, parents)
 
     def run(
         self,
@@ -171,6 +175,7 @@ class BubblewrapSandbox:
                 rusage_covers_tree=False,
                 inherit_fds=(*descriptors, *startup.child_fds()),
                 hold=startup,
+                cgroup_parents=self.cgroup_parents,
             )
         finally:
             startup.close()

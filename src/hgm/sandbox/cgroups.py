@@ -8,6 +8,7 @@ A hierarchy that is missing or read-only is skipped and reported; rlimits remain
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import signal
 import time
@@ -17,6 +18,7 @@ from pathlib import Path
 
 CONTROLLERS = ("memory", "pids", "cpuacct")
 STALE_AFTER_S = 300.0
+SWEEP_EVERY_S = 60.0
 
 
 def hierarchy_dirs() -> dict[str, Path]:
@@ -90,6 +92,26 @@ def remove_stale(parent: Path, min_age_s: float = STALE_AFTER_S) -> None:
 
 
 @dataclass
+class CgroupParents:
+    """Where one sandbox's per-run groups go: found once, swept of stale groups now and then.
+
+    Reading /proc/self/mountinfo and sweeping every hierarchy cost about 1 ms, so a sandbox
+    does them when it is made and at most once every SWEEP_EVERY_S after that.
+    """
+
+    dirs: dict[str, Path] = field(default_factory=hierarchy_dirs)
+    swept_at: float = -math.inf
+
+    def sweep_if_due(self) -> None:
+        now = time.monotonic()
+        if now - self.swept_at < SWEEP_EVERY_S:
+            return
+        self.swept_at = now  # a concurrent second sweep is harmless: removals are idempotent
+        for parent in self.dirs.values():
+            remove_stale(parent)
+
+
+@dataclass
 class RunCgroups:
     """The groups of one run; `close()` kills anything left in them and removes them."""
 
@@ -97,17 +119,19 @@ class RunCgroups:
     problems: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, memory_mb: int | None, pids: int | None) -> RunCgroups:
+    def create(
+        cls, memory_mb: int | None, pids: int | None, parents: CgroupParents | None = None
+    ) -> RunCgroups:
         """Groups for one run, with these limits (None: no limit, only accounting)."""
         groups = cls()
         name = f"hgm-sandbox-{os.getpid()}-{uuid.uuid4().hex[:12]}"
-        parents = hierarchy_dirs()
+        parents = CgroupParents() if parents is None else parents
+        parents.sweep_if_due()
         for controller in CONTROLLERS:
-            parent = parents.get(controller)
+            parent = parents.dirs.get(controller)
             if parent is None:
                 groups.problems[controller] = "not mounted (cgroup v1)"
                 continue
-            remove_stale(parent)
             directory = parent / name
             try:
                 directory.mkdir()

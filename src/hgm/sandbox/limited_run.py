@@ -8,7 +8,7 @@ import signal
 from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol
 
-from hgm.sandbox.cgroups import RunCgroups
+from hgm.sandbox.cgroups import CgroupParents, RunCgroups
 from hgm.sandbox.launch import (
     Supervision,
     apply_rlimits,
@@ -54,6 +54,7 @@ def run_limited(
     rusage_covers_tree: bool,
     inherit_fds: tuple[int, ...] = (),
     hold: Hold | None = None,
+    cgroup_parents: CgroupParents | None = None,
 ) -> Completed:
     """Start `argv` inside fresh cgroups with rlimits; on timeout or exit, kill all that is left.
 
@@ -62,45 +63,44 @@ def run_limited(
     by the pids cgroup, else (for users other than root) by RLIMIT_NPROC.
 
     Without `hold` the command waits behind the shell gate; with one, the command holds
-    itself and `hold` names the processes to limit and then lets it go.
+    itself and `hold` names the processes to limit and then lets it go. The groups are
+    made after the spawn, so that work overlaps with the command's (bwrap's) own start.
     """
-    if use_cgroups:
-        groups = RunCgroups.create(limits.memory_mb, limits.pids)
-    else:
-        groups = RunCgroups(problems={"all": "disabled by config (use_cgroups = false)"})
-    try:
+    groups = RunCgroups()  # made in `prepare`, while a held command sets itself up
+
+    def prepare(pid: int) -> None:
+        nonlocal groups
+        if use_cgroups:
+            groups = RunCgroups.create(limits.memory_mb, limits.pids, cgroup_parents)
+        else:
+            groups.problems["all"] = "disabled by config (use_cgroups = false)"
         memory_by_rlimit = None if groups.enforces("memory") else limits.memory_mb
         rlimits = rlimits_for(
             limits.cpu_s, limits.file_size_mb, limits.open_files, memory_by_rlimit
         )
         if not groups.enforces("pids"):
             rlimits |= nproc_fallback(limits.pids)
+        if hold is None:
+            groups.join(pid)
+            apply_rlimits(pid, rlimits)
+            return
+        for target in hold.targets(pid):
+            try:
+                groups.join(target)
+                apply_rlimits(target, rlimits)
+            except OSError as error:  # ESRCH: it failed already; its stderr says why
+                if error.errno != errno.ESRCH:
+                    raise
+        hold.release()
 
-        def prepare(pid: int) -> None:
-            if hold is None:
-                groups.join(pid)
-                apply_rlimits(pid, rlimits)
-                return
-            for target in hold.targets(pid):
-                try:
-                    groups.join(target)
-                    apply_rlimits(target, rlimits)
-                except OSError as error:  # ESRCH: it failed already; its stderr says why
-                    if error.errno != errno.ESRCH:
-                        raise
-            hold.release()
+    def kill(pid: int) -> None:
+        kill_leader(pid)
+        groups.kill_all()
 
-        def kill(pid: int) -> None:
-            kill_leader(pid)
-            groups.kill_all()
-
-        def after_exit(pid: int) -> None:
-            kill_leader(pid)
-            groups.kill_all()
-
-        supervision = Supervision(
-            prepare=prepare, kill=kill, after_exit=after_exit, cpu_used=groups.cpu_s
-        )
+    supervision = Supervision(
+        prepare=prepare, kill=kill, after_exit=kill, cpu_used=lambda: groups.cpu_s()
+    )
+    try:
         outcome = run_supervised(
             argv,
             env,

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from hgm.sandbox.cgroups import CgroupParents
 from hgm.sandbox.config import UnsafeLocalConfig
 from hgm.sandbox.limited_run import kill_process_group, run_limited
 from hgm.sandbox.types import Completed, Limits, Mount, SandboxUnavailable, validate_run_paths
@@ -29,6 +30,7 @@ WARNING = (
 class UnsafeLocalSandbox:
     config: UnsafeLocalConfig
     kind: str = "unsafe-local"
+    cgroup_parents: CgroupParents = field(default_factory=CgroupParents)
 
     def run(
         self,
@@ -61,4 +63,5 @@ class UnsafeLocalSandbox:
             kill_process_group,
             use_cgroups=self.config.use_cgroups,
             rusage_covers_tree=True,
+            cgroup_parents=self.cgroup_parents,
         )
