@@ -32,11 +32,11 @@ class DGMPolicy:
         for agent, running in state.evaluating.items():
             in_flight[tree.index_of(agent)] = len(running)
         done = tree.own_n
-        for index in np.flatnonzero(targets > done + in_flight):
+        for index in (targets > done + in_flight).nonzero()[0]:
             agent = int(tree.ids[index])
-            free = state.free_tasks(tree, agent, state.task_order[: targets[index]])
-            if free:
-                return Evaluate(agent, free[0])
+            task = state.first_free_task(tree, agent, state.task_order[: targets[index]])
+            if task is not None:
+                return Evaluate(agent, task)
         busy = state.expansions_running > 0 or bool(np.any(targets > done))
         if busy or not state.can_expand:
             return Wait()

@@ -21,7 +21,7 @@ class RandomPolicy:
             return Expand(int(tree.ids[0]))
         if state.can_expand and widening_says_expand(tree, state, config.alpha):
             return Expand(self._any_agent(tree, rng))
-        candidates = np.flatnonzero(state.open_mask(tree))
+        candidates = state.open_mask(tree).nonzero()[0]
         if candidates.size > 0:
             agent = int(tree.ids[candidates[int(rng.integers(candidates.size))]])
             free = state.free_tasks(tree, agent)

@@ -21,13 +21,13 @@ class SICAPolicy:
     def decide(self, tree: Tree, state: SearchState, rng: np.random.Generator) -> Action:
         n_full = min(self.config.eval_tasks or len(state.tasks), len(state.tasks))
         full_set = state.task_order[:n_full]
-        done = tree.own_n
-        for index in np.flatnonzero(done < n_full)[::-1]:
+        unfinished = (tree.own_n < n_full).nonzero()[0]
+        for index in unfinished[::-1]:
             agent = int(tree.ids[index])
-            free = state.free_tasks(tree, agent, full_set)
-            if free:
-                return Evaluate(agent, free[0])
-        if state.expansions_running > 0 or bool(np.any(done < n_full)) or not state.can_expand:
+            task = state.first_free_task(tree, agent, full_set)
+            if task is not None:
+                return Evaluate(agent, task)
+        if state.expansions_running > 0 or unfinished.size > 0 or not state.can_expand:
             return Wait()
         return Expand(self.base(tree))
 

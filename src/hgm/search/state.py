@@ -59,9 +59,16 @@ class SearchState:
         remaining = tree.unevaluated(agent, self.task_order if order is None else order)
         return [task for task in remaining if task not in running]
 
+    def first_free_task(
+        self, tree: Tree, agent: int, order: tuple[str, ...] | None = None
+    ) -> str | None:
+        """The first of `free_tasks(tree, agent, order)` without listing them; None if none."""
+        running = self.evaluating.get(agent, frozenset())
+        return tree.first_unevaluated(agent, self.task_order if order is None else order, running)
+
     def all_open(self, tree: Tree) -> bool:
         """A quick sufficient test that every agent still has a free task."""
-        running = max((len(tasks) for tasks in self.evaluating.values()), default=0)
+        running = max(map(len, self.evaluating.values()), default=0)
         return tree.max_own_n + running < len(self.tasks)
 
     def open_mask(self, tree: Tree) -> NDArray[np.bool_]:

@@ -8,7 +8,7 @@ changes anything (the array views handed out are read-only).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -70,11 +70,12 @@ class Tree:
             raise ValueError(f"agent {agent} was already evaluated on task {task!r}")
         self._evaluated[index].add(task)
         own, clade = ("own_s", "clade_s") if success else ("own_f", "clade_f")
-        self._counters[own][index] += 1
-        own_n = self._counters["own_n"]
+        counters = self._counters
+        counters[own].data[index] += 1
+        own_n = counters["own_n"].data
         own_n[index] += 1
-        self._max_own_n = max(self._max_own_n, int(own_n[index]))
-        self._add_along_path(self._counters[clade], index)
+        self._max_own_n = max(self._max_own_n, own_n[index])
+        self._add_along_path(counters[clade], index)
 
     def record_failed_expansion(self, parent: int) -> None:
         """Count a failed expansion of `parent` in the clades of `parent` and its ancestors."""
@@ -84,8 +85,9 @@ class Tree:
         """Add 1 to `counter` at `index` and every ancestor of it: O(depth)."""
         parents = self._parent_index
         if self._depth[index] < _SHORT_PATH:
+            counts = counter.data  # a memoryview: its items are cheaper to update than numpy's
             while index >= 0:
-                counter[index] += 1
+                counts[index] += 1
                 index = parents[index]
             return
         path = []
@@ -158,6 +160,16 @@ class Tree:
         """The tasks among `tasks`, in order, that `agent` has not finished."""
         done = self._evaluated[self._index[agent]]
         return [task for task in tasks if task not in done]
+
+    def first_unevaluated(
+        self, agent: int, tasks: Iterable[str], skip: Container[str] = frozenset()
+    ) -> str | None:
+        """The first task among `tasks` that `agent` has not finished and is not in `skip`."""
+        done = self._evaluated[self._index[agent]]
+        for task in tasks:
+            if task not in done and task not in skip:
+                return task
+        return None
 
     # ---- reading all agents at once (read-only numpy views, indexed densely) -------------
 
