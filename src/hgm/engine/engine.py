@@ -77,6 +77,7 @@ class Engine:
         self.world = world
         self.policy = policy
         self.budget = budget
+        self._expansion_cap = budget.expansion_cap()
         self.workers = workers
         self.executor: Executor = executor if executor is not None else VirtualTimeExecutor()
         self.observers = tuple(observers)
@@ -124,9 +125,7 @@ class Engine:
                 limit = limit or self._limit_reached()
                 if limit is not None:
                     break
-                self.search.can_expand = (
-                    self.search.expansions_started < self.budget.expansion_cap()
-                )
+                self.search.can_expand = self.search.expansions_started < self._expansion_cap
                 action = self.policy.decide(self.tree, self.search, self.rng)
                 if isinstance(action, Wait):
                     break

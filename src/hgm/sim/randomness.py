@@ -13,22 +13,17 @@ _MASK = (1 << 64) - 1
 _TWO_PI = 2.0 * math.pi
 
 
-def _mix(value: int) -> int:
-    """splitmix64's finalizer."""
-    value = (value + 0x9E3779B97F4A7C15) & _MASK
-    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
-    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & _MASK
-    return value ^ (value >> 31)
-
-
 def uniform(*keys: int) -> float:
     """A uniform draw in (0, 1) determined by `keys`.
 
     The tuple hash of ints is deterministic (unlike str hashes, it ignores
-    PYTHONHASHSEED); splitmix64's finalizer spreads it over 64 bits.
+    PYTHONHASHSEED); splitmix64's finalizer, inlined as it runs for every
+    draw, spreads it over 64 bits.
     """
-    value = _mix(hash(keys) & _MASK)
-    return ((value >> 11) + 0.5) * 2.0**-53
+    value = ((hash(keys) & _MASK) + 0x9E3779B97F4A7C15) & _MASK
+    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & _MASK
+    return (((value ^ (value >> 31)) >> 11) + 0.5) * 2.0**-53
 
 
 def normal(*keys: int) -> float:
