@@ -188,8 +188,13 @@ class RunCgroups:
             return 0
         return _read_keyed(directory / "pids.events", "max") or 0
 
-    def kill_all(self) -> None:
-        """SIGKILL every process still in the run's groups."""
+    def kill_all(self, every_group: bool = True) -> None:
+        """SIGKILL every process still in the run's groups.
+
+        Each process of a run is in all of its groups (moved into each; children inherit
+        them), so while the run goes one group's list is enough (`every_group=False`, saving
+        a few list reads); `close()` reads every group, in case a move failed half-way.
+        """
         for directory in self.dirs.values():
             try:
                 members = (directory / "cgroup.procs").read_text().split()
@@ -200,6 +205,8 @@ class RunCgroups:
                     os.kill(int(pid), signal.SIGKILL)
                 except (ProcessLookupError, ValueError):
                     continue
+            if not every_group:
+                return
 
     def _remove(self, controller: str) -> None:
         directory = self.dirs.pop(controller)

@@ -95,7 +95,7 @@ def run_limited(
 
     def kill(pid: int) -> None:
         kill_leader(pid)
-        groups.kill_all()
+        groups.kill_all(every_group=False)
 
     supervision = Supervision(
         prepare=prepare, kill=kill, after_exit=kill, cpu_used=lambda: groups.cpu_s()
