@@ -28,16 +28,16 @@ class DGMPolicy:
         if state.can_expand and state.expansions_started % generation_size != 0:
             return Expand(self._parent(tree, state, rng))
         targets = self.targets(tree, len(state.tasks))
-        in_flight = np.zeros(len(tree), dtype=np.int64)
-        for agent, running in state.evaluating.items():
-            in_flight[tree.index_of(agent)] = len(running)
         done = tree.own_n
-        for index in (targets > done + in_flight).nonzero()[0]:
+        unstarted = targets - done  # stage tasks neither finished nor in flight, below
+        for agent, running in state.evaluating.items():
+            unstarted[tree.index_of(agent)] -= len(running)
+        for index in (unstarted > 0).nonzero()[0]:
             agent = int(tree.ids[index])
             task = state.first_free_task(tree, agent, state.task_order[: targets[index]])
             if task is not None:
                 return Evaluate(agent, task)
-        busy = state.expansions_running > 0 or bool(np.any(targets > done))
+        busy = state.expansions_running > 0 or bool((targets > done).any())
         if busy or not state.can_expand:
             return Wait()
         return Expand(self._parent(tree, state, rng))
@@ -45,14 +45,15 @@ class DGMPolicy:
     def targets(self, tree: Tree, n_tasks: int) -> NDArray[np.int64]:
         """Per dense index: how many tasks (a prefix of the task order) each agent gets."""
         ends = [min(end, n_tasks) for end in accumulate(self.config.stage_tasks)]
-        targets = np.full(len(tree), ends[0], dtype=np.int64)
-        if len(ends) > 1:
-            done = tree.own_n
-            # own mean >= threshold, without dividing (and without rounding away a tie)
-            good = tree.own_s >= self.config.stage_threshold * done - 1e-9
-            for stage in range(1, len(ends)):
-                passed = (targets == ends[stage - 1]) & (done >= ends[stage - 1]) & good
-                targets[passed] = ends[stage]
+        if len(ends) == 1:
+            return np.full(len(tree), ends[0], dtype=np.int64)
+        done = tree.own_n
+        # own mean >= threshold, without dividing (and without rounding away a tie)
+        good = tree.own_s >= self.config.stage_threshold * done - 1e-9
+        # a good agent enters every stage whose previous stages it has finished
+        targets = np.where(good & (done >= ends[0]), ends[1], ends[0])
+        for stage in range(2, len(ends)):
+            targets[good & (done >= ends[stage - 1])] = ends[stage]
         return targets
 
     def parent_probabilities(self, tree: Tree, n_tasks: int) -> NDArray[np.float64]:
