@@ -26,9 +26,8 @@ class HGMPolicy:
 
     def decide(self, tree: Tree, state: SearchState, rng: np.random.Generator) -> Action:
         config = self.config
-        root = int(tree.ids[0])
         if in_warmup(state, warmup_count(config.warmup_expansions, state.workers, config.alpha)):
-            return Expand(root)
+            return Expand(int(tree.ids[0]))
         tau = temperature(state, config.cool_down, config.beta)
         if state.can_expand and widening_says_expand(tree, state, config.alpha):
             return Expand(self._parent(tree, rng, tau))
