@@ -41,3 +41,17 @@ def test_union_tags_are_dropped_from_paths_when_data_is_given() -> None:
 def test_unknown_tag_names_the_allowed_ones() -> None:
     message = _message({"sim": {"kind": "bogus"}}, with_data=True)
     assert "'drift'" in message and "'tasks'" in message
+
+
+def test_gateway_and_sandbox_configs_name_keys_as_written() -> None:
+    from hgm.errors import UserError
+    from hgm.llm.config import parse_gateway_config
+    from hgm.sandbox import parse_sandbox_config
+
+    with pytest.raises(UserError) as gateway:
+        parse_gateway_config({"providers": {"o": {"kind": "openai", "bogus": 1}}}, "llm")
+    assert "providers.o.bogus: unknown key" in str(gateway.value)
+    with pytest.raises(UserError) as sandbox:
+        parse_sandbox_config({"kind": "docker", "imagex": "x"})
+    assert "imagex: unknown key" in str(sandbox.value)
+    assert "docker.imagex" not in str(sandbox.value)

@@ -184,7 +184,7 @@ def parse_gateway_config(data: dict[str, Any], source: str) -> GatewayConfig:
     try:
         return GatewayConfig.model_validate(data)
     except ValidationError as error:
-        raise UserError(describe_validation_error(error, source)) from error
+        raise UserError(describe_validation_error(error, source, data)) from error
 
 
 def load_gateway_config(path: Path) -> GatewayConfig:
