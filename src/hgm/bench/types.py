@@ -30,6 +30,11 @@ class Grade:
     `resolved` is decided by the harness from the test runner's exit code and the
     parsed per-test outcomes, never from text the agent's code printed alone.
     `timings` holds seconds per phase (e.g. "prepare", "tests", "total").
+    `tampered` is True when grading found that the solution attacked the grading itself
+    (a canary test passed, a runner integrity check failed, a forbidden file was dropped);
+    a tampered grade is never resolved and `tamper_evidence` says what was found, one line
+    per finding. `suspicious` lists constructs seen in the diff (reads of test files,
+    test-framework internals, ...): evidence for a reader, not by themselves a verdict.
     """
 
     task: str
@@ -42,6 +47,9 @@ class Grade:
     error: str = ""
     exit_code: int | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    tampered: bool = False
+    tamper_evidence: tuple[str, ...] = ()
+    suspicious: tuple[str, ...] = ()
 
 
 class Benchmark(Protocol):

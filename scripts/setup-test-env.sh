@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Everything the test suite needs on a fresh Debian machine, then the project's venv.
+# Called by the README's test command (and so by .ci/run); safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the tests use (test runners, browsers, libraries). Installed only where
+# apt-get exists and something is missing; as root, or through sudo.
+DEBIAN_PACKAGES=(
+  junit5                  # Java: the JUnit 5 console launcher
+  libassertj-core-java    # Java: AssertJ
+)
+if command -v apt-get >/dev/null 2>&1; then
+  missing=()
+  for package in "${DEBIAN_PACKAGES[@]}"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+  done
+  if ((${#missing[@]})); then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "setup-test-env: installing Debian packages: ${missing[*]}" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+      "${missing[@]}" >/dev/null
+  fi
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q -e '.[dev]'
