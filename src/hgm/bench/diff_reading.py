@@ -1,19 +1,22 @@
 """git's own reading of diff sections: which file patches each holds and what they touch.
 
-All sections are read by one `git apply --numstat -z --summary` (and one more with `-R`,
-whose numstat names the other side of renames and copies), with a separator patch after
-each section. A separator changes the mode of a file whose name carries a random token, so
-no text inside a section can imitate it; its numstat entry and summary line mark where
-the section's patches end. If git cannot read the batch, each section is read alone and
-the ones git cannot read come back as None.
+All sections are read by one `git apply --numstat -z --summary` (and, when a section has
+rename or copy headers, one more with `-R`, whose numstat names the old side of renames
+and copies), with a separator patch after each section. A separator changes the mode of
+a file whose name carries a random token, so no text inside a section can imitate it;
+its numstat entry and summary line mark where the section's patches end. If git cannot
+read the batch, each section is read alone and the ones git cannot read come back as None.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import tempfile
 from dataclasses import dataclass
+
+_RENAME_OR_COPY = re.compile(rb"^(rename|copy) ", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +134,17 @@ def _reading(forward: list[_Entry], reverse: list[_Entry], summary: str) -> GitR
     )
 
 
+def _reverse_groups(batch: bytes, token: str, count: int) -> list[list[_Entry]] | None:
+    reverse_out = _git_apply(batch, "-R")
+    if reverse_out is None:
+        return None
+    *pieces, tail = reverse_out.split(b"\0")
+    reverse = _entries(pieces)
+    if reverse is None or tail:
+        return None
+    return _group(reverse[::-1], token, count)  # -R lists the patches last first
+
+
 def _read_batch(sections: list[bytes], token: str) -> list[GitReading | None] | None:
     batch = b"".join(
         part
@@ -141,19 +155,23 @@ def _read_batch(sections: list[bytes], token: str) -> list[GitReading | None] | 
         )
     )
     forward_out = _git_apply(batch, "--summary")
-    reverse_out = _git_apply(batch, "-R")
-    if forward_out is None or reverse_out is None:
+    if forward_out is None:
         return None
-    *forward_pieces, summary_bytes = forward_out.split(b"\0")
-    *reverse_pieces, tail = reverse_out.split(b"\0")
-    forward, reverse = _entries(forward_pieces), _entries(reverse_pieces)
-    if forward is None or reverse is None or tail:
-        return None
+    *pieces, summary_bytes = forward_out.split(b"\0")
+    forward = _entries(pieces)
     count = len(sections)
-    forward_groups = _group(forward, token, count)
-    reverse_groups = _group(reverse[::-1], token, count)  # -R reads the patches last first
+    forward_groups = None if forward is None else _group(forward, token, count)
     summaries = _summaries(summary_bytes.decode("utf-8", "surrogateescape"), token, count)
-    if forward_groups is None or reverse_groups is None or summaries is None:
+    if forward_groups is None or summaries is None:
+        return None
+    # Only renames and copies name another path on their old side, and git sets them only
+    # from `rename ...`/`copy ...` header lines: without one, both sides are the same name.
+    reverse_groups = (
+        _reverse_groups(batch, token, count)
+        if any(_RENAME_OR_COPY.search(section) for section in sections)
+        else forward_groups
+    )
+    if reverse_groups is None:
         return None
     return [
         _reading(f, r, s) for f, r, s in zip(forward_groups, reverse_groups, summaries, strict=True)

@@ -28,6 +28,7 @@ from hgm.bench.diff_reading import GitReading, git_env, read_with_git
 
 LINK_MODES = ("120000", "160000")  # a symbolic link, a gitlink (submodule)
 _SECTION_START = re.compile(r"^diff --git ", re.MULTILINE)
+_ANY_HEADER = re.compile(r"^(diff --git |--- )", re.MULTILINE)
 _LINK_HEADER = re.compile(
     r"^(?:new file mode|new mode|index [0-9a-fA-F]+\.\.[0-9a-fA-F]+) (?:120000|160000)\r?$",
     re.MULTILINE,
@@ -171,8 +172,11 @@ def _reads_as(text: str, sections: list[FileDiff]) -> bool:
 
 
 def diff_is_empty(diff: str) -> bool:
-    """True when git reads no file patch in the diff."""
-    return not diff.strip() or not any(section.patches for section in split_diff(diff))
+    """True when git reads no file patch in the diff (git needs a `diff --git ` or a `--- `
+    header line to see one, so text without either is empty without asking it)."""
+    if not _ANY_HEADER.search(diff):
+        return True
+    return not any(section.patches for section in split_diff(diff))
 
 
 def file_diff(path: str, old: str | None, new: str | None) -> str:
@@ -199,8 +203,11 @@ def file_diff(path: str, old: str | None, new: str | None) -> str:
 
 
 def apply_diff(repo_dir: Path, diff: str) -> None:
-    """Apply a diff inside `repo_dir` with `git apply`; DiffApplyError when it does not fit."""
-    if diff_is_empty(diff):
+    """Apply a diff inside `repo_dir` with `git apply`; DiffApplyError when it does not fit.
+
+    A diff in which git reads no file patch changes nothing (and is no error).
+    """
+    if not diff.strip():
         return
     repo_dir = repo_dir.resolve()
     env = git_env(str(repo_dir)) | {"GIT_CEILING_DIRECTORIES": str(repo_dir.parent)}
@@ -212,6 +219,6 @@ def apply_diff(repo_dir: Path, diff: str) -> None:
         env=env,
         check=False,
     )
-    if result.returncode != 0:
+    if result.returncode != 0 and not diff_is_empty(diff):
         message = result.stderr.decode(errors="replace").strip() or "unknown error"
         raise DiffApplyError(f"git apply failed: {message}")

@@ -10,6 +10,7 @@ from typing import Any
 
 from hgm.bench.diffs import split_diff
 from hgm.bench.types import Grade
+from hgm.evolve.bounded_diff import DEFAULT_MAX_DIFF_BYTES, OmittedFile
 from hgm.llm.config import Role
 from hgm.llm.ledger import JobUsage
 from hgm.sandbox.types import Completed
@@ -19,19 +20,22 @@ RECORD_SCHEMA_VERSION = 1
 
 @dataclass(frozen=True, slots=True)
 class DiffStats:
+    """Files, added and removed lines and binary files of a diff, as git reads it."""
+
     files: int
     added: int
     removed: int
+    binary: int = 0
 
     @classmethod
     def of(cls, diff: str) -> DiffStats:
-        added = removed = 0
-        for line in diff.splitlines():
-            if line.startswith("+") and not line.startswith("+++ "):
-                added += 1
-            elif line.startswith("-") and not line.startswith("--- "):
-                removed += 1
-        return cls(len(split_diff(diff)), added, removed)
+        sections = split_diff(diff)
+        return cls(
+            files=sum(section.patches for section in sections),
+            added=sum(section.added for section in sections),
+            removed=sum(section.removed for section in sections),
+            binary=sum(1 for section in sections if section.binary),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +44,10 @@ class AgentRun:
 
     `stop_reason`/`stop_detail` come from the agent's own `result.json` (untrusted, for
     diagnosis only); `process` is what the sandbox observed; `diff` was computed on the host
-    against the pristine snapshot. `timings` (seconds): `prepare` (workspace, snapshot,
-    agent copy, TASK.json), `agent` (the sandboxed process, launch included), `diff`, `total`.
+    against the pristine snapshot, within `diff_cap_bytes`: `diff_omitted` lists the first
+    files it leaves out (of `diff_omitted_count`), `diff_error` says why there is no diff
+    when there could be none. `timings` (seconds): `prepare` (workspace, snapshot, agent
+    copy, TASK.json), `agent` (the sandboxed process, launch included), `diff`, `total`.
     """
 
     job: str
@@ -57,6 +63,10 @@ class AgentRun:
     diff: str
     diff_error: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    diff_stats: DiffStats = DiffStats(0, 0, 0)
+    diff_omitted: tuple[OmittedFile, ...] = ()
+    diff_omitted_count: int = 0
+    diff_cap_bytes: int = DEFAULT_MAX_DIFF_BYTES
 
     @property
     def trajectory(self) -> Path:
@@ -78,8 +88,11 @@ class AgentRun:
             "stop_detail": self.stop_detail,
             "usage": dataclasses.asdict(self.usage) | {"tokens": self.usage.tokens},
             "diff": self.diff,
-            "diff_stats": dataclasses.asdict(DiffStats.of(self.diff)),
+            "diff_stats": dataclasses.asdict(self.diff_stats),
             "diff_error": self.diff_error,
+            "diff_cap_bytes": self.diff_cap_bytes,
+            "diff_omitted": [dataclasses.asdict(omitted) for omitted in self.diff_omitted],
+            "diff_omitted_count": self.diff_omitted_count,
             "timings": self.timings,
         }
 
@@ -116,4 +129,7 @@ class Evaluation:
         }
 
     def write(self, path: Path) -> None:
-        path.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        """record.json: UTF-8; bytes of the diff that are not UTF-8 stay exact as `\\udcNN`
+        escapes (`json.loads` gives them back as surrogate escapes, see hgm.bench.diffs)."""
+        text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        path.write_bytes(text.encode("utf-8", "backslashreplace"))
