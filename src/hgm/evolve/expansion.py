@@ -181,8 +181,12 @@ def expand(context: ExpansionContext, parent: int, child: int) -> ExpandOutcome:
                 dataclasses.asdict(omitted) for omitted in run.diff_omitted[:OMITTED_DETAILS]
             ]
             details["diff_omitted_count"] = run.diff_omitted_count
-        admission = context.validator.validate(child_dir, job_dir / "validation", str(child))
+        admission = context.validator.validate(
+            child_dir, job_dir / "validation", str(child), parent_dir
+        )
         details["validation_s"] = admission.timings
+        if admission.tampered:
+            details["tampered"] = True
         if not admission.ok:
             raise ExpansionFailed(f"rejected: {admission.reason}")
         metadata = {

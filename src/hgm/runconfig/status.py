@@ -11,6 +11,7 @@ from hgm.search.selection import Selection, select_final
 from hgm.store.queries import Counts, SessionRow
 from hgm.store.run_dir import RunDir
 from hgm.store.run_store import ABORTED_REASON, RunStore
+from hgm.store.tampering import tampered_grades
 
 RunState = Literal["created", "running", "finished", "interrupted", "crashed", "failed"]
 INTERRUPTED_REASONS = ("stopped", ABORTED_REASON)
@@ -41,6 +42,15 @@ class RunningJob:
 
 
 @dataclass(frozen=True, slots=True)
+class TamperedAgent:
+    """An agent with tampered grades: how many in the search and in certifications."""
+
+    agent: int
+    search: int
+    certification: int
+
+
+@dataclass(frozen=True, slots=True)
 class RunStatus:
     name: str
     run_dir: str
@@ -58,6 +68,8 @@ class RunStatus:
     workers: int = 0
     budget_money_usd: float | None = None
     running: tuple[RunningJob, ...] = ()
+    tampered_grades: int = 0
+    tampered_agents: tuple[TamperedAgent, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -112,6 +124,14 @@ def best_agent(store: RunStore, config: RunConfig) -> BestAgent | None:
     )
 
 
+def tampered_agents(store: RunStore) -> tuple[TamperedAgent, ...]:
+    """Agents whose grades were tampered, by agent id."""
+    counts: dict[int, list[int]] = {}
+    for grade in tampered_grades(store.connection):
+        counts.setdefault(grade.agent, [0, 0])[grade.source == "certification"] += 1
+    return tuple(TamperedAgent(agent, *counts[agent]) for agent in sorted(counts))
+
+
 def read_status(path: Path) -> RunStatus:
     """The status of the run in directory `path`."""
     run_dir = RunDir.open(path)
@@ -122,6 +142,7 @@ def read_status(path: Path) -> RunStatus:
         session = store.last_session()
         best = best_agent(store, config)
         running = running_jobs(store) if active else ()
+        tampered = tampered_agents(store)
     state = run_state(active, session)
     return RunStatus(
         name=config.run.name,
@@ -140,4 +161,6 @@ def read_status(path: Path) -> RunStatus:
         workers=config.run.workers,
         budget_money_usd=config.budget.money_usd,
         running=running,
+        tampered_grades=sum(agent.search + agent.certification for agent in tampered),
+        tampered_agents=tampered,
     )
