@@ -5,8 +5,8 @@ cap (`AgentLimits.max_diff_bytes`, 4 MiB by default) of it:
 
 1. `git diff --raw` lists what changed without reading contents (at most
    MAX_CHANGED_FILES entries: beyond that no diff is taken at all, and the job says why);
-2. a file whose size (the larger of before and after) exceeds the cap is left out without
-   git ever diffing it (hidden in a throw-away copy of the snapshot's index);
+2. a file whose size now exceeds the cap is left out without git ever diffing it (hidden
+   in a throw-away copy of the snapshot's index);
 3. `git diff --binary` streams the rest; file sections are kept in git's path order while
    they fit in the cap, and a section that does not fit is read, measured and dropped.
 
@@ -21,10 +21,11 @@ import os
 import shutil
 from dataclasses import dataclass
 
-from hgm.bench.diffs import display_path, from_bytes
+from hgm.bench.diffs import FileDiff, display_path, from_bytes
 from hgm.evolve.diff_stream import (
     ChangedFile,
     GitOutputError,
+    Section,
     TooManyFiles,
     changed_files,
     take_sections,
@@ -42,7 +43,6 @@ MIB = 1024 * 1024
 DEFAULT_MAX_DIFF_BYTES = 4 * MIB
 MAX_CHANGED_FILES = 20_000
 OMITTED_SHOWN = 100
-_NO_BLOB = "0" * 40
 _DIFF_OPTIONS = ("--no-color", "--no-ext-diff", "--no-textconv", "--no-renames")
 
 
@@ -57,10 +57,12 @@ class OmittedFile:
 
 @dataclass(frozen=True, slots=True)
 class RepoDiff:
-    """The capped diff, the files it leaves out (the first OMITTED_SHOWN of
+    """The capped diff, its file sections as git wrote them (`files`: path, text, lines
+    added and removed, binary), the files it leaves out (the first OMITTED_SHOWN of
     `omitted_count`) and, when no diff could be taken, why (`error`)."""
 
     text: str = ""
+    files: tuple[FileDiff, ...] = ()
     omitted: tuple[OmittedFile, ...] = ()
     omitted_count: int = 0
     max_bytes: int = DEFAULT_MAX_DIFF_BYTES
@@ -72,26 +74,14 @@ def _git_command(*args: str) -> list[str]:
 
 
 def _sizes(layout: JobLayout, files: list[ChangedFile]) -> list[int]:
-    """Per file, the larger of its size before (the snapshot's blob) and now (lstat)."""
-    old_blobs = [entry.old_blob for entry in files if entry.old_blob != _NO_BLOB]
-    old_sizes: dict[str, int] = {}
-    if old_blobs:
-        listing = run_git(
-            layout,
-            "cat-file",
-            "--batch-check=%(objectname) %(objectsize)",
-            stdin="".join(f"{blob}\n" for blob in old_blobs).encode(),
-        )
-        for line in listing.decode().splitlines():
-            name, _, size = line.partition(" ")
-            old_sizes[name] = int(size) if size.isdigit() else 0
+    """Per file, its size now (lstat; 0 when deleted). A big pristine file deleted or
+    shrunk is not known here: its section streams and is dropped when it does not fit."""
     sizes = []
     for entry in files:
         try:
-            now = os.lstat(layout.repo / os.fsdecode(entry.path)).st_size
+            sizes.append(os.lstat(layout.repo / os.fsdecode(entry.path)).st_size)
         except OSError:
-            now = 0
-        sizes.append(max(now, old_sizes.get(entry.old_blob, 0)))
+            sizes.append(0)
     return sizes
 
 
@@ -105,8 +95,15 @@ def _hide(layout: JobLayout, index: str, files: list[ChangedFile]) -> None:
             run_git(layout, "update-index", option, "-z", "--stdin", stdin=paths, index=index)
 
 
-def _bounded(omitted: list[OmittedFile], max_bytes: int, text: str) -> RepoDiff:
-    return RepoDiff(text, tuple(omitted[:OMITTED_SHOWN]), len(omitted), max_bytes)
+def _file(section: Section) -> FileDiff:
+    return FileDiff(
+        paths=(from_bytes(section.path),),
+        text=from_bytes(section.data or b""),
+        makes_symlink=section.makes_link,
+        binary=section.binary,
+        added=section.added,
+        removed=section.removed,
+    )
 
 
 def repo_diff(layout: JobLayout, max_bytes: int = DEFAULT_MAX_DIFF_BYTES) -> RepoDiff:
@@ -141,7 +138,9 @@ def repo_diff(layout: JobLayout, max_bytes: int = DEFAULT_MAX_DIFF_BYTES) -> Rep
         if size > max_bytes
     ]
     index = str(layout.snapshot / "diff-index")
-    shutil.copyfile(layout.snapshot / "index", index)
+    # copy2 keeps the index's mtime: git re-reads files changed within the second the index
+    # was written ("racily clean"); a newer copy would make it trust their stat data.
+    shutil.copy2(layout.snapshot / "index", index)
     _hide(layout, index, too_big)
     patch = _git_command("diff", "--binary", *_DIFF_OPTIONS)
     try:
@@ -153,5 +152,11 @@ def repo_diff(layout: JobLayout, max_bytes: int = DEFAULT_MAX_DIFF_BYTES) -> Rep
     for path in dict.fromkeys(section.path for section in sections if section.path in left_out):
         size = sum(section.size for section in sections if section.path == path)
         omitted.append(OmittedFile(display_path(from_bytes(path)), size, "over the diff cap"))
-    kept = b"".join(s.data for s in sections if s.data is not None and s.path not in left_out)
-    return _bounded(omitted, max_bytes, from_bytes(kept))
+    kept = [s for s in sections if s.data is not None and s.path not in left_out]
+    return RepoDiff(
+        text=from_bytes(b"".join(section.data or b"" for section in kept)),
+        files=tuple(_file(section) for section in kept),
+        omitted=tuple(omitted[:OMITTED_SHOWN]),
+        omitted_count=len(omitted),
+        max_bytes=max_bytes,
+    )

@@ -12,11 +12,16 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO
 
 CHUNK_BYTES = 1 << 16
 _HEADER = b"diff --git "
+_LINK_HEADERS = tuple(
+    f"{header} {mode}".encode()
+    for header in ("new file mode", "new mode")
+    for mode in ("120000", "160000")
+)
 _ESCAPES = {ord(k): v for k, v in zip('abtnvfr"\\', '\a\b\t\n\v\f\r"\\', strict=True)}
 
 
@@ -30,22 +35,57 @@ class GitOutputError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class ChangedFile:
-    """One entry of `git diff --raw`: status letter (A, M, D, T), modes, the old blob, path."""
+    """One entry of `git diff --raw`: its status letter (A, M, D, T) and path."""
 
     status: str
-    old_mode: str
-    new_mode: str
-    old_blob: str
     path: bytes
 
 
 @dataclass(frozen=True, slots=True)
 class Section:
-    """One file's section of git's diff: its path, its size, its bytes if it was kept."""
+    """One file's section of git's diff: its path, its size, its bytes if it was kept, and
+    what it holds (lines added and removed, a binary patch, a link made)."""
 
     path: bytes
     size: int
     data: bytes | None
+    added: int = 0
+    removed: int = 0
+    binary: bool = False
+    makes_link: bool = False
+
+
+@dataclass(slots=True)
+class _Reading:
+    """The section being read (git's own output: its header lines, then hunks or a binary
+    patch; after the first `@@ ` line every `+`/`-` line is content)."""
+
+    path: bytes
+    kept: list[bytes] | None = field(default_factory=list)
+    size: int = 0
+    added: int = 0
+    removed: int = 0
+    binary: bool = False
+    makes_link: bool = False
+    in_hunks: bool = False
+
+    def feed(self, line: bytes) -> None:
+        self.size += len(line)
+        if self.in_hunks:
+            self.added += line[:1] == b"+"
+            self.removed += line[:1] == b"-"
+        elif line.startswith(b"@@ "):
+            self.in_hunks = True
+        elif line == b"GIT binary patch\n":
+            self.binary = True
+        elif line.startswith(_LINK_HEADERS):
+            self.makes_link = True
+
+    def section(self) -> Section:
+        data = None if self.kept is None else b"".join(self.kept)
+        return Section(
+            self.path, self.size, data, self.added, self.removed, self.binary, self.makes_link
+        )
 
 
 @contextmanager
@@ -81,11 +121,8 @@ def changed_files(
             if len(fields) % 2:  # a header whose path has not arrived yet
                 pending = fields.pop() + b"\0" + pending
             for header, path in zip(fields[::2], fields[1::2], strict=True):
-                old_mode, new_mode, old_blob, _, status = header.lstrip(b":").split(b" ")
-                entries.append(
-                    ChangedFile(status.decode()[:1], old_mode.decode(), new_mode.decode(),
-                                old_blob.decode(), path)
-                )  # fmt: skip
+                status = header.rsplit(b" ", 1)[-1]
+                entries.append(ChangedFile(status.decode()[:1], path))
             if len(entries) > limit:
                 raise TooManyFiles(f"more than {limit} files changed")
     return entries
@@ -118,12 +155,6 @@ def header_path(header: bytes) -> bytes:
     return first[2:] if first[:2] == b"a/" else first
 
 
-def _closed(sections: list[Section], path: bytes, size: int, kept: list[bytes] | None) -> int:
-    """Append the section just read; the bytes it adds to the budget used."""
-    sections.append(Section(path, size, None if kept is None else b"".join(kept)))
-    return 0 if kept is None else size
-
-
 def take_sections(command: list[str], env: dict[str, str], cwd: str, budget: int) -> list[Section]:
     """Every section of a `git diff` command with its size; its bytes when it fits.
 
@@ -134,22 +165,21 @@ def take_sections(command: list[str], env: dict[str, str], cwd: str, budget: int
     """
     sections: list[Section] = []
     used = 0
-    path: bytes | None = None  # the open section: its path, size and kept lines
-    size = 0
-    kept: list[bytes] | None = None
+    reading: _Reading | None = None
     with _streaming(command, env, cwd) as stdout:
         for line in stdout:
             if line.startswith(_HEADER):
-                if path is not None:
-                    used += _closed(sections, path, size, kept)
-                path, size, kept = header_path(line), 0, []
-            elif path is None:
+                if reading is not None:
+                    sections.append(reading.section())
+                    used += reading.size if reading.kept is not None else 0
+                reading = _Reading(header_path(line))
+            elif reading is None:
                 raise GitOutputError("git diff output does not start with a diff --git line")
-            size += len(line)
-            if kept is not None and used + size > budget:
-                kept = None
-            if kept is not None:
-                kept.append(line)
-        if path is not None:
-            _closed(sections, path, size, kept)
+            reading.feed(line)
+            if reading.kept is not None and used + reading.size > budget:
+                reading.kept = None
+            if reading.kept is not None:
+                reading.kept.append(line)
+        if reading is not None:
+            sections.append(reading.section())
     return sections

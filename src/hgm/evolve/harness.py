@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from hgm.bench.suspicious import scan_diff
+from hgm.bench.suspicious import scan_sections
 from hgm.bench.types import Benchmark, Grade, Task
 from hgm.evolve.agent_dir import agent_package, copy_agent
 from hgm.evolve.agent_files import read_agent_json
@@ -136,7 +136,7 @@ class Harness:
             taken = repo_diff(layout, limits.max_diff_bytes)
         except WorkspaceError as error:
             taken = RepoDiff(max_bytes=limits.max_diff_bytes, error=str(error))
-        stats = DiffStats.of(taken.text)
+        stats = DiffStats.of_sections(taken.files)
         finished = time.perf_counter()
         return AgentRun(
             job=job,
@@ -158,6 +158,7 @@ class Harness:
                 "total": finished - started,
             },
             diff_stats=stats,
+            diff_files=taken.files,
             diff_omitted=taken.omitted,
             diff_omitted_count=taken.omitted_count,
             diff_cap_bytes=taken.max_bytes,
@@ -190,7 +191,7 @@ class Harness:
             job=job,
             limits=limits,
         )
-        grade = with_evidence(benchmark.grade(task, run.diff), scan_diff(run.diff))
+        grade = with_evidence(benchmark.grade(task, run.diff), scan_sections(run.diff_files))
         wall = time.perf_counter() - started
         test_s = _test_seconds(grade.timings)
         evaluation = Evaluation(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hgm.bench.diffs import split_diff
+from hgm.bench.diffs import FileDiff, split_diff
 from hgm.bench.types import Grade
 from hgm.evolve.bounded_diff import DEFAULT_MAX_DIFF_BYTES, OmittedFile
 from hgm.llm.config import Role
@@ -29,7 +30,10 @@ class DiffStats:
 
     @classmethod
     def of(cls, diff: str) -> DiffStats:
-        sections = split_diff(diff)
+        return cls.of_sections(split_diff(diff))
+
+    @classmethod
+    def of_sections(cls, sections: Sequence[FileDiff]) -> DiffStats:
         return cls(
             files=sum(section.patches for section in sections),
             added=sum(section.added for section in sections),
@@ -46,7 +50,8 @@ class AgentRun:
     diagnosis only); `process` is what the sandbox observed; `diff` was computed on the host
     against the pristine snapshot, within `diff_cap_bytes`: `diff_omitted` lists the first
     files it leaves out (of `diff_omitted_count`), `diff_error` says why there is no diff
-    when there could be none. `timings` (seconds): `prepare` (workspace, snapshot, agent
+    when there could be none; `diff_files` holds its file sections as git wrote them (not
+    part of the record: the diff is). `timings` (seconds): `prepare` (workspace, snapshot, agent
     copy, TASK.json), `agent` (the sandboxed process, launch included), `diff`, `total`.
     """
 
@@ -64,6 +69,7 @@ class AgentRun:
     diff_error: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
     diff_stats: DiffStats = DiffStats(0, 0, 0)
+    diff_files: tuple[FileDiff, ...] = field(default=(), repr=False, compare=False)
     diff_omitted: tuple[OmittedFile, ...] = ()
     diff_omitted_count: int = 0
     diff_cap_bytes: int = DEFAULT_MAX_DIFF_BYTES
