@@ -164,7 +164,7 @@ def test_compare_two_runs(driver: Any, sim_run: Path, dgm_run: Path, shots: Path
 
 def test_a_live_run_grows_on_the_open_page(driver: Any, tmp_path: Path, shots: Path) -> None:
     config = tmp_path / "live.toml"
-    config.write_text(sim_config("ui-live", budget=150, pace=0.04))
+    config.write_text(sim_config("ui-live", budget=60, pace=0.25))
     run = tmp_path / "run"
     process = subprocess.Popen(
         [sys.executable, "-m", "hgm", "run", str(config), "--run-dir", str(run)],
@@ -180,12 +180,12 @@ def test_a_live_run_grows_on_the_open_page(driver: Any, tmp_path: Path, shots: P
             driver.execute_script("window.__sameDocument = 42")
             canvas = driver.find_element("id", "tree-canvas")
             first = int(canvas.get_attribute("data-agents"))
+            assert "running" in text_of(driver, "card-state")
             grown = wait_for(
                 lambda: int(canvas.get_attribute("data-agents")) >= first + 3, 30, "new agents"
             )
             assert grown
             assert driver.execute_script("return window.__sameDocument") == 42  # no reload
-            assert "running" in text_of(driver, "card-state")
             driver.save_screenshot(str(shots / "live.png"))
             assert process.wait(timeout=60) == 0
             started = time.monotonic()
