@@ -6,6 +6,7 @@ screen go to the test's temporary directory."""
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -164,7 +165,7 @@ def test_compare_two_runs(driver: Any, sim_run: Path, dgm_run: Path, shots: Path
 
 def test_a_live_run_grows_on_the_open_page(driver: Any, tmp_path: Path, shots: Path) -> None:
     config = tmp_path / "live.toml"
-    config.write_text(sim_config("ui-live", budget=60, pace=0.25))
+    config.write_text(sim_config("ui-live", budget=1000, pace=0.25))  # ~80 s unless stopped
     run = tmp_path / "run"
     process = subprocess.Popen(
         [sys.executable, "-m", "hgm", "run", str(config), "--run-dir", str(run)],
@@ -187,12 +188,13 @@ def test_a_live_run_grows_on_the_open_page(driver: Any, tmp_path: Path, shots: P
             assert grown
             assert driver.execute_script("return window.__sameDocument") == 42  # no reload
             driver.save_screenshot(str(shots / "live.png"))
-            assert process.wait(timeout=60) == 0
+            process.send_signal(signal.SIGINT)  # Ctrl-C: the run stops cleanly, resumable
+            assert process.wait(timeout=60) == 130
             started = time.monotonic()
             final = _agents(run)
             wait_for(lambda: canvas.get_attribute("data-agents") == str(final), 5, "the end")
             assert time.monotonic() - started < 2.5  # shown within 2 s of being written
-            wait_for(lambda: "finished" in text_of(driver, "card-state"), 5, "finished")
+            wait_for(lambda: "interrupted" in text_of(driver, "card-state"), 5, "stopped")
     finally:
         process.kill()
         process.wait()

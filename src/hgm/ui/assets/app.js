@@ -331,6 +331,7 @@
       window.addEventListener("resize", () => { if (app.tree) app.tree.draw(); if (app.view && app.view.kind === "overview") drawPlots(app.runs[app.view.run]); });
       await render();
       document.body.dataset.ready = "1";
+      document.body.dataset.readyMs = String(Math.round(performance.now()));
       if (!STATIC) app.timer = setTimeout(poll, POLL_MS);
       else setLive("report · " + BOOT.summary.state);
     } catch (error) {

@@ -28,7 +28,7 @@ function fitCanvas(canvas) {
 function linePlot(canvas, spec) {
   const { ctx, width, height } = fitCanvas(canvas);
   ctx.clearRect(0, 0, width, height);
-  const pad = { l: 48, r: 12, t: 22, b: 30 };
+  const pad = { l: 48, r: 12, t: 36, b: 30 };
   const all = [];
   for (const s of spec.series) {
     for (const p of s.points) all.push(p);
@@ -58,7 +58,7 @@ function linePlot(canvas, spec) {
     ctx.beginPath(); ctx.moveTo(pad.l, Y(spec.hline.y)); ctx.lineTo(width - pad.r, Y(spec.hline.y)); ctx.stroke();
     ctx.setLineDash([]); ctx.fillText(spec.hline.label, width - pad.r - 90, Y(spec.hline.y) - 4);
   }
-  let legendX = pad.l + 150, count = 0;
+  let legendX = pad.l, count = 0;
   for (const s of spec.series) {
     if (s.band && s.band.length) {
       ctx.fillStyle = s.colour + "33";
@@ -78,8 +78,8 @@ function linePlot(canvas, spec) {
     });
     ctx.stroke();
     count += s.points.length;
-    ctx.fillStyle = s.colour; ctx.fillRect(legendX, 6, 10, 10);
-    ctx.fillStyle = "#1d2330"; ctx.fillText(s.label, legendX + 14, 15);
+    ctx.fillStyle = s.colour; ctx.fillRect(legendX, 19, 10, 10);
+    ctx.fillStyle = "#1d2330"; ctx.fillText(s.label, legendX + 14, 28);
     legendX += ctx.measureText(s.label).width + 30;
   }
   canvas.dataset.series = String(spec.series.length);
