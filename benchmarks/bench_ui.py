@@ -147,9 +147,12 @@ def main() -> None:
             driver.get(url)
             paints.append(wait_ready(driver))
         result["first_paint_ms"] = {"runs": paints, "median": statistics.median(paints)}
+        print(json.dumps(result), file=sys.stderr)
         drawn = driver.find_element("id", "tree-canvas").get_attribute("data-agents")
         result["tree_agents_drawn"] = int(drawn or 0)
-        agents = [0, 1, counts["best"]["agent"], *range(100, counts["agents"], 150)]
+        known = driver.execute_script("return Array.from(window.hgmTreeView.run.nodes.keys())")
+        agents = [counts["best"]["agent"], *sorted(known)[:: max(1, len(known) // 15)]]
+        driver.set_script_timeout(20)
         times = [driver.execute_async_script(OPEN_AGENT, agent) for agent in agents]
         result["agent_page_ms"] = {
             "agents": len(times),
