@@ -8,10 +8,12 @@ a small single-header framework that speaks the same flag) for per-test outcomes
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
 from pathlib import Path
 
+from hgm.bench.canaries.plan import CanaryPlan
 from hgm.bench.runners.base import RunPlan, base_env, home_exports, outcomes_from
 from hgm.bench.runners.base import shell_quote as q
 from hgm.bench.types import TestOutcome
@@ -40,6 +42,12 @@ class CppRunner:
 
     def prepare(self, work: Path, token: str) -> bool:
         return False
+
+    def canaries(self, work: Path, test_files: tuple[str, ...], rng: random.Random) -> CanaryPlan:
+        return CanaryPlan()
+
+    def finished(self, output: str) -> bool:
+        return True
 
     def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
         binary = q(f".hgm-build/{work.name}")

@@ -7,6 +7,7 @@ into each graded tree, so agent code never writes to a shared cache.
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ import threading
 from pathlib import Path
 
 from hgm.bench.cache import cache_dir
+from hgm.bench.canaries.plan import CanaryPlan
 from hgm.bench.runners.base import RunPlan, base_env, home_exports, outcomes_from, read_only
 from hgm.bench.runners.base import shell_quote as q
 from hgm.bench.types import TestOutcome
@@ -106,6 +108,12 @@ class GoRunner:
     def prepare(self, work: Path, token: str) -> bool:
         shutil.copytree(self.warm_cache(), work / ".hgm-home" / "gocache")
         return False
+
+    def canaries(self, work: Path, test_files: tuple[str, ...], rng: random.Random) -> CanaryPlan:
+        return CanaryPlan()
+
+    def finished(self, output: str) -> bool:
+        return True
 
     def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
         assert self.goroot is not None, self.problem()

@@ -6,10 +6,12 @@ first test). Per-test outcomes come from the launcher's XML report, printed afte
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
 from pathlib import Path
 
+from hgm.bench.canaries.plan import CanaryPlan
 from hgm.bench.runners.base import RunPlan, base_env, home_exports, outcomes_from, read_only
 from hgm.bench.runners.base import shell_quote as q
 from hgm.bench.types import TestOutcome
@@ -59,6 +61,12 @@ class JavaRunner:
             if "@Disabled" in text:
                 source.write_text(DISABLED_IMPORT.sub("", DISABLED.sub("", text)))
         return False
+
+    def canaries(self, work: Path, test_files: tuple[str, ...], rng: random.Random) -> CanaryPlan:
+        return CanaryPlan()
+
+    def finished(self, output: str) -> bool:
+        return True
 
     def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
         assert self.javac is not None and self.java is not None, self.problem()

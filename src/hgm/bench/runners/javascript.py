@@ -7,10 +7,12 @@ tests and the common `expect` matchers; module hooks load the exercise's `.js` f
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
 from pathlib import Path
 
+from hgm.bench.canaries.plan import CanaryPlan
 from hgm.bench.runners.base import (
     RunPlan,
     base_env,
@@ -43,6 +45,12 @@ class JavaScriptRunner:
 
     def prepare(self, work: Path, token: str) -> bool:
         write_secret(work / TOKEN_FILE, token)
+        return True
+
+    def canaries(self, work: Path, test_files: tuple[str, ...], rng: random.Random) -> CanaryPlan:
+        return CanaryPlan()
+
+    def finished(self, output: str) -> bool:
         return True
 
     def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
+from hgm.bench.canaries.plan import CanaryPlan
 from hgm.bench.runners.base import RunPlan, base_env, home_exports, outcomes_from, read_only
 from hgm.bench.runners.base import shell_quote as q
 from hgm.bench.types import TestOutcome
@@ -54,6 +56,12 @@ class RustRunner:
 
     def prepare(self, work: Path, token: str) -> bool:
         return False
+
+    def canaries(self, work: Path, test_files: tuple[str, ...], rng: random.Random) -> CanaryPlan:
+        return CanaryPlan()
+
+    def finished(self, output: str) -> bool:
+        return True
 
     def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
         assert self.sysroot is not None, self.problem()
