@@ -75,6 +75,7 @@ def grade_exercise(
             elapsed = time.perf_counter() - start
             return replace(unresolved, error=str(error), wall_s=elapsed)
         copy_hidden_tests(exercise, work)
+        subverting += runner.integrity(work, exercise.test)
         token = f"hgm-tests-finished-{secrets.token_hex(16)}"
         guarded = runner.prepare(work, token)
         canaries = runner.canaries(work, exercise.test, random.SystemRandom())
@@ -88,7 +89,7 @@ def grade_exercise(
         findings = integrity_notes(token, counted or "") if guarded else []
         outcomes = runner.parse(counted or "")
         sources = [(exercise.root / name).read_text(errors="replace") for name in exercise.test]
-        expected = canaries.report_names(runner.expected_tests(sources))
+        expected = runner.expected_tests(sources)
         verdict = judge(canaries, outcomes, expected, completed, finished, subverting + findings)
     done = time.perf_counter()
     sandbox_notes = "\n".join(t for t in (completed.stdout_tail, completed.stderr_tail) if t)

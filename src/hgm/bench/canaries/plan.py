@@ -45,13 +45,6 @@ class CanaryPlan:
     def merged(self, other: CanaryPlan) -> CanaryPlan:
         return CanaryPlan(self.canaries + other.canaries, self.renamed | other.renamed)
 
-    def report_names(self, originals: list[str]) -> list[str]:
-        """The names the runner reports for these real tests (their fresh names, if renamed)."""
-        fresh: dict[str, list[str]] = {}
-        for new, old in self.renamed.items():
-            fresh.setdefault(old, []).append(new)
-        return [new for old in dict.fromkeys(originals) for new in fresh.get(old, [old])]
-
     def original(self, reported: str) -> str:
         """A report name with every fresh name put back to the test's own name."""
         for new, old in self.renamed.items():
@@ -110,7 +103,11 @@ def judge(
     finished: bool,
     evidence: list[str],
 ) -> Verdict:
-    """Resolved iff every real test passed, every canary failed and the runner finished."""
+    """Resolved iff every real test passed, every canary failed and the runner finished.
+
+    `expected` holds the tests' own names (as written in the test files, or as a reference
+    run reported them): outcomes are compared under their original names.
+    """
     evidence = evidence + tamper_evidence(plan, outcomes, completed, finished)
     if evidence:
         return Verdict(False, "tampered: " + evidence[0], tuple(evidence))
@@ -118,16 +115,19 @@ def judge(
         return Verdict(False, f"test run killed ({completed.killed.value})")
     if not finished:
         return Verdict(False, "the test runner never finished (the code under test exited it)")
-    real = [outcome for outcome in outcomes if not plan.is_canary(outcome.name)]
+    real = [
+        TestOutcome(plan.original(outcome.name), outcome.passed)
+        for outcome in outcomes
+        if not plan.is_canary(outcome.name)
+    ]
     if not real:
         return Verdict(False, "the test runner reported no test results")
-    failed = [plan.original(outcome.name) for outcome in real if not outcome.passed]
+    failed = [outcome.name for outcome in real if not outcome.passed]
     if failed:
         return Verdict(False, f"failed tests: {', '.join(failed[:5])}")
     missing = [name for name in expected if status(real, name) is not True]
     if missing:
-        shown = ", ".join(plan.original(name) for name in missing[:5])
-        return Verdict(False, f"tests never seen passing: {shown}")
+        return Verdict(False, f"tests never seen passing: {', '.join(missing[:5])}")
     unfailed = [
         canary.name for canary in plan.canaries if status(outcomes, canary.name) is not False
     ]

@@ -271,8 +271,10 @@ class PytestFile:
             if name not in self.source.text:
                 return name
 
-    def rewrite(self, rng: random.Random, count: int = CANARY_COUNT) -> str:
-        tests = _tests(self.tree)
+    def rewrite(
+        self, rng: random.Random, count: int = CANARY_COUNT, only: set[str] | None = None
+    ) -> str:
+        tests = [t for t in _tests(self.tree) if only is None or t.node.name in only]
         referenced = _referenced(self.tree)
         names: dict[int, str] = {}
         for test in tests:
@@ -346,12 +348,15 @@ class PytestFile:
 
 
 def pytest_canaries(
-    text: str, rng: random.Random, count: int = CANARY_COUNT
+    text: str, rng: random.Random, count: int = CANARY_COUNT, only: set[str] | None = None
 ) -> tuple[str, CanaryPlan]:
-    """The rewritten test file and its plan; a file that does not parse is left as it is."""
+    """The rewritten test file and its plan; a file that does not parse is left as it is.
+
+    `only`: rename and copy only the test functions with these names (None: all of them).
+    """
     try:
         rewrite = PytestFile(text)
     except (SyntaxError, ValueError):
         return text, CanaryPlan()
-    new_text = rewrite.rewrite(rng, count)
+    new_text = rewrite.rewrite(rng, count, only)
     return new_text, CanaryPlan(tuple(rewrite.canaries), rewrite.renamed)

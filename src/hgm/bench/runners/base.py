@@ -58,6 +58,11 @@ class TestRunner(Protocol):
         """True when `output` shows the runner's own end of run (unused with a token)."""
         ...
 
+    def integrity(self, work: Path, test_files: tuple[str, ...]) -> list[str]:
+        """Tamper evidence in the graded tree before the run: solution code that can only
+        serve to subvert this runner (e.g. redefining the test framework's macros)."""
+        ...
+
     def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan: ...
 
     def parse(self, output: str) -> list[TestOutcome]: ...
@@ -123,6 +128,22 @@ def rewrite_tests(
             path.write_text(text)
             plan = plan.merged(found)
     return plan
+
+
+def source_findings(
+    work: Path, test_files: tuple[str, ...], suffixes: tuple[str, ...], pattern: re.Pattern[str]
+) -> list[str]:
+    """`file: line` for each match of `pattern` in the tree's non-test source files."""
+    found: list[str] = []
+    skip = set(test_files)
+    for path in sorted(work.rglob("*")):
+        relative = path.relative_to(work).as_posix()
+        if relative.startswith((".hgm", "test/", "target/")) or relative in skip:
+            continue
+        if path.suffix in suffixes and path.is_file() and not path.is_symlink():
+            text = path.read_text(errors="replace")
+            found += [f"{relative}: {m.group(0).strip()}" for m in pattern.finditer(text)]
+    return found
 
 
 def write_secret(path: Path, token: str) -> None:

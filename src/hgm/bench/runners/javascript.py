@@ -12,6 +12,7 @@ import re
 import shutil
 from pathlib import Path
 
+from hgm.bench.canaries.js_tests import js_canaries
 from hgm.bench.canaries.plan import CanaryPlan
 from hgm.bench.runners.base import (
     RunPlan,
@@ -19,6 +20,7 @@ from hgm.bench.runners.base import (
     home_exports,
     outcomes_from,
     read_only,
+    rewrite_tests,
     write_secret,
 )
 from hgm.bench.runners.base import shell_quote as q
@@ -48,10 +50,13 @@ class JavaScriptRunner:
         return True
 
     def canaries(self, work: Path, test_files: tuple[str, ...], rng: random.Random) -> CanaryPlan:
-        return CanaryPlan()
+        return rewrite_tests(work, test_files, js_canaries, rng)
 
     def finished(self, output: str) -> bool:
-        return True
+        return False  # only the token proves it
+
+    def integrity(self, work: Path, test_files: tuple[str, ...]) -> list[str]:
+        return []  # checked inside the run (runners/js/guard.mjs)
 
     def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
         assert self.node is not None, self.problem()

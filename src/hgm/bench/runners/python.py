@@ -87,6 +87,9 @@ class PythonRunner:
     def finished(self, output: str) -> bool:
         return False  # only the token proves it
 
+    def integrity(self, work: Path, test_files: tuple[str, ...]) -> list[str]:
+        return []  # checked inside the run (pytest_guard/hgm_guard.py)
+
     def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
         tests = " ".join(q(name) for name in test_files)
         flags = " ".join(q(flag) for flag in pytest_flags(PLUGIN_DIR))

@@ -1,12 +1,14 @@
 """hgm's pytest plugin: proof that pytest ran to its end, and checks that it was not tampered with.
 
 Loaded with `-p hgm_guard` before any test module (and so before any code under test). At
-import it reads and deletes the per-grade token file named by `$HGM_GUARD_TOKEN_FILE` and
-remembers pytest's own reporting machinery: the functions that run tests and build, print
-and summarise their reports, and the hook implementations registered when the session
-starts. When pytest unconfigures, after its final summary, it prints one line
-`<token> integrity: <finding>` for each of them that changed during the run (code under
-test replaced or wrapped it), then the token alone on its last line. Output is written
+import it appends the working directory to the end of `sys.path` when
+`$HGM_GUARD_APPEND_CWD` is set (a repository's packages import, but never in place of the
+standard library or pytest), reads and deletes the per-grade token file named by
+`$HGM_GUARD_TOKEN_FILE` and remembers pytest's own reporting machinery: the functions that
+run tests and build, print and summarise their reports, and the hook implementations
+registered when the session starts. When pytest unconfigures, after its final summary, it
+prints one line `<token> integrity: <finding>` for each of them that changed during the run
+(code under test replaced or wrapped it), then the token alone on its last line. Output is written
 through `os.write` captured here, so code that later replaces `print` or `sys.stdout`
 cannot hide it; code that stops pytest before its end never gets the token printed.
 """
@@ -120,6 +122,8 @@ def _describe(function: Any) -> str:
 
 
 def _guard() -> tuple[Callable[..., None], Callable[..., None]]:
+    if os.environ.pop("HGM_GUARD_APPEND_CWD", ""):
+        sys.path.append(os.getcwd())
     path = os.environ.pop("HGM_GUARD_TOKEN_FILE", "")
     token = ""
     if path:
