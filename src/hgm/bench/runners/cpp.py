@@ -8,11 +8,21 @@ a small single-header framework that speaks the same flag) for per-test outcomes
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
 from pathlib import Path
 
-from hgm.bench.runners.base import RunPlan, base_env, home_exports, outcomes_from
+from hgm.bench.canaries.cpp_tests import cpp_canaries
+from hgm.bench.canaries.plan import CanaryPlan
+from hgm.bench.runners.base import (
+    RunPlan,
+    base_env,
+    home_exports,
+    outcomes_from,
+    rewrite_tests,
+    source_findings,
+)
 from hgm.bench.runners.base import shell_quote as q
 from hgm.bench.types import TestOutcome
 
@@ -21,6 +31,12 @@ TESTCASE = re.compile(
     re.S,
 )
 RESULT = re.compile(r"^(?P<status>OK|FAILED) (?P<name>.+)$", re.M)
+FINISHED = re.compile(r"</testsuites?>")
+FRAMEWORK_MACRO = re.compile(
+    r"^\s*#\s*(?:define|undef)\s+(?:TEST_CASE|SECTION|REQUIRE\w*|CHECK\w*|CATCH_\w+|"
+    r"INTERNAL_CATCH_\w+|TWOBLUECUBES_\w+|HGM_\w+)\b",
+    re.M,
+)
 TEST_CASE = re.compile(r'^\s*TEST_CASE\s*\(\s*"((?:[^"\\]|\\.)*)"', re.M)
 FIX = "install cmake and a C++ compiler (apt install cmake g++)"
 
@@ -41,13 +57,24 @@ class CppRunner:
     def prepare(self, work: Path, token: str) -> bool:
         return False
 
+    def canaries(self, work: Path, test_files: tuple[str, ...], rng: random.Random) -> CanaryPlan:
+        return rewrite_tests(work, test_files, cpp_canaries, rng)
+
+    def finished(self, output: str) -> bool:
+        return FINISHED.search(output) is not None
+
+    def integrity(self, work: Path, test_files: tuple[str, ...]) -> list[str]:
+        suffixes = (".h", ".hpp", ".hh", ".cpp", ".cc", ".cxx")
+        findings = source_findings(work, test_files, suffixes, FRAMEWORK_MACRO)
+        return [f"the solution redefines a test framework macro ({f})" for f in findings]
+
     def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
         binary = q(f".hgm-build/{work.name}")
         script = (
             f"{home_exports()} && "
             "cmake -S . -B .hgm-build -DEXERCISM_RUN_ALL_TESTS=ON -DCMAKE_BUILD_TYPE=Debug "
             "> .hgm-configure.log 2>&1 || { cat .hgm-configure.log; exit 1; }; "
-            "cmake --build .hgm-build -j 2 && "
+            f"cmake --build .hgm-build --target {q(work.name)} -j 2 && "
             f"test -x {binary} && {binary} -r junit"
         )
         return RunPlan(script, base_env([]) | {"CXX": self.compiler or "c++"})

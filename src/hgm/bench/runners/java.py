@@ -6,11 +6,22 @@ first test). Per-test outcomes come from the launcher's XML report, printed afte
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
 from pathlib import Path
 
-from hgm.bench.runners.base import RunPlan, base_env, home_exports, outcomes_from, read_only
+from hgm.bench.canaries.java_tests import java_canaries
+from hgm.bench.canaries.plan import CanaryPlan
+from hgm.bench.runners.base import (
+    RunPlan,
+    base_env,
+    home_exports,
+    outcomes_from,
+    read_only,
+    rewrite_tests,
+    source_findings,
+)
 from hgm.bench.runners.base import shell_quote as q
 from hgm.bench.types import TestOutcome
 
@@ -25,6 +36,9 @@ TESTCASE = re.compile(
     re.S,
 )
 RESULT = re.compile(r"^(?P<status>OK|FAILED) (?P<name>.+)$", re.M)
+FRAMEWORK_PACKAGE = re.compile(
+    r"^\s*package\s+(?:org\.junit|org\.assertj|org\.opentest4j|org\.apiguardian)\b[^;]*;", re.M
+)
 TEST_METHOD = re.compile(r"@(?:Test|ParameterizedTest)\b(?:[^;{}]*?)\bvoid\s+(\w+)\s*\(")
 JVM = "-Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss8m"
 JAVAC_JVM = "-J-Xmx512m -J-XX:+UseSerialGC -J-XX:TieredStopAtLevel=1"
@@ -60,6 +74,16 @@ class JavaRunner:
                 source.write_text(DISABLED_IMPORT.sub("", DISABLED.sub("", text)))
         return False
 
+    def canaries(self, work: Path, test_files: tuple[str, ...], rng: random.Random) -> CanaryPlan:
+        return rewrite_tests(work, test_files, java_canaries, rng)
+
+    def finished(self, output: str) -> bool:
+        return "</testsuite>" in output
+
+    def integrity(self, work: Path, test_files: tuple[str, ...]) -> list[str]:
+        findings = source_findings(work, test_files, (".java",), FRAMEWORK_PACKAGE)
+        return [f"the solution puts classes in a test framework's package ({f})" for f in findings]
+
     def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
         assert self.javac is not None and self.java is not None, self.problem()
         console = self.jar_dir / CONSOLE_JAR
@@ -69,7 +93,7 @@ class JavaRunner:
             f"{q(self.javac)} {JAVAC_JVM} -nowarn -encoding UTF-8 -d .hgm-build/classes "
             f"-cp {q(classpath)} $(find . -name '*.java' -not -path './.hgm-*') && "
             f"{{ {q(self.java)} {JVM} -jar {q(console)} "
-            f"--class-path {q('.hgm-build/classes:' + str(self.jar_dir / ASSERTJ_JAR))} "
+            f"--class-path {q(str(self.jar_dir / ASSERTJ_JAR) + ':.hgm-build/classes')} "
             "--scan-class-path --disable-banner --details=tree --details-theme=ascii "
             "--disable-ansi-colors --fail-if-no-tests --reports-dir .hgm-build/reports; "
             "status=$?; cat .hgm-build/reports/*.xml 2>/dev/null; exit $status; }"

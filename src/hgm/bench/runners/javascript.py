@@ -7,16 +7,20 @@ tests and the common `expect` matchers; module hooks load the exercise's `.js` f
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
 from pathlib import Path
 
+from hgm.bench.canaries.js_tests import js_canaries
+from hgm.bench.canaries.plan import CanaryPlan
 from hgm.bench.runners.base import (
     RunPlan,
     base_env,
     home_exports,
     outcomes_from,
     read_only,
+    rewrite_tests,
     write_secret,
 )
 from hgm.bench.runners.base import shell_quote as q
@@ -44,6 +48,15 @@ class JavaScriptRunner:
     def prepare(self, work: Path, token: str) -> bool:
         write_secret(work / TOKEN_FILE, token)
         return True
+
+    def canaries(self, work: Path, test_files: tuple[str, ...], rng: random.Random) -> CanaryPlan:
+        return rewrite_tests(work, test_files, js_canaries, rng)
+
+    def finished(self, output: str) -> bool:
+        return False  # only the token proves it
+
+    def integrity(self, work: Path, test_files: tuple[str, ...]) -> list[str]:
+        return []  # checked inside the run (runners/js/guard.mjs)
 
     def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
         assert self.node is not None, self.problem()

@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
-from hgm.bench.runners.base import RunPlan, base_env, home_exports, outcomes_from, read_only
+from hgm.bench.canaries.plan import CanaryPlan
+from hgm.bench.canaries.rust_tests import rust_canaries
+from hgm.bench.runners.base import (
+    RunPlan,
+    base_env,
+    home_exports,
+    outcomes_from,
+    read_only,
+    rewrite_tests,
+    source_findings,
+)
 from hgm.bench.runners.base import shell_quote as q
 from hgm.bench.types import TestOutcome
 
 RESULT = re.compile(r"^test (?P<name>.+?) \.\.\. (?P<status>ok|FAILED|ignored)\s*$", re.M)
+SUMMARY = re.compile(r"^test result: (?:ok|FAILED)\. \d+ passed", re.M)
+SHADOWED_MACROS = re.compile(r"macro_rules!\s*(?:assert|assert_eq|assert_ne|debug_assert\w*)\b")
 TEST_FN = re.compile(r"#\[test\]\s*(?:#\[[^\]]*\]\s*)*(?:pub\s+)?fn\s+(\w+)")
 FIX = "install Rust with rustup (https://rustup.rs) so that `rustc` is on PATH"
 
@@ -55,13 +68,23 @@ class RustRunner:
     def prepare(self, work: Path, token: str) -> bool:
         return False
 
+    def canaries(self, work: Path, test_files: tuple[str, ...], rng: random.Random) -> CanaryPlan:
+        return rewrite_tests(work, test_files, rust_canaries, rng)
+
+    def finished(self, output: str) -> bool:
+        return SUMMARY.search(output) is not None
+
+    def integrity(self, work: Path, test_files: tuple[str, ...]) -> list[str]:
+        findings = source_findings(work, test_files, (".rs",), SHADOWED_MACROS)
+        return [f"the solution redefines an assertion macro ({f})" for f in findings]
+
     def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
         assert self.sysroot is not None, self.problem()
         bin_dir = self.sysroot / "bin"
         script = (
             f"{home_exports()} && "
             'export CARGO_HOME="$PWD/.hgm-home/cargo" CARGO_TARGET_DIR="$PWD/target" && '
-            f"exec {q(bin_dir / 'cargo')} test --offline --color never -- "
+            f"exec {q(bin_dir / 'cargo')} test --offline --no-fail-fast --color never -- "
             "--include-ignored --color never --test-threads 2"
         )
         env = base_env([bin_dir]) | {

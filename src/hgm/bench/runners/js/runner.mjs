@@ -3,11 +3,14 @@
 // Prints one `PASS <name>` or `FAIL <name>` line per test; exits 1 on any failure or none run.
 // With HGM_TOKEN_FILE set, reads and deletes that file before loading any test code and
 // prints its token last, so that code under test which exits early never prints it. Output
-// and exit go through functions captured here, before test code can replace them.
+// and exit go through functions captured here, before test code can replace them. Globals
+// and builtins that test code replaces (guard.mjs: checked after loading and after each
+// test) are reported as `<token> integrity: <what>` lines just before the token.
 import { readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { expect } from './expect.mjs';
+import { replaced, snapshot } from './guard.mjs';
 
 const print = ((write) => (text) => write(1, `${text}\n`))(writeSync);
 const exit = process.exit.bind(process);
@@ -60,6 +63,11 @@ Object.assign(globalThis, {
   beforeAll: hook('beforeAll'), afterAll: hook('afterAll'),
   beforeEach: hook('beforeEach'), afterEach: hook('afterEach'),
 });
+const watched = snapshot();
+const findings = new Map();
+const check = (when) => {
+  for (const name of replaced(watched)) if (!findings.has(name)) findings.set(name, `${name} was replaced ${when}`);
+};
 
 const withTimeout = (fn) =>
   new Promise((resolvePromise, reject) => {
@@ -89,6 +97,7 @@ const runSuite = async (suite, prefix) => {
       print(`FAIL ${title(name)}`);
       print(`  ${String(error && error.stack ? error.stack : error).split('\n').slice(0, 4).join('\n  ')}`);
     }
+    check(`during the test ${title(name)}`);
   }
   for (const child of suite.children) await runSuite(child, [...prefix, child.name]);
   for (const fn of suite.hooks.afterAll) await withTimeout(fn);
@@ -97,11 +106,16 @@ const runSuite = async (suite, prefix) => {
 const files = process.argv.slice(2);
 try {
   for (const file of files) await import(pathToFileURL(resolve(file)).href);
+  check('while the test files loaded');
   await runSuite(rootSuite, []);
 } catch (error) {
   counts.failed += 1;
   print(`ERROR ${error && error.stack ? error.stack : error}`);
 }
 print(`Tests: ${counts.failed} failed, ${counts.passed} passed, ${counts.passed + counts.failed} total`);
-if (token) print(token);
+check('after the tests');
+if (token) {
+  for (const finding of findings.values()) print(`${token} integrity: ${finding}`);
+  print(token);
+}
 exit(counts.failed === 0 && counts.passed > 0 ? 0 : 1);

@@ -1,0 +1,138 @@
+"""What a grade's canaries are, fresh names for them, and the verdict their outcomes give."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+
+from hgm.bench.types import TestOutcome
+from hgm.sandbox.types import Completed, KillReason
+
+TOKEN_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+TOKEN_LENGTH = 10
+CANARY_COUNT = 3
+
+
+def fresh_token() -> str:
+    """Ten unpredictable lowercase letters and digits, starting with a letter."""
+    first = secrets.choice(TOKEN_ALPHABET[:26])
+    return first + "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH - 1))
+
+
+def names_match(outcome: str, name: str) -> bool:
+    """True when `name` appears in a report name as a whole test name (or a path part of it)."""
+    pattern = rf"(?:^|[\s:/.>]){re.escape(name)}(?:$|[\s\[(/])"
+    return re.search(pattern, outcome) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Canary:
+    """A hidden test that must fail: `twin` is the real test it copies (None: it fails alone)."""
+
+    name: str
+    twin: str | None
+    change: str
+
+
+@dataclass(frozen=True, slots=True)
+class CanaryPlan:
+    """The canaries of one grade, and the fresh names real tests were given (fresh -> original)."""
+
+    canaries: tuple[Canary, ...] = ()
+    renamed: dict[str, str] = field(default_factory=dict)
+
+    def merged(self, other: CanaryPlan) -> CanaryPlan:
+        return CanaryPlan(self.canaries + other.canaries, self.renamed | other.renamed)
+
+    def original(self, reported: str) -> str:
+        """A report name with every fresh name put back to the test's own name."""
+        for new, old in self.renamed.items():
+            if new in reported:
+                reported = reported.replace(new, old)
+        return reported
+
+    def is_canary(self, reported: str) -> bool:
+        return any(names_match(reported, canary.name) for canary in self.canaries)
+
+
+def status(outcomes: list[TestOutcome], name: str) -> bool | None:
+    """True if every report of `name` passed, False if one failed, None if it was never reported."""
+    hits = [outcome.passed for outcome in outcomes if names_match(outcome.name, name)]
+    return all(hits) if hits else None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    resolved: bool
+    why: str = ""
+    evidence: tuple[str, ...] = ()
+
+
+def tamper_evidence(
+    plan: CanaryPlan, outcomes: list[TestOutcome], completed: Completed, finished: bool
+) -> list[str]:
+    """What the canaries prove: a run that exited 0, a canary that passed, or went missing."""
+    if not plan.canaries:
+        return []
+    found: list[str] = []
+    real = list(plan.renamed) or [o.name for o in outcomes if not plan.is_canary(o.name)]
+    reported = any(status(outcomes, name) is not None for name in real)
+    if completed.exit_code == 0 and completed.killed is KillReason.NONE:
+        found.append(
+            f"the test run exited 0 although its {len(plan.canaries)} canary test(s) must fail: "
+            "the code under test ended the run early or forged its result"
+        )
+    for canary in plan.canaries:
+        seen = status(outcomes, canary.name)
+        twin = None if canary.twin is None else status(outcomes, canary.twin)
+        what = f"canary {canary.name} ({canary.change})"
+        if seen is True and (canary.twin is None or twin is True):
+            both = "" if canary.twin is None else f" and so did {plan.original(canary.twin)}"
+            found.append(f"{what} passed{both}")
+        elif seen is None and finished and (twin is not None or (canary.twin is None and reported)):
+            found.append(f"{what} is missing from the runner's report, which did finish")
+    return found
+
+
+def judge(
+    plan: CanaryPlan,
+    outcomes: list[TestOutcome],
+    expected: list[str],
+    completed: Completed,
+    finished: bool,
+    evidence: list[str],
+) -> Verdict:
+    """Resolved iff every real test passed, every canary failed and the runner finished.
+
+    `expected` holds the tests' own names (as written in the test files, or as a reference
+    run reported them): outcomes are compared under their original names.
+    """
+    evidence = evidence + tamper_evidence(plan, outcomes, completed, finished)
+    if evidence:
+        return Verdict(False, "tampered: " + evidence[0], tuple(evidence))
+    if completed.killed is not KillReason.NONE:
+        return Verdict(False, f"test run killed ({completed.killed.value})")
+    if not finished:
+        return Verdict(False, "the test runner never finished (the code under test exited it)")
+    real = [
+        TestOutcome(plan.original(outcome.name), outcome.passed)
+        for outcome in outcomes
+        if not plan.is_canary(outcome.name)
+    ]
+    if not real:
+        return Verdict(False, "the test runner reported no test results")
+    failed = [outcome.name for outcome in real if not outcome.passed]
+    if failed:
+        return Verdict(False, f"failed tests: {', '.join(failed[:5])}")
+    missing = [name for name in expected if status(real, name) is not True]
+    if missing:
+        return Verdict(False, f"tests never seen passing: {', '.join(missing[:5])}")
+    unfailed = [
+        canary.name for canary in plan.canaries if status(outcomes, canary.name) is not False
+    ]
+    if unfailed:
+        return Verdict(False, f"canary tests not reported as failed: {', '.join(unfailed)}")
+    if not plan.canaries and completed.exit_code != 0:
+        return Verdict(False, f"the test run exited {completed.exit_code}")
+    return Verdict(True)
