@@ -84,7 +84,7 @@ def _sections(diff: str) -> list[str]:
     return [diff[a:b] for a, b in zip(bounds, [*bounds[1:], len(diff)], strict=True) if a < b]
 
 
-def _file_diff(text: str, reading: GitReading | None) -> FileDiff:
+def _read_section(text: str, reading: GitReading | None) -> FileDiff:
     if reading is None:
         return FileDiff((), text, False, patches=0, readable=False)
     paths = tuple(dict.fromkeys(p for pair in reading.paths for p in pair))
@@ -107,7 +107,7 @@ def split_diff(diff: str) -> list[FileDiff]:
     if not texts:
         return []
     readings = read_with_git([to_bytes(text) for text in texts], secrets.token_hex(16))
-    sections = [_file_diff(text, reading) for text, reading in zip(texts, readings, strict=True)]
+    sections = [_read_section(text, reading) for text, reading in zip(texts, readings, strict=True)]
     return [section for section in sections if section.patches or not section.readable]
 
 
