@@ -4,8 +4,8 @@ A job's repository gets a one-line change to its solution plus two new 150 MiB f
 (random bytes: a binary diff; or text lines), as an agent that floods its repository would
 leave it. Each case runs in a fresh Python process that takes the diff
 (`hgm.evolve.bounded_diff.repo_diff`, the harness's cap) and writes a record of it, and
-reports: its own peak resident memory (ru_maxrss), the peak of the git processes it ran,
-the time, the diff's and the record's size, and the files left out.
+reports: its own peak resident memory (ru_maxrss), the time, the diff's and the record's
+size, and the files left out.
 
     .venv/bin/python benchmarks/bench_diff_memory.py [--mib 150] [--cap-mib 4]
 """
@@ -64,7 +64,6 @@ def measure(kind: str, mib: int, cap_mib: float) -> dict[str, object]:
             "omitted": [f"{o.path}: {o.bytes} bytes, {o.reason}" for o in taken.omitted],
             "host_peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
             "host_rss_before_diff_mib": before // 1024,
-            "git_peak_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024,
         }
 
 
