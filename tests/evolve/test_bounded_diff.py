@@ -39,13 +39,15 @@ def _sparse(path: Path, size: int) -> None:
 
 
 HOST_PEAK = """
-import json, resource, sys
+import json, sys
 from pathlib import Path
 from hgm.evolve.bounded_diff import repo_diff
 from hgm.evolve.workspace import JobLayout
 taken = repo_diff(JobLayout(Path(sys.argv[1])))
 omitted = [[o.path, o.bytes, o.reason] for o in taken.omitted]
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+# VmHWM: this process's own peak (ru_maxrss would count the forking parent's pages too)
+status = Path("/proc/self/status").read_text().split("VmHWM:")[1]
+peak = int(status.split()[0])
 print(json.dumps({"peak_kib": peak, "text": taken.text, "omitted": omitted}))
 """
 
@@ -55,8 +57,10 @@ def test_two_files_of_150_mib_are_left_out_and_the_host_holds_none_of_them(
 ) -> None:
     layout = _layout(tmp_path, {"solution.py": b"x = 1\n"})
     (layout.repo / "solution.py").write_text("x = 2\n")
-    for name in ("big0.bin", "big1.txt"):
-        _sparse(layout.repo / name, 150 * MIB)
+    _sparse(layout.repo / "big0.bin", 150 * MIB)
+    with (layout.repo / "big1.txt").open("wb") as text:  # text: a diff would hold all of it
+        for _ in range(150):
+            text.write(b"0123456789abcde\n" * (MIB // 16))
     done = subprocess.run(
         [sys.executable, "-c", HOST_PEAK, str(layout.job_dir)],
         capture_output=True,

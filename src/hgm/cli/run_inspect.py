@@ -170,8 +170,11 @@ def results(
     fmt: ResultFormat = typer.Option(ResultFormat.jsonl, "--format", help="jsonl or csv"),
     output: Path | None = typer.Option(None, "--output", "-o", help="write here, not stdout"),
 ) -> None:
-    """Export one row per evaluation: agent, task, result, started, finished, cost, job and
-    whether the grade was tampered (with its evidence and suspicious constructs)."""
+    """Export one row per evaluation: agent, task, result, started, finished (and cost, job).
+
+    Each row also says whether the grade was tampered, with its evidence and the
+    suspicious constructs of the diff.
+    """
     directory = RunDir.open(run_dir)
     with RunStore.open_for_reading(directory.db_path) as store:
         rows = list(store.results())
