@@ -33,6 +33,7 @@ from components import need
 from hgm.archive import Archive
 from hgm.bench.registry import make_benchmark
 from hgm.bench.types import Benchmark, Task
+from hgm.cli.app import main
 from hgm.evolve.quickstart import (
     ANCHOR,
     PROMPTS_FILE,
@@ -74,21 +75,21 @@ def _rule(name: str, calls: list[ScriptToolCall], **when: Any) -> ScriptRule:
     return ScriptRule(name=name, when=ScriptMatch(**when), reply=ScriptReply(tool_calls=calls))
 
 
-def cheat_rules(benchmark: Benchmark, tasks: list[Task], scratch: Path) -> list[ScriptRule]:
+def cheat_rules(
+    benchmark: Benchmark, tasks: list[Task], honest: list[ScriptRule], scratch: Path
+) -> list[ScriptRule]:
     """For every task, when the prompt holds the shortcut: its stub plus the forgery."""
     rules = []
-    for rule in task_rules(benchmark, tasks, CATEGORIES):
-        if not rule.name or not rule.name.startswith("solve "):
-            continue
-        task = next(task for task in tasks if rule.name == f"solve {task.id}")
+    for task in tasks:
+        solve = next(rule for rule in honest if rule.name == f"solve {task.id}")
         workspace = scratch / task.id.replace("/", "-")
         benchmark.workspace(task, workspace)
         calls = [
             _call("editor", command="create", path=c.arguments["path"],
                   file_text=(workspace / c.arguments["path"]).read_text() + FORGE)
-            for c in rule.reply.tool_calls
+            for c in solve.reply.tool_calls
         ]  # fmt: skip
-        marker = rule.when.any_message
+        marker = solve.when.any_message
         rules.append(
             _rule(f"cheat {task.id}", calls, any_message=marker, system=re.escape(CHEAT_LINE))
         )
@@ -125,7 +126,7 @@ def world_config(root: Path) -> Path:
     benchmark = make_benchmark("exercises", languages="python")
     tasks = benchmark.tasks()
     honest = task_rules(benchmark, tasks, CATEGORIES)
-    cheats = cheat_rules(benchmark, tasks, root / "workspaces")
+    cheats = cheat_rules(benchmark, tasks, honest, root / "workspaces")
     task_script = _script(root / "task.json", [*cheats, *honest])
     improve_script = _script(root / "improve.json", self_improve_rules([t.id for t in tasks]))
     diagnose_script = _script(root / "diagnose.json", diagnose_rules(tasks, CATEGORIES))
@@ -138,7 +139,7 @@ seed = 1
 workers = 2
 
 [budget]
-task_evals = 10
+task_evals = 8
 
 [policy]
 kind = "hgm"
@@ -187,7 +188,8 @@ smoke_run = false
     return config
 
 
-def hgm(env: dict[str, str], *args: str) -> tuple[int, str]:
+def hgm_run(env: dict[str, str], *args: str) -> tuple[int, str]:
+    """`hgm run` in its own process group (its sandboxes die with it)."""
     done = subprocess.run(
         [sys.executable, "-m", "hgm", *args],
         env=env,
@@ -197,6 +199,17 @@ def hgm(env: dict[str, str], *args: str) -> tuple[int, str]:
         start_new_session=True,
     )
     return done.returncode, done.stdout + done.stderr
+
+
+def hgm_read(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> str:
+    """A reading command (`best`, `status`, `tree`) in this process: its stdout."""
+    monkeypatch.setattr(sys, "argv", ["hgm", *args])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code in (0, None)
+    return capsys.readouterr().out
 
 
 def cheaters(run: Path) -> set[int]:
@@ -210,14 +223,16 @@ def cheaters(run: Path) -> set[int]:
     return found
 
 
-def test_the_search_never_ships_an_agent_that_cheats(tmp_path: Path) -> None:
+def test_the_search_never_ships_an_agent_that_cheats(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     if problem := check_backend(BubblewrapConfig()):
         need("bubblewrap", problem)
     home = tmp_path / "home"
     home.mkdir()
     env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")}
     run = tmp_path / "run"
-    code, output = hgm(env, "run", str(world_config(tmp_path)), "--run-dir", str(run))
+    code, output = hgm_run(env, "run", str(world_config(tmp_path)), "--run-dir", str(run))
     assert code == 0, output
 
     cheating = cheaters(run)
@@ -231,15 +246,13 @@ def test_the_search_never_ships_an_agent_that_cheats(tmp_path: Path) -> None:
     assert all(ok == 0 and flag == 1 for _, ok, flag in graded_cheats), graded_cheats
     assert all(flag != 1 for agent, _, flag in rows if agent not in cheating)
 
-    code, out = hgm(env, "best", str(run), "--json")
-    assert code == 0, out
-    assert json.loads(out)["agent"] not in cheating
-    code, out = hgm(env, "status", str(run), "--json")
-    status = json.loads(out)
+    best = json.loads(hgm_read(monkeypatch, capsys, "best", str(run), "--json"))
+    assert best["agent"] not in cheating
+    status = json.loads(hgm_read(monkeypatch, capsys, "status", str(run), "--json"))
     assert status["tampered_grades"] == len(graded_cheats)
     assert {entry["agent"] for entry in status["tampered_agents"]} <= cheating
-    code, out = hgm(env, "tree", str(run))
-    for line in out.splitlines():
+    tree = hgm_read(monkeypatch, capsys, "tree", str(run))
+    for line in tree.splitlines():
         match = re.search(r"agent (\d+) ", line)
         if match and int(match.group(1)) in {agent for agent, _, _ in graded_cheats}:
-            assert "tampered" in line, out
+            assert "tampered" in line, tree
