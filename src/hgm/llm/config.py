@@ -19,6 +19,8 @@ from hgm.errors import UserError, describe_validation_error
 
 Role = Literal["task", "self_improve", "diagnose"]
 ROLES: tuple[Role, ...] = ("task", "self_improve", "diagnose")
+ToolProtocol = Literal["auto", "native", "text"]
+DEFAULT_MAX_TOKENS = 4096
 
 
 class _Strict(BaseModel):
@@ -124,12 +126,23 @@ ProviderConfig = Annotated[
 
 
 class RoleModel(_Strict):
-    """The model behind one role alias (`task`, `self_improve`, `diagnose`)."""
+    """The model behind one role alias (`task`, `self_improve`, `diagnose`).
+
+    `max_tokens` caps every reply: the gateway sets each call's `max_tokens` (or lowers the
+    agent's own, or its `max_completion_tokens`) to at most this, and the agent is told it.
+    `tool_protocol`: how the agent calls tools: "native" (the API's tool calls), "text"
+    (fenced blocks in the reply) or "auto" (decided by the pre-flight probe: native when the
+    model answers a tool call when asked for one). `context_window` is the model's window in
+    tokens, for servers that do not report it (llama.cpp, vLLM and Ollama do).
+    """
 
     provider: str
     model: str
     price: ModelPrice | None = None
     params: dict[str, Any] = Field(default_factory=dict)
+    max_tokens: int = Field(default=DEFAULT_MAX_TOKENS, ge=16, le=1_000_000)
+    tool_protocol: ToolProtocol = "auto"
+    context_window: int | None = Field(default=None, ge=512, le=100_000_000)
 
 
 class BudgetConfig(_Strict):
