@@ -28,6 +28,7 @@ from hgm.store.run_dir import RunDir
 
 DEFAULT_RUNS_DIR = Path("runs")
 STOPPED_EXIT_CODE = 130
+PAUSED_EXIT_CODE = 75  # EX_TEMPFAIL (sysexits.h): a temporary failure, retry later
 
 
 @contextmanager
@@ -81,6 +82,21 @@ def _report(console: Console, directory: RunDir, summary: RunSummary) -> None:
         f"{summary.agents} agents, {summary.expansions_failed} failed expansions, "
         f"${summary.money_usd:.2f}"
     )
+    if summary.requeued_jobs:
+        console.print(
+            f"{summary.requeued_jobs} jobs were re-queued after infrastructure failures "
+            "(not charged, not counted as results)"
+        )
+    if summary.pause is not None:
+        console.print(escape(f"paused: {summary.pause.describe()}"), style="bold red")
+        console.print(
+            escape(
+                f"nothing was charged for those jobs; fix the {summary.pause.component} "
+                f"(`hgm llm check {directory.config_path}` tests the providers), then: "
+                f"hgm resume {directory.path}"
+            )
+        )
+        raise typer.Exit(PAUSED_EXIT_CODE)
     if summary.reason == "stopped":
         console.print(
             escape(

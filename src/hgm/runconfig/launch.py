@@ -108,6 +108,7 @@ class PreparedRun:
             executor=executor,
             observers=(self.store, *observers),
             state=self.state,
+            pause_after=self.config.run.pause_after_failures,
         )
 
 
