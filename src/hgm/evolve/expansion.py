@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,8 @@ from hgm.evolve.harness import Harness
 from hgm.evolve.records import DiffStats
 from hgm.evolve.validation import ChildValidator
 from hgm.evolve.versions import AgentVersions, fresh_job_dir, job_cost
+from hgm.llm.config import Role
+from hgm.llm.model_facts import ModelFacts
 from hgm.llm.recording import calls_for_job
 from hgm.runconfig.real_world import ExpansionSection
 
@@ -62,6 +64,7 @@ class ExpansionContext:
     search_tasks: list[str]
     config: ExpansionSection
     limits: AgentLimits
+    models: dict[Role, ModelFacts] = field(default_factory=dict)
 
 
 def _lineage_diffs(archive: Archive, lineage: list[int], limit: int) -> str:

@@ -38,6 +38,7 @@ class Gateway:
     def __init__(self, config: GatewayConfig, *, socket_dir: Path, db_path: Path, run: str) -> None:
         self.config = config
         self.run = run
+        self.db_path = db_path
         self.socket_dir = socket_dir.absolute()
         self.socket_path = self.socket_dir / SOCKET_NAME
         if len(str(self.socket_path)) > _MAX_SOCKET_PATH:
