@@ -28,17 +28,18 @@ from hgm.evolve.diagnosis import (
     DiagnosisFailed,
     DiagnosisInput,
     agent_source,
-    build_messages,
     diagnose,
     evaluation_texts,
     trajectory_text,
 )
+from hgm.evolve.diagnosis_fit import DiagnosisPrompt
 from hgm.evolve.entries import Entry, choose_entry, read_evaluations, read_tried_tasks
 from hgm.evolve.harness import Harness
+from hgm.evolve.infrastructure import sandbox_failure
 from hgm.evolve.records import DiffStats
 from hgm.evolve.validation import ChildValidator
 from hgm.evolve.versions import AgentVersions, fresh_job_dir, job_cost
-from hgm.llm.config import Role
+from hgm.llm.config import DEFAULT_MAX_TOKENS, Role
 from hgm.llm.model_facts import ModelFacts
 from hgm.llm.recording import calls_for_job
 from hgm.runconfig.real_world import ExpansionSection
@@ -106,6 +107,37 @@ def _diagnosis_input(
     )
 
 
+def _diagnose(
+    context: ExpansionContext,
+    parent: int,
+    job: str,
+    given: DiagnosisInput,
+    details: dict[str, Any],
+) -> Diagnosis:
+    """The diagnosis, its prompt fit into the `diagnose` model's window (diagnosis_fit.py);
+    `details["prompt_trimmed"]` lists what had to be cut."""
+    facts = context.models.get("diagnose")
+    budget = facts.prompt_budget() if facts is not None else None
+    reply = facts.max_tokens if facts is not None else DEFAULT_MAX_TOKENS
+    prompt = DiagnosisPrompt(given, budget, reply)
+
+    def refit(error: dict[str, Any]) -> list[dict[str, str]]:
+        messages = prompt.refit(error)
+        details["prompt_trimmed"] = prompt.trimmed()
+        return messages
+
+    details["prompt_trimmed"] = prompt.trimmed()
+    return diagnose(
+        context.harness.gateway,
+        context.run,
+        str(parent),
+        job,
+        prompt.messages(),
+        context.config.diagnosis_attempts,
+        refit,
+    )
+
+
 def _self_modify(
     context: ExpansionContext,
     parent: int,
@@ -162,15 +194,8 @@ def expand(context: ExpansionContext, parent: int, child: int) -> ExpandOutcome:
             parent, history, context.search_tasks, context.config.entries, rng, tried
         )
         details["entry"] = entry.summary()
-        messages = build_messages(_diagnosis_input(context, entry, parent_dir, lineage))
-        diagnosis = diagnose(
-            context.harness.gateway,
-            context.run,
-            str(parent),
-            job,
-            messages,
-            context.config.diagnosis_attempts,
-        )
+        given = _diagnosis_input(context, entry, parent_dir, lineage)
+        diagnosis = _diagnose(context, parent, job, given, details)
         (job_dir / "diagnosis.json").write_text(diagnosis.model_dump_json(indent=2) + "\n")
         details["problem_statement"] = diagnosis.problem_description
         details["diagnosis_summary"] = diagnosis.improvement_proposal
@@ -179,6 +204,9 @@ def expand(context: ExpansionContext, parent: int, child: int) -> ExpandOutcome:
         admission = context.validator.validate(child_dir, job_dir / "validation", str(child))
         details["validation_s"] = admission.timings
         if not admission.ok:
+            broken = sandbox_failure(context.harness.sandbox)
+            if broken is not None:  # the child was not to blame: the sandbox broke
+                raise broken
             raise ExpansionFailed(f"rejected: {admission.reason}")
         metadata = {
             "problem_statement": diagnosis.problem_description,
