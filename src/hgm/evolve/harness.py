@@ -18,7 +18,12 @@ from hgm.errors import InfrastructureFailure
 from hgm.evolve.agent_dir import agent_package, copy_agent
 from hgm.evolve.agent_files import read_agent_json
 from hgm.evolve.agent_task import AgentLimits, AgentTask
-from hgm.evolve.infrastructure import agent_died_unexplained, gateway_failure, sandbox_failure
+from hgm.evolve.infrastructure import (
+    agent_died_unexplained,
+    gateway_failure,
+    last_call,
+    sandbox_failure,
+)
 from hgm.evolve.records import AgentRun, Evaluation
 from hgm.evolve.workspace import JobLayout, WorkspaceError, repo_diff, snapshot_repo
 from hgm.llm.config import Role
@@ -134,7 +139,8 @@ class Harness:
             usage = self.gateway.close_job(token)
         ran = time.perf_counter()
         result = read_agent_json(layout.out, RESULT_FILE) or {}
-        failure = gateway_failure(self.gateway, job, since)
+        final_call = last_call(self.gateway.db_path, job, since)
+        failure = gateway_failure(self.gateway, final_call)
         if failure is None and agent_died_unexplained(process, result):
             failure = sandbox_failure(self.sandbox)
         if failure is not None:
@@ -158,6 +164,7 @@ class Harness:
             usage=usage,
             diff=diff,
             diff_error=diff_error,
+            llm_last_status=final_call.status if final_call is not None else None,
             timings={
                 "prepare": prepared - started,
                 "agent": ran - prepared,

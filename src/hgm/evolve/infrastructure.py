@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from hgm.errors import InfrastructureFailure
 from hgm.llm.gateway import Gateway
@@ -22,8 +24,19 @@ from hgm.sandbox.types import Completed, KillReason, Limits, Sandbox, SandboxUna
 PROBE_LIMITS = Limits(wall_s=60.0, memory_mb=256, pids=16)
 
 
-def last_call_failure(db_path: Path, job: str, since: float) -> InfrastructureFailure | None:
-    """The infrastructure failure behind `job`'s last call made at or after `since`, if any."""
+@dataclass(frozen=True, slots=True)
+class LastCall:
+    """The gateway's record of a job's last LLM call."""
+
+    status: str
+    error: dict[str, Any] | None
+    provider: str
+    model: str
+    role: str
+
+
+def last_call(db_path: Path, job: str, since: float) -> LastCall | None:
+    """`job`'s last call made at or after `since` (None: it made none)."""
     if not db_path.exists():
         return None
     connection = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
@@ -40,21 +53,26 @@ def last_call_failure(db_path: Path, job: str, since: float) -> InfrastructureFa
     if row is None:
         return None
     status, error_json, provider, model, role = row
-    error = json.loads(error_json) if error_json else None
-    problem = infrastructure_problem(status, error)
+    return LastCall(status, json.loads(error_json) if error_json else None, provider, model, role)
+
+
+def call_failure(call: LastCall | None) -> InfrastructureFailure | None:
+    """The infrastructure failure behind a job's last call, if it was one."""
+    if call is None:
+        return None
+    problem = infrastructure_problem(call.status, call.error)
     if problem is None:
         return None
-    component = "gateway" if status == "gateway_error" else "provider"
-    return InfrastructureFailure(
-        component, f"provider {provider!r} (role {role}, model {model}): {problem}"
-    )
+    component = "gateway" if call.status == "gateway_error" else "provider"
+    where = f"provider {call.provider!r} (role {call.role}, model {call.model})"
+    return InfrastructureFailure(component, f"{where}: {problem}")
 
 
-def gateway_failure(gateway: Gateway, job: str, since: float) -> InfrastructureFailure | None:
+def gateway_failure(gateway: Gateway, call: LastCall | None) -> InfrastructureFailure | None:
     """The gateway died, or the job's last call failed for infrastructure reasons."""
     if not gateway.serving:
         return InfrastructureFailure("gateway", "the LLM gateway stopped serving")
-    return last_call_failure(gateway.db_path, job, since)
+    return call_failure(call)
 
 
 def sandbox_failure(sandbox: Sandbox) -> InfrastructureFailure | None:
