@@ -34,8 +34,16 @@ class ModelPrice(_Strict):
     output_per_m: float = Field(ge=0)
 
 
+NO_KEY = ""  # api_key_env = "": a server without keys ("none" is read the same way)
+
+
+def no_key(value: str | None) -> bool:
+    """Whether an `api_key_env` value means "no key"."""
+    return value is None or value.strip().lower() in ("", "none")
+
+
 def _no_key_if_empty(value: str | None) -> str | None:
-    return value or None
+    return None if no_key(value) else value
 
 
 KeyEnv = Annotated[str | None, AfterValidator(_no_key_if_empty)]
@@ -45,7 +53,7 @@ class OpenAIProviderConfig(_Strict):
     """OpenAI or any OpenAI-compatible server (vLLM, Ollama, llama.cpp, OpenRouter).
 
     `api_key_env` names the environment variable holding the key; "" means no key
-    (a local server)."""
+    (a local server). `hgm solve --api-key-env ""` spells it the same way."""
 
     kind: Literal["openai"] = "openai"
     base_url: str = "https://api.openai.com/v1"

@@ -46,6 +46,11 @@ class ModelFacts:
     context_window: int | None = None
     window_source: str = ""
 
+    @property
+    def served_by(self) -> tuple[str, str]:
+        """(provider, model): roles with the same pair share one server's answers."""
+        return self.provider, self.model
+
     def prompt_budget(self) -> int | None:
         """Tokens a prompt may take: the window minus the reply (None: unknown)."""
         if self.context_window is None:
@@ -121,7 +126,7 @@ def _listing(parsed: Any, model: str) -> tuple[tuple[str, ...] | None, int | Non
             meta = entry.get("meta")
             if isinstance(meta, dict) and (found := _positive(meta.get("n_ctx"))) is not None:
                 window, source = found, "llama.cpp /v1/models n_ctx"
-    return tuple(ids), window, source
+    return tuple(dict.fromkeys(ids)), window, source
 
 
 def _llama_cpp_window(root: str, headers: dict[str, str]) -> int | None:

@@ -94,7 +94,7 @@ def _window_problem(facts: ModelFacts, configured: int | None, server: ServerFac
     if window is None or window >= facts.max_tokens + MIN_PROMPT_TOKENS:
         return ""
     fix = (
-        f"lower `max_tokens` of role {facts.role} to at most {window - MIN_PROMPT_TOKENS}, or "
+        f"lower `max_tokens` to at most {window - MIN_PROMPT_TOKENS}, or "
         if window - MIN_PROMPT_TOKENS >= 16
         else ""
     )
@@ -113,7 +113,7 @@ def _error(body: Any) -> dict[str, Any]:
 
 def _chat_problem(status: int, body: Any, base_url: str | None) -> str:
     error = _error(body)
-    message = str(error.get("message", ""))[:300]
+    message = " ".join(str(error.get("message", "")).split())[:240]
     upstream = error.get("upstream_status")
     where = base_url or "the provider"
     if upstream in (404, 405, 501) or "malformed completion" in message:
@@ -171,17 +171,28 @@ def _tools(probe: _Probe) -> tuple[str, str]:
     return "not probed", f"the tool-call probe failed (HTTP {status}): {_error(body)['message']}"
 
 
-def _check(gateway: Gateway, facts: ModelFacts, server: ServerFacts) -> RoleCheck:
-    config = gateway.config
+def _free_check(config: GatewayConfig, facts: ModelFacts, server: ServerFacts) -> RoleCheck:
+    """What can be found without a completion: the model list and the window."""
+    chosen = config.roles[facts.role]
+    provider = config.providers[chosen.provider]
+    base_url = provider.base_url if isinstance(provider, OpenAIProviderConfig) else ""
+    found = with_server(facts, server)
+    problem = _listing_problem(found, base_url, server) or _window_problem(
+        found, chosen.context_window, server
+    )
+    return RoleCheck(found, problem, served=server.models)
+
+
+def _check(gateway: Gateway, free: RoleCheck, broken: dict[tuple[str, str], str]) -> RoleCheck:
+    """One role's paid probes after its free check; `broken` holds chat failures of
+    (provider, model) seen so far, so that a dead server is not called again for each role."""
+    config, facts, found = gateway.config, free.facts, free.facts
     chosen = config.roles[facts.role]
     provider = config.providers[chosen.provider]
     base_url = provider.base_url if isinstance(provider, OpenAIProviderConfig) else None
-    found = with_server(facts, server)
-    problem = _listing_problem(found, base_url or "", server) or _window_problem(
-        found, chosen.context_window, server
-    )
+    problem = broken.get((facts.provider, facts.model), "")
     if problem or provider.kind in NOT_PROBED_KINDS:
-        return RoleCheck(found, problem, served=server.models)
+        return replace(free, problem=problem)
     probe = _Probe(gateway, facts.role)
     started = time.perf_counter()
     try:
@@ -192,6 +203,8 @@ def _check(gateway: Gateway, facts: ModelFacts, server: ServerFacts) -> RoleChec
         answer, tools = "", "not probed"
         if status != 200:
             problem = _chat_problem(status, body, base_url)
+            if status >= 500:  # the server, not this role's request
+                broken[facts.provider, facts.model] = problem
         else:
             answer = str(body["choices"][0]["message"].get("content") or "(tool call)")[:80]
             probe_tools = provider.kind not in NO_TOOL_PROBE_KINDS
@@ -219,12 +232,13 @@ def _check(gateway: Gateway, facts: ModelFacts, server: ServerFacts) -> RoleChec
         usage.cost_usd,
         answer,
         tools,
-        server.models,
+        free.served,
     )
 
 
 def check_models(config: GatewayConfig, roles: list[Role] | None = None) -> list[RoleCheck]:
-    """Every chosen role's check (default: every configured role); costs a few tokens each."""
+    """Every chosen role's check (default: every configured role); costs a few tokens each,
+    and nothing at all when a free check (model list, window) already found a problem."""
     chosen = roles or sorted(config.roles)
     facts = configured_facts(config)
     servers: dict[tuple[str, str], ServerFacts] = {}
@@ -233,18 +247,22 @@ def check_models(config: GatewayConfig, roles: list[Role] | None = None) -> list
         provider = config.providers[name]
         if (name, model) not in servers and isinstance(provider, OpenAIProviderConfig):
             servers[name, model] = discover(name, provider, model)
+    free = [
+        _free_check(
+            config,
+            facts[role],
+            servers.get((facts[role].provider, facts[role].model), ServerFacts()),
+        )
+        for role in chosen
+    ]
+    if any(not check.ok for check in free):
+        return free
     with tempfile.TemporaryDirectory(prefix="hgm-preflight-", dir="/tmp") as scratch:
         root = Path(scratch)
         db = root / "preflight.db"
+        broken: dict[tuple[str, str], str] = {}
         with Gateway(config, socket_dir=root / "gw", db_path=db, run="preflight") as gateway:
-            return [
-                _check(
-                    gateway,
-                    facts[role],
-                    servers.get((facts[role].provider, facts[role].model), ServerFacts()),
-                )
-                for role in chosen
-            ]
+            return [_check(gateway, check, broken) for check in free]
 
 
 def problems(checks: list[RoleCheck]) -> list[str]:

@@ -12,6 +12,8 @@ from hgm.errors import UserError
 from hgm.llm.gateway_errors import ProviderFailed
 from hgm.llm.provider_errors import is_context_overflow
 
+NOT_TRANSIENT = (501, 505)  # "not implemented": retrying cannot help
+
 
 def read_key(api_key_env: str | None, provider: str) -> str | None:
     """The provider key from the gateway process's environment (None when not configured)."""
@@ -66,8 +68,8 @@ class JsonClient:
             parsed = text
         if (status == 429 or status >= 500) and not is_context_overflow(parsed):
             raise ProviderFailed(
-                f"{url} answered HTTP {status}: {str(text)[:300]}",
-                retryable=True,
+                f"{url} answered HTTP {status}: {' '.join(str(text).split())[:300]}",
+                retryable=status not in NOT_TRANSIENT,
                 retry_after_s=retry_after,
                 upstream_status=status,
             )

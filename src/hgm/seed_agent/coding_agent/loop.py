@@ -151,13 +151,13 @@ class AgentLoop:
         self.messages.append({"role": "user", "content": reply})
 
     def _no_call_reply(self, finish: str) -> str:
-        if finish == "length":
-            return prompts.cut_off(self.limits.max_tokens_per_call)
         if self.can_fall_back:
             self.replies_without_calls += 1
             if self.replies_without_calls >= IGNORED_TOOLS_SWITCH:
                 self._switch_to_text(f"{self.replies_without_calls} replies without a tool call")
                 return prompts.TOOLS_IGNORED
+        if finish == "length":
+            return prompts.cut_off(self.limits.max_tokens_per_call)
         return prompts.NO_TOOL_CALL
 
     def _switch_to_text(self, why: str) -> None:
