@@ -21,8 +21,11 @@ START_TIMEOUT_S = 60.0
 
 # Run as `python llama_server.py MODEL PORT CTX`: serve until SIGTERM/SIGKILL.
 _SERVE = """
-import signal, sys
+import os, signal, sys
 import xllamacpp as xlc
+
+# blocked before the server's threads start, so that sigwait below receives them
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
 
 model, port, ctx, alias = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 params = xlc.CommonParams()
@@ -41,6 +44,7 @@ params.sampling.seed = 0
 server = xlc.Server(params)
 print("ready", flush=True)
 signal.sigwait({signal.SIGTERM, signal.SIGINT})
+os._exit(0)
 """
 
 
