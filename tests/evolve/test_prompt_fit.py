@@ -17,8 +17,8 @@ import pytest
 
 from hgm.errors import InfrastructureFailure
 from hgm.evolve.agent_dir import SEED_AGENT_DIR
-from hgm.evolve.diagnosis import DiagnosisInput, agent_source, build_messages, diagnose
-from hgm.evolve.diagnosis_fit import DiagnosisPrompt, fit_input
+from hgm.evolve.diagnosis import Diagnosis, DiagnosisInput, agent_source, build_messages, diagnose
+from hgm.evolve.diagnosis_fit import TASK_SHARE, DiagnosisPrompt, fit_input, self_improve_task
 from hgm.evolve.entries import Entry
 from hgm.evolve.prompt_fit import CHARS_PER_TOKEN, cut_middle, fit_parts, shrink_factor
 from hgm.llm import Gateway, GatewayConfig, calls_for_job
@@ -70,6 +70,21 @@ def test_a_diagnosis_prompt_fits_an_8k_window_and_says_what_was_cut() -> None:
     assert "the task's instructions" not in cut  # small parts stay whole
     assert "Note: to fit the model's context window, the middle of these parts was cut" in text
     assert "the agent's source code (" in text
+
+
+def test_the_self_modification_task_fits_its_share_of_the_window() -> None:
+    diagnosis = Diagnosis(
+        log_summary="s",
+        improvement_proposal="p",
+        implementation_suggestion="Edit loop.py. " * 200,
+        problem_description="The agent loses track of its plan. " * 1000,
+    )
+    whole, nothing = self_improve_task(diagnosis, None)
+    assert nothing == [] and diagnosis.problem_description in whole
+    text, trimmed = self_improve_task(diagnosis, 8192 - 4096)
+    assert len(text) / CHARS_PER_TOKEN <= (8192 - 4096) * TASK_SHARE
+    assert text.startswith("improve yourself:") and "Implementation suggestion:" in text
+    assert trimmed[0].startswith("the problem statement (")
 
 
 def test_shrinking_uses_the_sizes_an_overflow_states() -> None:

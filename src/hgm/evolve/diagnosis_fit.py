@@ -1,4 +1,5 @@
-"""The diagnosis prompt fit into the `diagnose` model's context window.
+"""The diagnosis prompt fit into the `diagnose` model's context window, and the
+self-modification task fit into the `self_improve` model's.
 
 `DiagnosisPrompt(given, prompt_tokens)` builds the messages with the parts of `given` cut
 to fit the window minus the reply (see `hgm.evolve.prompt_fit`), and `refit(error)` makes
@@ -12,7 +13,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from hgm.evolve.diagnosis import DiagnosisInput, build_messages
+from hgm.evolve import diagnosis_prompt
+from hgm.evolve.diagnosis import Diagnosis, DiagnosisInput, build_messages
 from hgm.evolve.prompt_fit import budget_chars, fit_parts, shrink_factor
 
 # The parts of a DiagnosisInput that may be cut to fit a window, with their names in the prompt.
@@ -25,6 +27,9 @@ FITTED_PARTS = {
     "tests": "the hidden test results",
 }
 _NOTE_CHARS = 120  # per part, room for the note that says what was cut
+# The self-modification task may take this share of the `self_improve` prompt budget; the
+# rest is the agent's own system prompt, tools and the conversation it builds.
+TASK_SHARE = 0.5
 
 
 def fit_input(
@@ -71,3 +76,22 @@ class DiagnosisPrompt:
 
     def trimmed(self) -> list[str]:
         return [item.describe() for item in self.fitted.trimmed]
+
+
+def self_improve_task(diagnosis: Diagnosis, prompt_tokens: int | None) -> tuple[str, list[str]]:
+    """The "improve yourself" instructions, their problem statement and suggestion cut (the
+    longer first) to TASK_SHARE of `prompt_tokens` (None: unknown, nothing cut), and what
+    was cut."""
+    parts = {
+        "the problem statement": diagnosis.problem_description,
+        "the implementation suggestion": diagnosis.implementation_suggestion,
+    }
+    if prompt_tokens is not None:
+        fixed = len(diagnosis_prompt.SELF_IMPROVE.format(problem="", suggestion=""))
+        parts, trimmed = fit_parts(parts, budget_chars(int(prompt_tokens * TASK_SHARE), fixed))
+    else:
+        trimmed = []
+    text = diagnosis_prompt.SELF_IMPROVE.format(
+        problem=parts["the problem statement"], suggestion=parts["the implementation suggestion"]
+    )
+    return text, [item.describe() for item in trimmed]

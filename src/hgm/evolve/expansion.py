@@ -20,7 +20,6 @@ from hgm.archive import Archive
 from hgm.bench.diffs import DiffApplyError, apply_diff, diff_is_empty
 from hgm.bench.types import Task
 from hgm.engine.world import ExpandOutcome
-from hgm.evolve import diagnosis_prompt
 from hgm.evolve.agent_dir import copy_agent
 from hgm.evolve.agent_task import AgentLimits, AgentTask
 from hgm.evolve.diagnosis import (
@@ -32,7 +31,7 @@ from hgm.evolve.diagnosis import (
     evaluation_texts,
     trajectory_text,
 )
-from hgm.evolve.diagnosis_fit import DiagnosisPrompt
+from hgm.evolve.diagnosis_fit import DiagnosisPrompt, self_improve_task
 from hgm.evolve.entries import Entry, choose_entry, read_evaluations, read_tried_tasks
 from hgm.evolve.harness import Harness
 from hgm.evolve.infrastructure import sandbox_failure
@@ -145,11 +144,13 @@ def _self_modify(
     parent_dir: Path,
     diagnosis: Diagnosis,
     job_dir: Path,
+    details: dict[str, Any],
 ) -> tuple[Path, str]:
-    """Run the parent on its own source; return the child's directory and its diff."""
-    instructions = diagnosis_prompt.SELF_IMPROVE.format(
-        problem=diagnosis.problem_description, suggestion=diagnosis.implementation_suggestion
-    )
+    """Run the parent on its own source; return the child's directory and its diff. The
+    task is fit into the `self_improve` model's window (`details["task_trimmed"]`)."""
+    facts = context.models.get("self_improve")
+    budget = facts.prompt_budget() if facts is not None else None
+    instructions, details["task_trimmed"] = self_improve_task(diagnosis, budget)
     run = context.harness.run_agent(
         parent_dir,
         AgentTask(id=f"self-improve-{child}", instructions=instructions, language="python"),
@@ -199,7 +200,9 @@ def expand(context: ExpansionContext, parent: int, child: int) -> ExpandOutcome:
         (job_dir / "diagnosis.json").write_text(diagnosis.model_dump_json(indent=2) + "\n")
         details["problem_statement"] = diagnosis.problem_description
         details["diagnosis_summary"] = diagnosis.improvement_proposal
-        child_dir, diff = _self_modify(context, parent, child, parent_dir, diagnosis, job_dir)
+        child_dir, diff = _self_modify(
+            context, parent, child, parent_dir, diagnosis, job_dir, details
+        )
         details["diff_stats"] = _stats(diff)
         admission = context.validator.validate(child_dir, job_dir / "validation", str(child))
         details["validation_s"] = admission.timings
