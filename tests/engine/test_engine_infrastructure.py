@@ -101,6 +101,18 @@ def test_a_success_between_failures_resets_the_count() -> None:
     check_history(recorder.events, BUDGET)
 
 
+def test_one_job_that_keeps_failing_pauses_even_while_others_succeed() -> None:
+    class OneBadTask(FlakyWorld):
+        def evaluate(self, agent: int, task: str) -> EvalOutcome:
+            if task in self.world.tasks()[:10]:
+                raise InfrastructureFailure("toolchain", "rust toolchain: cargo not found")
+            return self.world.evaluate(agent, task)
+
+    summary = _engine(OneBadTask(lambda n: False), workers=3, pause_after=3).run()
+    assert summary.reason == "paused" and summary.pause is not None
+    assert summary.pause.component == "toolchain" and summary.evaluations_finished < BUDGET
+
+
 def test_an_outage_pauses_the_run_and_a_resume_finishes_exactly_the_budget(
     tmp_path: Path,
 ) -> None:

@@ -39,7 +39,8 @@ PAUSED = "paused"
 
 @dataclass(frozen=True, slots=True)
 class Pause:
-    """Why the run paused: the last of `failures` consecutive infrastructure failures."""
+    """Why the run paused: the last of `failures` infrastructure failures (in a row, or of
+    one job)."""
 
     component: str
     reason: str
@@ -47,8 +48,8 @@ class Pause:
 
     def describe(self) -> str:
         return (
-            f"{self.failures} jobs in a row could not be done because the {self.component} "
-            f"failed; the last: {self.reason}"
+            f"{self.failures} attempts in a row could not be done because the "
+            f"{self.component} failed; the last: {self.reason}"
         )
 
 
@@ -125,6 +126,7 @@ class Engine:
         self._stop = threading.Event()
         self._pause_after = pause_after
         self._failures_in_a_row = 0
+        self._failures_of_job: dict[int, int] = {}
         self._requeued = 0
         self._pause: Pause | None = None
         self._pending: deque[Job] = deque()
@@ -298,13 +300,17 @@ class Engine:
 
     def _requeue(self, job: Job, failure: Unfinished) -> None:
         """Run `job` again (first, same id, still reserved and charged once); pause after
-        `pause_after` failures in a row. The money it spent shows when it finishes."""
+        `pause_after` failures in a row, or of this one job (which other jobs succeeding
+        in between must not let run on forever). The money it spent shows when it
+        finishes."""
         self._requeued += 1
         self._failures_in_a_row += 1
+        failures = self._failures_of_job[job.id] = self._failures_of_job.get(job.id, 0) + 1
         self._emit(JobRequeued(job.id, failure.component, failure.reason, self.executor.now()))
         self._pending.appendleft(job)
-        if self._failures_in_a_row >= self._pause_after and self._pause is None:
-            self._pause = Pause(failure.component, failure.reason, self._failures_in_a_row)
+        worst = max(self._failures_in_a_row, failures)
+        if worst >= self._pause_after and self._pause is None:
+            self._pause = Pause(failure.component, failure.reason, worst)
 
     def _interrupt(self, pending: deque[Job]) -> int:
         jobs = [*self.executor.abandon(), *pending]
