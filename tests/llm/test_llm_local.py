@@ -31,6 +31,7 @@ from typer.testing import CliRunner, Result
 from components import need
 from hgm.cli.llm import app
 from hgm.errors import UserError
+from hgm.llm import calls_for_job
 from hgm.sandbox import BubblewrapConfig, check_backend
 
 pytestmark = [pytest.mark.llm_local, pytest.mark.slow]
@@ -250,19 +251,13 @@ def test_solve_records_the_servers_own_token_counts(
     run = record["run"]
     assert run["stop_reason"] == "step_limit" and run["process"]["killed"] == "none"
     assert run["llm_last_status"] == "ok"
-    db = tmp_path / "solve" / "run.db"
-    with sqlite3.connect(db) as connection:
-        rows = connection.execute(
-            "SELECT status, input_tokens, output_tokens, request_json FROM llm_calls"
-        ).fetchall()
-    assert [row[0] for row in rows] == ["ok", "ok"]
-    assert all(json.loads(row[3])["max_tokens"] == 24 for row in rows)
+    calls = calls_for_job(tmp_path / "solve" / "run.db", run["job"])
+    assert [call.status for call in calls] == ["ok", "ok"]
+    assert all(call.request["max_tokens"] == 24 for call in calls)
     after = _counters(server)
-    assert (sum(r[1] for r in rows), sum(r[2] for r in rows)) == (
-        after[0] - before[0],
-        after[1] - before[1],
-    )
-    assert run["usage"]["tokens"] == sum(r[1] + r[2] for r in rows)
+    recorded = (sum(c.input_tokens for c in calls), sum(c.output_tokens for c in calls))
+    assert recorded == (after[0] - before[0], after[1] - before[1])
+    assert run["usage"]["tokens"] == sum(recorded)
 
 
 def _wait_for(condition: Any, timeout: float, what: str) -> None:
