@@ -47,12 +47,14 @@ class AgentRun:
     """One run of an agent version in the sandbox, seen from the host.
 
     `stop_reason`/`stop_detail` come from the agent's own `result.json` (untrusted, for
-    diagnosis only); `process` is what the sandbox observed; `diff` was computed on the host
-    against the pristine snapshot, within `diff_cap_bytes`: `diff_omitted` lists the first
-    files it leaves out (of `diff_omitted_count`), `diff_error` says why there is no diff
-    when there could be none; `diff_files` holds its file sections as git wrote them (not
-    part of the record: the diff is). `timings` (seconds): `prepare` (workspace, snapshot, agent
-    copy, TASK.json), `agent` (the sandboxed process, launch included), `diff`, `total`.
+    diagnosis only); `llm_last_status` is the gateway's record of the job's last LLM call
+    ("ok" or the error type; None: no call); `process` is what the sandbox observed;
+    `diff` was computed on the host against the pristine snapshot, within
+    `diff_cap_bytes`: `diff_omitted` lists the first files it leaves out (of
+    `diff_omitted_count`), `diff_error` says why there is no diff when there could be
+    none; `diff_files` holds its file sections as git wrote them (not part of the record:
+    the diff is). `timings` (seconds): `prepare` (workspace, snapshot, agent copy,
+    TASK.json), `agent` (the sandboxed process, launch included), `diff`, `total`.
     """
 
     job: str
@@ -73,6 +75,7 @@ class AgentRun:
     diff_omitted: tuple[OmittedFile, ...] = ()
     diff_omitted_count: int = 0
     diff_cap_bytes: int = DEFAULT_MAX_DIFF_BYTES
+    llm_last_status: str | None = None
 
     @property
     def trajectory(self) -> Path:
@@ -100,6 +103,7 @@ class AgentRun:
             "diff_omitted": [dataclasses.asdict(omitted) for omitted in self.diff_omitted],
             "diff_omitted_count": self.diff_omitted_count,
             "timings": self.timings,
+            "llm_last_status": self.llm_last_status,
         }
 
 

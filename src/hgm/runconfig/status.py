@@ -13,8 +13,9 @@ from hgm.store.run_dir import RunDir
 from hgm.store.run_store import ABORTED_REASON, RunStore
 from hgm.store.tampering import tampered_grades
 
-RunState = Literal["created", "running", "finished", "interrupted", "crashed", "failed"]
+RunState = Literal["created", "running", "finished", "interrupted", "paused", "crashed", "failed"]
 INTERRUPTED_REASONS = ("stopped", ABORTED_REASON)
+PAUSED_REASON = "paused"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +69,7 @@ class RunStatus:
     workers: int = 0
     budget_money_usd: float | None = None
     running: tuple[RunningJob, ...] = ()
+    finish_detail: str = ""
     tampered_grades: int = 0
     tampered_agents: tuple[TamperedAgent, ...] = ()
 
@@ -81,8 +83,9 @@ class RunStatus:
 def run_state(active: bool, session: SessionRow | None) -> RunState:
     """What the run is doing: the lock says whether a process drives it, the sessions how it ended.
 
-    `crashed` means the last process died without recording an end (killed);
-    like `interrupted`, such a run continues with `hgm resume`.
+    `crashed` means the last process died without recording an end (killed); `paused`
+    means it stopped itself after repeated infrastructure failures (provider, sandbox...);
+    like `interrupted`, such runs continue with `hgm resume`.
     """
     if active:
         return "running"
@@ -92,6 +95,8 @@ def run_state(active: bool, session: SessionRow | None) -> RunState:
         return "crashed"
     if session.end_reason in INTERRUPTED_REASONS:
         return "interrupted"
+    if session.end_reason == PAUSED_REASON:
+        return "paused"
     if session.end_reason is not None and session.end_reason.startswith("error"):
         return "failed"
     return "finished"
@@ -143,6 +148,9 @@ def read_status(path: Path) -> RunStatus:
         best = best_agent(store, config)
         running = running_jobs(store) if active else ()
         tampered = tampered_agents(store)
+        detail = store.connection.execute(
+            "SELECT value FROM meta WHERE key = 'last_finish_detail'"
+        ).fetchone()
     state = run_state(active, session)
     return RunStatus(
         name=config.run.name,
@@ -161,6 +169,7 @@ def read_status(path: Path) -> RunStatus:
         workers=config.run.workers,
         budget_money_usd=config.budget.money_usd,
         running=running,
+        finish_detail=detail["value"] if detail is not None and state == "paused" else "",
         tampered_grades=sum(agent.search + agent.certification for agent in tampered),
         tampered_agents=tampered,
     )
