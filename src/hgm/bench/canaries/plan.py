@@ -37,13 +37,17 @@ class Canary:
 
 @dataclass(frozen=True, slots=True)
 class CanaryPlan:
-    """The canaries of one grade, and the fresh names real tests were given (fresh -> original)."""
+    """The canaries of one grade, the fresh names real tests were given (fresh -> original)
+    and the names of tests left as they were (their names are used elsewhere)."""
 
     canaries: tuple[Canary, ...] = ()
     renamed: dict[str, str] = field(default_factory=dict)
+    kept: frozenset[str] = frozenset()
 
     def merged(self, other: CanaryPlan) -> CanaryPlan:
-        return CanaryPlan(self.canaries + other.canaries, self.renamed | other.renamed)
+        return CanaryPlan(
+            self.canaries + other.canaries, self.renamed | other.renamed, self.kept | other.kept
+        )
 
     def original(self, reported: str) -> str:
         """A report name with every fresh name put back to the test's own name."""
@@ -82,6 +86,14 @@ def tamper_evidence(
         found.append(
             f"the test run exited 0 although its {len(plan.canaries)} canary test(s) must fail: "
             "the code under test ended the run early or forged its result"
+        )
+    renamed_away = sorted(set(plan.renamed.values()) - plan.kept)
+    stale = [name for name in renamed_away if status(outcomes, name) is not None]
+    if stale:
+        shown = ", ".join(stale[:3])
+        found.append(
+            f"the report names {shown} as they are written in the test files, but this run "
+            "renamed them: a report written without running the tests"
         )
     for canary in plan.canaries:
         seen = status(outcomes, canary.name)

@@ -261,6 +261,7 @@ class PytestFile:
         self.source = Source(text)
         self.tree = ast.parse(text)
         self.renamed: dict[str, str] = {}
+        self.kept: set[str] = set()
         self.canaries: list[Canary] = []
         self._renames: dict[int, str] = {}  # def line -> fresh name
         self._inserts: dict[int, list[str]] = {}  # insert before this line (1-based)
@@ -284,6 +285,8 @@ class PytestFile:
                 names[id(test.node)] = self._fresh()
                 self._renames[test.node.lineno] = names[id(test.node)]
                 self.renamed[names[id(test.node)]] = test.node.name
+            else:
+                self.kept.add(test.node.name)
         candidates = [
             test
             for test in tests
@@ -359,4 +362,4 @@ def pytest_canaries(
     except (SyntaxError, ValueError):
         return text, CanaryPlan()
     new_text = rewrite.rewrite(rng, count, only)
-    return new_text, CanaryPlan(tuple(rewrite.canaries), rewrite.renamed)
+    return new_text, CanaryPlan(tuple(rewrite.canaries), rewrite.renamed, frozenset(rewrite.kept))
