@@ -116,9 +116,7 @@ class File:
         return len(self.source) if end < 0 else end + 1
 
 
-LITERAL_PUNCT = frozenset(
-    {"(", ")", "[", "]", "{", "}", ",", "-", "+", "&", "!", ".", "::", "<", ">"}
-)
+LITERAL_PUNCT = frozenset("()[]{},-+&!.<>:") | {"::"}
 
 
 def literal_positions(file: File, first: int, last: int, names: frozenset[str]) -> list[int] | None:

@@ -126,7 +126,7 @@ def judge(
     if completed.killed is not KillReason.NONE:
         return Verdict(False, f"test run killed ({completed.killed.value})")
     if not finished:
-        return Verdict(False, "the test runner never finished (the code under test exited it)")
+        return Verdict(False, "the test runner never finished (a crash, or code that ended it)")
     real = [
         TestOutcome(plan.original(outcome.name), outcome.passed)
         for outcome in outcomes

@@ -33,8 +33,9 @@ TESTCASE = re.compile(
 RESULT = re.compile(r"^(?P<status>OK|FAILED) (?P<name>.+)$", re.M)
 FINISHED = re.compile(r"</testsuites?>")
 FRAMEWORK_MACRO = re.compile(
-    r"^\s*#\s*(?:define|undef)\s+(?:TEST_CASE|SECTION|REQUIRE\w*|CHECK\w*|CATCH_\w+|"
-    r"INTERNAL_CATCH_\w+|TWOBLUECUBES_\w+|HGM_\w+)\b",
+    r"^\s*#\s*(?:define|undef)\s+(?:TEST_CASE|SECTION|(?:REQUIRE|CHECK)"
+    r"(?:_FALSE|_THROWS\w*|_NOTHROW|_THAT)?|CATCH_\w+|INTERNAL_CATCH_\w+|TWOBLUECUBES_\w+|"
+    r"HGM_TEST\w*|HGM_CONCAT\w*)\b",
     re.M,
 )
 TEST_CASE = re.compile(r'^\s*TEST_CASE\s*\(\s*"((?:[^"\\]|\\.)*)"', re.M)
