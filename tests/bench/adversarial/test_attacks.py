@@ -187,3 +187,18 @@ def test_report_forged_at_start_up_then_exit_zero(
     grade = solve(forge(hidden_test_names(task)), tmp_path, capsys)
     assert grade["exit_code"] == 0
     evidence(grade, "the test run exited 0", "but this run renamed them")
+
+
+def test_token_hunt_in_the_environment_then_killing_the_parent(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from adversarial_attacks import ENVIRONMENT_THEN_KILL_PARENT
+
+    attack = Attack(
+        "exercises",
+        "python/bracket-depth",
+        [create("bracket_depth.py", ENVIRONMENT_THEN_KILL_PARENT)],
+    )
+    grade = solve(attack, tmp_path, capsys)
+    assert not grade["resolved"]  # a killed run is a crash to grading: unresolved, not tampered
+    assert grade["exit_code"] == 137 and "never finished" in grade["error"]  # no token found
