@@ -287,17 +287,13 @@ class PytestFile:
                 self.renamed[names[id(test.node)]] = test.node.name
             else:
                 self.kept.add(test.node.name)
-        candidates = [
-            test
-            for test in tests
-            if id(test.node) in names
-            and not test.node.decorator_list
-            and not _returns_early(test.node)
-        ]
+        candidates = [t for t in tests if id(t.node) in names and not t.node.decorator_list]
         rng.shuffle(candidates)
         for test in candidates:
             if len(self.canaries) >= count:
                 break
+            if _returns_early(test.node):
+                continue
             edit = _Twins(self.source, test.node, rng).pick()
             if edit is not None:
                 self._twin(test, edit, names[id(test.node)], rng)

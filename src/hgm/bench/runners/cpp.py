@@ -1,8 +1,9 @@
 """C++ exercises: cmake with EXERCISM_RUN_ALL_TESTS, then the test binary's JUnit report.
 
-Exercism's C++ CMakeLists name the test binary after the exercise directory and run it as
-part of the build (the graded tree is therefore always a directory named `<slug>`).
-The binary is run once more with `-r junit` (Catch2's reporter; hgm's built-in exercises use
+Exercism's C++ CMakeLists name the test binary after the exercise directory (the graded
+tree is therefore always a directory named `<slug>`) and add a target that runs it as part
+of the build. hgm builds only the binary (with canaries among the tests, that run would fail
+the build) and runs it once with `-r junit` (Catch2's reporter; hgm's built-in exercises use
 a small single-header framework that speaks the same flag) for per-test outcomes.
 """
 
