@@ -27,6 +27,7 @@ from hgm.bench.integrity import dropped_evidence
 from hgm.bench.runners import LOG_NAME, TestRunner
 from hgm.bench.runners.base import integrity_notes, output_before
 from hgm.bench.types import Grade, TestOutcome
+from hgm.errors import InfrastructureFailure
 from hgm.sandbox.types import Limits, Sandbox
 
 LOG_TAIL_CHARS = 4000
@@ -51,7 +52,10 @@ def grade_exercise(
     runner: TestRunner,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Grade:
-    """Grade `diff` (against the agent's workspace) on `exercise`; never raises for bad diffs."""
+    """Grade `diff` (against the agent's workspace) on `exercise`; never raises for bad diffs.
+
+    Raises `InfrastructureFailure` when the language's toolchain is missing here.
+    """
     start = time.perf_counter()
     kept, dropped = restrict_diff(diff, lambda path: path in exercise.solution)
     subverting = dropped_evidence(exercise.language, dropped)
@@ -64,8 +68,8 @@ def grade_exercise(
         tamper_evidence=tuple(subverting),
     )
     problem = runner.problem()
-    if problem:
-        return replace(unresolved, error=f"{exercise.language} toolchain: {problem}")
+    if problem:  # not the solution's fault: the run re-queues the job and pauses
+        raise InfrastructureFailure("toolchain", f"{exercise.language} toolchain: {problem}")
     with tempfile.TemporaryDirectory(prefix="hgm-grade-") as scratch:
         work = Path(scratch) / exercise.slug
         copy_visible(exercise, work)
