@@ -113,3 +113,9 @@ def test_a_report_naming_renamed_tests_as_written_is_forged() -> None:
     assert "test_one, test_two as they are written in the test files" in result.evidence[0]
     kept = CanaryPlan(PLAN.canaries, PLAN.renamed, frozenset({"test_one", "test_two"}))
     assert not judge(kept, forged, EXPECTED, run(1), True, []).evidence
+
+
+def test_a_suite_named_like_a_renamed_test_is_not_a_forgery() -> None:
+    plan = CanaryPlan((Canary("c1", "r1", "a copy"),), {"r1": "zero"})
+    found = [TestOutcome("zero > r1", True), TestOutcome("zero > c1", False)]
+    assert judge(plan, found, ["zero"], run(1), True, []) == Verdict(True)
