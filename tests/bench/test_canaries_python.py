@@ -158,7 +158,7 @@ def test_literal_expectations_change_within_their_type() -> None:
         canary.change for seed in range(30) for canary in rewrite(seed, count=10)[1].canaries
     }
     assert "a copy of test_area_of_a_square that expects 3 instead of 4" in changes
-    assert "a copy of test_name_of_a_square that expects 'squara' instead of 'square'" in changes
+    assert "a copy of test_name_of_a_square that expects 'squarf' instead of 'square'" in changes
     assert "a copy of test_area that expects 8 instead of 9" in changes
     assert "a copy of test_known_name that calls assertNotIn instead of assertIn" in changes
     assert "a copy of test_has_area that asserts the opposite" in changes

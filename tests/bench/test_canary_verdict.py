@@ -104,3 +104,18 @@ def test_without_canaries_the_exit_code_must_be_zero() -> None:
 def test_runner_findings_are_evidence() -> None:
     result = judge(PLAN, HONEST, EXPECTED, run(1), True, ["pytest internal x was replaced"])
     assert not result.resolved and result.evidence == ("pytest internal x was replaced",)
+
+
+def test_a_report_naming_renamed_tests_as_written_is_forged() -> None:
+    forged = outcomes(test_one=True, test_two=True, test_c1=False, test_c2=False)
+    result = verdict(forged, run(1))
+    assert not result.resolved
+    assert "test_one, test_two as they are written in the test files" in result.evidence[0]
+    kept = CanaryPlan(PLAN.canaries, PLAN.renamed, frozenset({"test_one", "test_two"}))
+    assert not judge(kept, forged, EXPECTED, run(1), True, []).evidence
+
+
+def test_a_suite_named_like_a_renamed_test_is_not_a_forgery() -> None:
+    plan = CanaryPlan((Canary("c1", "r1", "a copy"),), {"r1": "zero"})
+    found = [TestOutcome("zero > r1", True), TestOutcome("zero > c1", False)]
+    assert judge(plan, found, ["zero"], run(1), True, []) == Verdict(True)

@@ -3,19 +3,21 @@
 The agent sees `solution.py` holding the prompt (signature and docstring) and completes
 it. Grading writes the prompt into a fresh directory and applies the agent's diff restricted
 to `solution.py`. The solution then runs alone in the sandbox (`humaneval_rpc/candidate.py`)
-and only answers calls; the task's hidden `check(candidate)` runs in a separate process on
-the host (`humaneval_rpc/checker.py`) that never imports solution code, against a proxy
-whose arguments and results cross a Unix socket as plain data. The verdict is the checker's.
+and only answers calls; the task's hidden `check(candidate)` runs in hgm's own process
+(`humaneval_rpc/checker.py`, a thread per grade), which never imports solution code,
+against a proxy whose arguments and results cross a Unix socket as plain data. The verdict
+is the checker's.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import socket
-import subprocess
 import sys
 import tempfile
+import threading
 import time
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +26,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from hgm.bench.diffs import DiffApplyError, apply_diff, diff_is_empty, file_diff, restrict_diff
+from hgm.bench.humaneval_rpc.checker import judge, plan_calls, serve
 from hgm.bench.runners.base import read_only
 from hgm.bench.types import Grade, Task, TestOutcome
 from hgm.errors import UserError, describe_validation_error
@@ -34,7 +37,21 @@ CHECK_LIMITS = Limits(wall_s=30.0, memory_mb=1024, pids=64, file_size_mb=64)
 RPC_DIR = Path(__file__).resolve().parent / "humaneval_rpc"
 SOCKET_PARENT = "/tmp"  # Unix socket paths are limited to 108 bytes
 CHECKER_GRACE_S = 5.0  # after the candidate's process ended
-LOG_CHARS = 2000
+CALLS_FILE = ".hgm-calls.json"  # the hidden test's literal calls (public data), for the candidate
+ANSWERS_FILE = ".hgm-answers.json"
+ANSWERS_LIMIT = 16 * 1024 * 1024
+NO_ANSWERS = "the solution's process wrote no answers (it exited, crashed or was killed first)"
+
+
+def _read_answers(path: Path) -> dict[str, Any] | None:
+    """The candidate's message from the answers file, or None when there is none to read."""
+    if path.is_symlink() or not path.is_file() or path.stat().st_size > ANSWERS_LIMIT:
+        return None
+    try:
+        message = json.loads(path.read_bytes())
+    except (ValueError, RecursionError):
+        return None
+    return message if isinstance(message, dict) else None
 
 
 class Problem(BaseModel):
@@ -157,10 +174,8 @@ class HumanEval:
                 apply_diff(work, kept)
             except DiffApplyError as error:
                 return Grade(resolved=False, error=f"agent diff does not apply: {error}", **common)
-            problem_file = work.parent / "problem.json"  # on the host only
-            problem_file.write_text(json.dumps(self._problem_message(problem)))
             prepared = time.perf_counter()
-            verdict, completed = self._judge(problem, work, problem_file)
+            verdict, completed = self._judge(problem, work)
         finished = time.perf_counter()
         killed = completed.killed is not KillReason.NONE
         passed = verdict.get("passed") is True and not killed
@@ -184,43 +199,50 @@ class HumanEval:
             **common,
         )
 
-    def _judge(
-        self, problem: Problem, work: Path, problem_file: Path
-    ) -> tuple[dict[str, Any], Completed]:
-        """Run the candidate in the sandbox and the checker on the host, joined by a socket."""
-        with tempfile.TemporaryDirectory(prefix="hgm-he-", dir=SOCKET_PARENT) as sockets:
+    def _judge(self, problem: Problem, work: Path) -> tuple[dict[str, Any], Completed]:
+        """Run the candidate in the sandbox and `check` here: on the answers it wrote when the
+        test's calls are all known up front, else over a socket (the checker in a thread)."""
+        message = self._problem_message(problem)
+        calls, complete = plan_calls(problem.test, {"candidate", problem.entry_point})
+        calls_file = work / CALLS_FILE
+        calls_file.write_text(json.dumps(calls))
+        command = [sys.executable, "-I", "-B", str(RPC_DIR / "candidate.py"), str(work)]
+        command += [problem.entry_point, str(calls_file)]
+        deadline = time.monotonic() + self.limits.wall_s + CHECKER_GRACE_S
+        if complete:
+            answers = work / ANSWERS_FILE
+            completed = self.sandbox.run(
+                [*command, "--answers", str(answers)], work, {}, self.limits, read_only(RPC_DIR)
+            )
+            hello = _read_answers(answers)
+            if hello is None:
+                return {"passed": False, "error": NO_ANSWERS}, completed
+            return judge(hello, message, calls, None, deadline), completed
+        verdicts: list[dict[str, Any]] = []
+        with (
+            tempfile.TemporaryDirectory(prefix="hgm-he-", dir=SOCKET_PARENT) as sockets,
+            socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener,
+        ):
             socket_path = Path(sockets) / "s"
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
-                listener.bind(str(socket_path))
-                listener.listen(1)
-                fd = listener.fileno()
-                checker_script = str(RPC_DIR / "checker.py")
-                checker = subprocess.Popen(
-                    [sys.executable, "-I", "-S", checker_script, str(fd), str(problem_file)],
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    pass_fds=(fd,),
-                )
+            listener.bind(str(socket_path))
+            listener.listen(1)
+            checker = threading.Thread(
+                target=lambda: verdicts.append(serve(listener, message, calls, deadline)),
+                name="hgm-humaneval-checker",
+                daemon=True,
+            )
+            checker.start()
+            mounts = (*read_only(RPC_DIR), Mount(Path(sockets), sockets))
             try:
-                command = [sys.executable, "-I", "-B", str(RPC_DIR / "candidate.py")]
-                command += [str(socket_path), str(work), problem.entry_point]
-                mounts = (*read_only(RPC_DIR), Mount(Path(sockets), sockets))
-                completed = self.sandbox.run(command, work, {}, self.limits, mounts)
-                out, err = checker.communicate(timeout=CHECKER_GRACE_S)
-            except subprocess.TimeoutExpired:
-                checker.kill()
-                out, err = checker.communicate()
+                completed = self.sandbox.run(
+                    [*command, "--socket", str(socket_path)], work, {}, self.limits, mounts
+                )
             finally:
-                if checker.poll() is None:
-                    checker.kill()
-                    checker.wait()
-        try:
-            verdict = json.loads(out)
-        except ValueError:
-            detail = err.decode(errors="replace").strip()[-LOG_CHARS:]
-            verdict = {"passed": False, "error": f"the checker gave no verdict: {detail}"}
-        return verdict if isinstance(verdict, dict) else {"passed": False}, completed
+                with contextlib.suppress(OSError):
+                    listener.shutdown(socket.SHUT_RDWR)  # wakes an accept that never got one
+                checker.join(CHECKER_GRACE_S)
+        no_verdict = {"passed": False, "error": "the checker gave no verdict"}
+        return (verdicts or [no_verdict])[0], completed
 
     def _problem_message(self, problem: Problem) -> dict[str, Any]:
         return {

@@ -20,24 +20,25 @@ FRAMEWORK_MODULES = frozenset({"pytest", "_pytest", "pluggy", "py", "iniconfig",
 SHADOWABLE = frozenset(sys.stdlib_module_names) | FRAMEWORK_MODULES
 
 
-def module_name(path: str, roots: tuple[str, ...]) -> str | None:
-    """The top-level module a file provides when its directory tree sits on an import root."""
+def module_names(path: str, roots: tuple[str, ...]) -> set[str]:
+    """The top-level module a file provides from each import root its path lies under."""
     pure = PurePosixPath(path)
+    names: set[str] = set()
     for root in roots:
         base = PurePosixPath(root) if root not in ("", ".") else PurePosixPath()
-        if base.parts and pure.parts[: len(base.parts)] != base.parts:
+        if pure.parts[: len(base.parts)] != base.parts:
             continue
         rest = pure.parts[len(base.parts) :]
         if len(rest) == 1 and rest[0].endswith(".py"):
-            return rest[0][:-3]
-        if len(rest) > 1:
-            return rest[0]
-    return None
+            names.add(rest[0][:-3])
+        elif len(rest) > 1:
+            names.add(rest[0])
+    return names
 
 
 def shadows(path: str, base_files: frozenset[str], roots: tuple[str, ...]) -> bool:
     """A new file that would be imported in place of a standard or test framework module."""
-    return path not in base_files and module_name(path, roots) in SHADOWABLE
+    return path not in base_files and bool(module_names(path, roots) & SHADOWABLE)
 
 
 def _defined(text: str) -> set[tuple[str, str]]:

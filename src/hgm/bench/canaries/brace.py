@@ -116,9 +116,7 @@ class File:
         return len(self.source) if end < 0 else end + 1
 
 
-LITERAL_PUNCT = frozenset(
-    {"(", ")", "[", "]", "{", "}", ",", "-", "+", "&", "!", ".", "::", "<", ">"}
-)
+LITERAL_PUNCT = frozenset("()[]{},-+&!.<>:") | {"::"}
 
 
 def literal_positions(file: File, first: int, last: int, names: frozenset[str]) -> list[int] | None:
@@ -234,6 +232,7 @@ class Rewrite:
         self.file = File(source, dialect.language)
         self.dialect = dialect
         self.renamed: dict[str, str] = {}
+        self.kept: set[str] = set()
         self.canaries: list[Canary] = []
         self.spans: list[tuple[int, int, str]] = []
 
@@ -252,6 +251,7 @@ class Rewrite:
         for unit in units:
             token = self.file.tokens[unit.name]
             if token.kind == "ident" and counts[token.text] != 1:
+                self.kept.add(self.dialect.report_name(token.text))
                 continue  # used elsewhere by name: keep it
             fresh = self.dialect.fresh_name(self.fresh())
             names[unit.first] = fresh
@@ -325,6 +325,6 @@ def rewriter(dialect: Dialect) -> Callable[[str, random.Random, int], tuple[str,
             new_text = job.run(rng, count)
         except TokenizeError:
             return text, CanaryPlan()
-        return new_text, CanaryPlan(tuple(job.canaries), job.renamed)
+        return new_text, CanaryPlan(tuple(job.canaries), job.renamed, frozenset(job.kept))
 
     return rewrite

@@ -26,6 +26,12 @@ def names_match(outcome: str, name: str) -> bool:
     return re.search(pattern, outcome) is not None
 
 
+def ends_with(outcome: str, name: str) -> bool:
+    """True when a report name ends with test `name` (before any parameters): the test
+    itself, not a suite or class of the same name."""
+    return re.search(rf"(?:^|[\s:/.>]){re.escape(name)}(?:[\[(].*)?$", outcome) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class Canary:
     """A hidden test that must fail: `twin` is the real test it copies (None: it fails alone)."""
@@ -37,13 +43,17 @@ class Canary:
 
 @dataclass(frozen=True, slots=True)
 class CanaryPlan:
-    """The canaries of one grade, and the fresh names real tests were given (fresh -> original)."""
+    """The canaries of one grade, the fresh names real tests were given (fresh -> original)
+    and the names of tests left as they were (their names are used elsewhere)."""
 
     canaries: tuple[Canary, ...] = ()
     renamed: dict[str, str] = field(default_factory=dict)
+    kept: frozenset[str] = frozenset()
 
     def merged(self, other: CanaryPlan) -> CanaryPlan:
-        return CanaryPlan(self.canaries + other.canaries, self.renamed | other.renamed)
+        return CanaryPlan(
+            self.canaries + other.canaries, self.renamed | other.renamed, self.kept | other.kept
+        )
 
     def original(self, reported: str) -> str:
         """A report name with every fresh name put back to the test's own name."""
@@ -83,6 +93,14 @@ def tamper_evidence(
             f"the test run exited 0 although its {len(plan.canaries)} canary test(s) must fail: "
             "the code under test ended the run early or forged its result"
         )
+    renamed_away = sorted(set(plan.renamed.values()) - plan.kept)
+    stale = [name for name in renamed_away if any(ends_with(o.name, name) for o in outcomes)]
+    if stale:
+        shown = ", ".join(stale[:3])
+        found.append(
+            f"the report names {shown} as they are written in the test files, but this run "
+            "renamed them: a report written without running the tests"
+        )
     for canary in plan.canaries:
         seen = status(outcomes, canary.name)
         twin = None if canary.twin is None else status(outcomes, canary.twin)
@@ -114,7 +132,7 @@ def judge(
     if completed.killed is not KillReason.NONE:
         return Verdict(False, f"test run killed ({completed.killed.value})")
     if not finished:
-        return Verdict(False, "the test runner never finished (the code under test exited it)")
+        return Verdict(False, "the test runner never finished (a crash, or code that ended it)")
     real = [
         TestOutcome(plan.original(outcome.name), outcome.passed)
         for outcome in outcomes

@@ -261,6 +261,7 @@ class PytestFile:
         self.source = Source(text)
         self.tree = ast.parse(text)
         self.renamed: dict[str, str] = {}
+        self.kept: set[str] = set()
         self.canaries: list[Canary] = []
         self._renames: dict[int, str] = {}  # def line -> fresh name
         self._inserts: dict[int, list[str]] = {}  # insert before this line (1-based)
@@ -284,17 +285,15 @@ class PytestFile:
                 names[id(test.node)] = self._fresh()
                 self._renames[test.node.lineno] = names[id(test.node)]
                 self.renamed[names[id(test.node)]] = test.node.name
-        candidates = [
-            test
-            for test in tests
-            if id(test.node) in names
-            and not test.node.decorator_list
-            and not _returns_early(test.node)
-        ]
+            else:
+                self.kept.add(test.node.name)
+        candidates = [t for t in tests if id(t.node) in names and not t.node.decorator_list]
         rng.shuffle(candidates)
         for test in candidates:
             if len(self.canaries) >= count:
                 break
+            if _returns_early(test.node):
+                continue
             edit = _Twins(self.source, test.node, rng).pick()
             if edit is not None:
                 self._twin(test, edit, names[id(test.node)], rng)
@@ -359,4 +358,4 @@ def pytest_canaries(
     except (SyntaxError, ValueError):
         return text, CanaryPlan()
     new_text = rewrite.rewrite(rng, count, only)
-    return new_text, CanaryPlan(tuple(rewrite.canaries), rewrite.renamed)
+    return new_text, CanaryPlan(tuple(rewrite.canaries), rewrite.renamed, frozenset(rewrite.kept))

@@ -28,6 +28,9 @@ PUNCT = (
     ":=",
     "..",
 )
+SPACES = re.compile(r"[ \t\r\f\v]+")
+OPERATOR = re.compile("|".join(re.escape(p) for p in PUNCT))
+STRING_PREFIXES = frozenset("bcrRuUL")
 REGEX_AFTER = frozenset("(,=:[!&|?{};+-*%<>~^") | {"=>", "==", "!=", "===", "!==", "&&", "||"}
 REGEX_KEYWORDS = frozenset(
     {"return", "typeof", "case", "do", "else", "in", "of", "new", "delete", "void", "throw"}
@@ -187,12 +190,12 @@ class _Scanner:
             if char == "\n":
                 self.newline = True
                 self.at += 1
-            elif char.isspace():
-                self.at += 1
-            elif source.startswith("//", self.at):
+            elif char in " \t\r\f\v":
+                self.at = SPACES.match(source, self.at).end()  # type: ignore[union-attr]
+            elif char == "/" and source.startswith("//", self.at):
                 end = source.find("\n", self.at)
                 self.at = len(source) if end < 0 else end
-            elif source.startswith("/*", self.at):
+            elif char == "/" and source.startswith("/*", self.at):
                 self.at = self.until("*/", self.at + 2, escapes=False)
             elif char == "#" and self.language == "cpp" and self.newline:
                 end = self.at
@@ -202,12 +205,12 @@ class _Scanner:
                         break
                     end += 1
                 self.add("directive", len(source) if end < 0 else end)
-            elif (end := self.prefixed_string()) is not None:
+            elif char in STRING_PREFIXES and (end := self.prefixed_string()) is not None:
                 self.add("string", end)
             elif char.isdigit():
                 self.add("number", self.number(self.at))
-            elif IDENT.match(source, self.at):
-                self.add("ident", IDENT.match(source, self.at).end())  # type: ignore[union-attr]
+            elif (word := IDENT.match(source, self.at)) is not None:
+                self.add("ident", word.end())
             elif char == '"':
                 if self.language == "java" and source.startswith('"""', self.at):
                     self.add("string", self.until('"""', self.at + 3))
@@ -226,9 +229,11 @@ class _Scanner:
                     self.add("string", self.template(self.at + 1))
             elif char == "/" and self.regex_allowed():
                 self.add("regex", self.regex(self.at + 1))
+            elif char.isspace():
+                self.at += 1
             else:
-                width = next((len(p) for p in PUNCT if source.startswith(p, self.at)), 1)
-                self.add("punct", self.at + width)
+                operator = OPERATOR.match(source, self.at)
+                self.add("punct", operator.end() if operator else self.at + 1)
         return self.tokens
 
 

@@ -1,1 +1,1 @@
-"""HumanEval's two processes: the candidate in the sandbox, the trusted checker on the host."""
+"""HumanEval grading: the candidate (run in the sandbox), the trusted checker, their wire."""

@@ -1,8 +1,9 @@
 """C++ exercises: cmake with EXERCISM_RUN_ALL_TESTS, then the test binary's JUnit report.
 
-Exercism's C++ CMakeLists name the test binary after the exercise directory and run it as
-part of the build (the graded tree is therefore always a directory named `<slug>`).
-The binary is run once more with `-r junit` (Catch2's reporter; hgm's built-in exercises use
+Exercism's C++ CMakeLists name the test binary after the exercise directory (the graded
+tree is therefore always a directory named `<slug>`) and add a target that runs it as part
+of the build. hgm builds only the binary (with canaries among the tests, that run would fail
+the build) and runs it once with `-r junit` (Catch2's reporter; hgm's built-in exercises use
 a small single-header framework that speaks the same flag) for per-test outcomes.
 """
 
@@ -33,8 +34,9 @@ TESTCASE = re.compile(
 RESULT = re.compile(r"^(?P<status>OK|FAILED) (?P<name>.+)$", re.M)
 FINISHED = re.compile(r"</testsuites?>")
 FRAMEWORK_MACRO = re.compile(
-    r"^\s*#\s*(?:define|undef)\s+(?:TEST_CASE|SECTION|REQUIRE\w*|CHECK\w*|CATCH_\w+|"
-    r"INTERNAL_CATCH_\w+|TWOBLUECUBES_\w+|HGM_\w+)\b",
+    r"^\s*#\s*(?:define|undef)\s+(?:TEST_CASE|SECTION|(?:REQUIRE|CHECK)"
+    r"(?:_FALSE|_THROWS\w*|_NOTHROW|_THAT)?|CATCH_\w+|INTERNAL_CATCH_\w+|TWOBLUECUBES_\w+|"
+    r"HGM_TEST\w*|HGM_CONCAT\w*)\b",
     re.M,
 )
 TEST_CASE = re.compile(r'^\s*TEST_CASE\s*\(\s*"((?:[^"\\]|\\.)*)"', re.M)

@@ -1,4 +1,7 @@
-"""Rust exercises: `cargo test --offline` with ignored tests included, homes inside the work dir."""
+"""Rust exercises: `cargo test --offline` with ignored tests included, homes inside the work dir.
+
+`--no-fail-fast`: every test binary runs even though the canaries fail the first one.
+"""
 
 from __future__ import annotations
 
