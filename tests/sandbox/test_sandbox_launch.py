@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from hgm.sandbox import Limits, UnsafeLocalConfig, make_sandbox
-from hgm.sandbox.cgroups import remove_stale
+from hgm.sandbox.cgroup_files import remove_stale
 from hgm.sandbox.launch import Supervision, nproc_fallback, run_supervised, user_tasks
+from hgm.sandbox.quota import WorkdirQuota, usage
 
 
 def test_limits_and_groups_are_in_place_before_the_command_runs(tmp_path: Path) -> None:
@@ -70,3 +71,24 @@ def test_nproc_fallback_counts_the_users_tasks(monkeypatch: pytest.MonkeyPatch) 
     assert user_tasks(os.getuid()) >= 1
     monkeypatch.setattr(os, "getuid", lambda: 0)
     assert nproc_fallback(50) == {}, "root ignores RLIMIT_NPROC"
+
+
+def test_quota_counts_what_a_quick_command_left_behind(tmp_path: Path) -> None:
+    quota = WorkdirQuota(tmp_path, disk_mb=None, files=10, next_at=float("inf"))
+    supervision = Supervision(prepare=lambda pid: None, kill=lambda pid: None, quota=quota)
+    script = f"cd {tmp_path} && for i in 1 2 3 4 5 6 7 8 9 10 11 12; do : > f$i; done"
+    done = run_supervised(["sh", "-c", script], {}, 30.0, None, 1024, supervision, ())
+    assert done.exit_code == 0 and done.quota_exceeded is not None
+    assert "files = 10" in done.quota_exceeded
+
+
+def test_usage_counts_allocated_blocks_and_entries_and_stops_early(tmp_path: Path) -> None:
+    (tmp_path / "d" / "e").mkdir(parents=True)
+    (tmp_path / "d" / "e" / "data").write_bytes(os.urandom(100_000))
+    with (tmp_path / "sparse").open("wb") as sparse:
+        sparse.truncate(10**9)
+    (tmp_path / "link").symlink_to("/")
+    found = usage(tmp_path)
+    assert found.entries == 5
+    assert 100_000 <= found.bytes < 1_000_000, "a sparse file counts what it uses"
+    assert usage(tmp_path, max_entries=2).entries == 3, "the walk stops once past a limit"

@@ -13,15 +13,17 @@ from pathlib import Path
 import pytest
 
 from hgm.sandbox import BubblewrapConfig, KillReason, Limits, Sandbox, make_sandbox
-from hgm.sandbox.cgroups import hierarchy_dirs
+from hgm.sandbox.cgroups import CgroupParents
 
 pytestmark = pytest.mark.sandbox
 
 
 def _leftover_groups() -> list[Path]:
+    parents = CgroupParents.detect()
+    places = [parents.v2.parent] if parents.v2 is not None else list(parents.v1_dirs.values())
     return [
         group
-        for parent in hierarchy_dirs().values()
+        for parent in places
         for group in parent.glob("hgm-sandbox-*")
         if group.name.startswith(f"hgm-sandbox-{os.getpid()}-")
     ]
