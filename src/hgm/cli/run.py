@@ -20,10 +20,12 @@ from hgm.cli import run_inspect
 from hgm.cli.progress import RunProgress
 from hgm.engine.engine import Engine, RunSummary
 from hgm.errors import UserError
+from hgm.runconfig.changes import finished_blocker, reconcile_config
 from hgm.runconfig.config import read_run_config
 from hgm.runconfig.launch import open_run
 from hgm.runconfig.real_world import RealWorldSection
 from hgm.runconfig.status import read_status
+from hgm.store.failures import database_errors
 from hgm.store.run_dir import RunDir
 
 DEFAULT_RUNS_DIR = Path("runs")
@@ -54,6 +56,7 @@ def _drive(directory: RunDir) -> None:
     console = Console(stderr=True)
     try:
         with (
+            database_errors(directory.db_path),
             open_run(directory) as prepared,
             Live(console=console, refresh_per_second=4) as live,
         ):
@@ -112,14 +115,24 @@ def run(
 
 
 def resume(run_dir: Path = typer.Argument(..., help="the run directory")) -> None:
-    """Continue a stopped or killed run: unfinished work is re-run exactly once."""
+    """Continue a stopped or killed run: unfinished work is re-run exactly once.
+
+    run.toml may have been edited to give the run more budget or another number of
+    workers (recorded in run.db; a finished run then continues); other edits are refused."""
     current = read_status(run_dir)
     if current.state == "running":
         raise UserError(f"{run_dir}: the run is being driven by another process right now")
+    directory = RunDir.open(run_dir)
     if current.state == "finished":
-        typer.echo(f"{run_dir}: the run already finished ({current.finish_reason}); nothing to do")
-        return
-    _drive(RunDir.open(run_dir))
+        config, text = read_run_config(directory.config_path)
+        reconciled = reconcile_config(directory.db_path, config, text)
+        blocker = finished_blocker(current.finish_reason, reconciled)
+        if blocker is not None:
+            raise UserError(
+                f"{run_dir}: the run already finished ({current.finish_reason}); "
+                f"nothing to do: {blocker}"
+            )
+    _drive(directory)
 
 
 def register(app: typer.Typer) -> None:

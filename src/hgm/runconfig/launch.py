@@ -19,6 +19,7 @@ from hgm.engine.events import Observer
 from hgm.engine.executors import Executor, ThreadExecutor, VirtualTimeExecutor
 from hgm.engine.state import EngineState
 from hgm.engine.world import EvalOutcome, ExpandOutcome, World
+from hgm.runconfig.changes import reconcile_config
 from hgm.runconfig.config import RunConfig, read_run_config
 from hgm.runconfig.real_world import RealWorldSection
 from hgm.search.policies import make_policy
@@ -113,12 +114,17 @@ class PreparedRun:
 
 @contextmanager
 def open_run(directory: RunDir) -> Iterator[PreparedRun]:
-    """Lock the run, open its database (a new session) and load the state to continue from
-    (None for a run that has not started: the engine then begins with the root agent)."""
-    config, _ = read_run_config(directory.config_path)
-    with (
-        RunLock(directory.lock_path),
-        RunStore.open_for_writing(directory.db_path) as store,
-        ExitStack() as resources,
-    ):
-        yield PreparedRun(directory, config, store, store.load_engine_state(), resources)
+    """Lock the run, check run.toml against the config the run recorded (an edit a resumed
+    run cannot take is a UserError, before anything is written), open its database (a new
+    session, which records accepted edits) and load the state to continue from (None for
+    a run that has not started: the engine then begins with the root agent)."""
+    config, text = read_run_config(directory.config_path)
+    with RunLock(directory.lock_path):
+        reconciled = reconcile_config(directory.db_path, config, text)
+        with (
+            RunStore.open_for_writing(directory.db_path) as store,
+            ExitStack() as resources,
+        ):
+            if reconciled is not None:
+                store.record_config(text, list(reconciled.lines))
+            yield PreparedRun(directory, config, store, store.load_engine_state(), resources)

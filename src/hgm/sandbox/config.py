@@ -147,4 +147,4 @@ def parse_sandbox_config(data: dict[str, Any], source: str = "sandbox") -> Sandb
     try:
         return TypeAdapter(SandboxConfig).validate_python(data)
     except ValidationError as error:
-        raise UserError(describe_validation_error(error, source, data)) from None
+        raise UserError(describe_validation_error(error, source, data, SandboxConfig)) from None
