@@ -54,12 +54,14 @@ def _stop_on_signals(engine: Engine) -> Iterator[None]:
 
 def _drive(directory: RunDir) -> None:
     console = Console(stderr=True)
+    shown = False
     try:
         with (
             database_errors(directory.db_path),
             open_run(directory) as prepared,
             Live(console=console, refresh_per_second=4) as live,
         ):
+            shown = True
             progress = RunProgress(prepared.config, live)
             engine = prepared.make_engine(observers=(progress,))
             progress.bind(engine.tree, prepared.state)
@@ -69,6 +71,10 @@ def _drive(directory: RunDir) -> None:
         _after_live(console)
         console.print(escape(f"aborted; continue with: hgm resume {directory.path}"))
         raise typer.Exit(STOPPED_EXIT_CODE) from None
+    except UserError:
+        if shown:
+            _after_live(console)  # the message goes on a line of its own
+        raise
     _report(console, directory, summary)
 
 
@@ -126,7 +132,13 @@ def resume(run_dir: Path = typer.Argument(..., help="the run directory")) -> Non
     if current.state == "finished":
         config, text = read_run_config(directory.config_path)
         reconciled = reconcile_config(directory.db_path, config, text)
-        blocker = finished_blocker(current.finish_reason, reconciled)
+        blocker = finished_blocker(
+            current.finish_reason,
+            config,
+            reconciled,
+            current.task_evals_started,
+            current.money_usd,
+        )
         if blocker is not None:
             raise UserError(
                 f"{run_dir}: the run already finished ({current.finish_reason}); "

@@ -94,11 +94,22 @@ ENDING_KEYS = {
 }
 
 
-def finished_blocker(reason: str | None, reconciled: Reconciled | None) -> str | None:
-    """None when a run that finished for `reason` has more to do under the edited config;
-    else what to change in run.toml to continue it."""
+def finished_blocker(
+    reason: str | None,
+    config: RunConfig,
+    reconciled: Reconciled | None,
+    evaluations_started: int,
+    money_usd: float,
+) -> str | None:
+    """None when a run that finished for `reason` has more to do under `config` (run.toml,
+    as `reconciled` with the recorded one); else what to change to continue it."""
+    budget = config.budget
+    if reason == "budget" and budget.task_evals > evaluations_started:
+        return None
+    if reason == "money" and (budget.money_usd is None or budget.money_usd > money_usd):
+        return None
     keys = ENDING_KEYS.get(reason or "", ())
-    if reconciled is not None and reconciled.changed & set(keys):
+    if reason not in ("budget", "money") and reconciled and reconciled.changed & set(keys):
         return None
     if not keys:
         return "nothing to continue"
