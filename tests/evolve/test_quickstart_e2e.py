@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from components import need
 from hgm.archive import Archive
 from hgm.evolve.build import ARCHIVE_NAME, open_real_world
 from hgm.runconfig.config import read_run_config
@@ -83,9 +84,7 @@ grace_s = 10
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    problem = check_backend(BubblewrapConfig())
-    if problem:
-        pytest.skip(f"bubblewrap unusable here: {problem}")
+    need("bubblewrap", check_backend(BubblewrapConfig()))
     home = tmp_path / "home"
     home.mkdir()
     return {
