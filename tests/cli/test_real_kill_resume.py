@@ -191,6 +191,19 @@ def sandboxed_commands(root: int) -> list[list[str]]:
     return commands
 
 
+def processes_naming(path: Path) -> list[int]:
+    """Processes whose command line names `path` (sandboxes working in the run)."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                if str(path).encode() in Path(f"/proc/{entry.name}/cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
 def running_job(db: Path) -> str | None:
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as connection:
@@ -278,6 +291,7 @@ def test_sigkill_during_expansion_grading_and_a_call_then_resume_is_whole(
 
     process = hgm("resume", str(run))
     assert process.wait(300) == 0
+    assert processes_naming(run) == [], "a sandbox of a killed hgm outlived the resume"
     status = assert_resumed_run_is_whole(run, BUDGET)
     archive = assert_archive_holds_the_database(run)
     assert archive.agents() == sorted(row[0] for row in query(db, "SELECT id FROM agents"))

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
+from components import need
 from hgm.sandbox import Limits, UnsafeLocalConfig, make_sandbox
-from hgm.sandbox.cgroup_files import remove_stale
+from hgm.sandbox.cgroup_files import pid_namespace, remove_stale
+from hgm.sandbox.cgroups import CgroupParents
 from hgm.sandbox.launch import Supervision, nproc_fallback, run_supervised, user_tasks
 from hgm.sandbox.quota import WorkdirQuota, usage
 
@@ -93,3 +96,24 @@ def test_usage_counts_allocated_blocks_and_entries_and_stops_early(tmp_path: Pat
     assert found.entries == 5
     assert 100_000 <= found.bytes < 1_000_000, "a sparse file counts what it uses"
     assert usage(tmp_path, max_entries=2).entries == 3, "the walk stops once past a limit"
+
+
+def test_groups_of_a_dead_hgm_are_emptied_and_removed(tmp_path: Path) -> None:
+    parents = CgroupParents.detect()
+    places = [parents.v2.parent] if parents.v2 is not None else list(parents.v1_dirs.values())
+    need("cgroup limits", None if places else "; ".join(parents.problems))
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a pid that no longer runs: the owner died
+    group = places[0] / f"hgm-sandbox-{gone.pid}-{pid_namespace()}-orphan"
+    group.mkdir()
+    orphan = subprocess.Popen(["sleep", "60"])
+    try:
+        (group / "cgroup.procs").write_text(str(orphan.pid))
+        remove_stale(places[0])  # no waiting period: the owner was in this PID namespace
+        assert orphan.wait(timeout=10) == -signal.SIGKILL
+        assert not group.exists()
+    finally:
+        orphan.kill()
+        if group.exists():
+            (places[0] / "cgroup.procs").write_text(str(orphan.pid))
+            group.rmdir()

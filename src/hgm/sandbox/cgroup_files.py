@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -31,9 +32,18 @@ def read_keyed(path: Path, key: str) -> int | None:
     return None
 
 
+def pid_namespace() -> int:
+    """This process's PID namespace (the inode of /proc/self/ns/pid), 0 if unknown."""
+    try:
+        return os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return 0
+
+
 def run_group_name(pid: int, suffix: str) -> str:
-    """`hgm-sandbox-<pid>-<suffix>`: the owner's pid lets a later hgm find stale groups."""
-    return f"{GROUP_PREFIX}{pid}-{suffix}"
+    """`hgm-sandbox-<pid>-<pid namespace>-<suffix>`: the owner, so that a later hgm can
+    tell the groups of a dead hgm from those of a live one."""
+    return f"{GROUP_PREFIX}{pid}-{pid_namespace()}-{suffix}"
 
 
 def remove_group(directory: Path) -> str | None:
@@ -61,16 +71,34 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def remove_stale(parent: Path, min_age_s: float = STALE_AFTER_S) -> None:
-    """Remove empty groups left by hgm processes that died mid-run.
+def _kill_members(group: Path) -> None:
+    try:
+        members = (group / "cgroup.procs").read_text().split()
+    except OSError:
+        return
+    for pid in members:
+        with contextlib.suppress(ProcessLookupError, ValueError):
+            os.kill(int(pid), signal.SIGKILL)
 
-    Only groups older than `min_age_s`: an hgm in another PID namespace looks dead from
-    here, and its group must not vanish between its creation and its first process.
+
+def remove_stale(parent: Path, min_age_s: float = STALE_AFTER_S) -> None:
+    """Remove the groups that hgm processes left when they died mid-run (SIGKILL, OOM).
+
+    A group whose owner was in this PID namespace and is dead may still hold sandboxed
+    processes: if hgm died while bwrap was starting, they outlive it (and would go on
+    writing into a job directory a resumed run uses again); they are killed first. A group
+    of an owner in another PID namespace (who looks dead from here) is removed only when
+    empty and older than `min_age_s`, so it cannot vanish before its first process joins.
     """
     now = time.time()
+    here = pid_namespace()
     for group in parent.glob(f"{GROUP_PREFIX}*-*"):
-        owner = group.name.split("-")[2]
+        owner, namespace, *_ = [*group.name[len(GROUP_PREFIX) :].split("-"), ""]
+        if not owner.isdigit() or _pid_alive(int(owner)):
+            continue
         with contextlib.suppress(OSError):
-            dead = owner.isdigit() and not _pid_alive(int(owner))
-            if dead and now - group.stat().st_mtime >= min_age_s:
+            if namespace == str(here) and here:
+                _kill_members(group)
+                remove_group(group)
+            elif now - group.stat().st_mtime >= min_age_s:
                 group.rmdir()

@@ -107,6 +107,13 @@ class CgroupParents:
     def detect(
         cls, prefer: CgroupVersion = "auto", start_scope: ScopeStarter | None = start_user_scope
     ) -> CgroupParents:
+        """Where groups go (see the module docstring), swept of what dead hgm processes left."""
+        parents = cls._find(prefer, start_scope)
+        parents.sweep_if_due()
+        return parents
+
+    @classmethod
+    def _find(cls, prefer: CgroupVersion, start_scope: ScopeStarter | None) -> CgroupParents:
         v1 = hierarchy_dirs() if prefer != "v2" else {}
         writable = {name for name, path in v1.items() if os.access(path, os.W_OK)}
         if prefer == "v1" or (prefer == "auto" and set(LIMITED) <= writable):
