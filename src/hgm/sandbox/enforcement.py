@@ -96,7 +96,7 @@ def _common_rows() -> list[Enforcement]:
         Enforcement("open_files", "RLIMIT_NOFILE per process", False),
         Enforcement(
             "disk_mb, files",
-            "the supervisor walks the work directory (every 0.25-5 s and at the end) and "
+            "the supervisor walks the work directory (every 0.25-20 s and at the end) and "
             "kills the run when it holds more",
             True,
         ),

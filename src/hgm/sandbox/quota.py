@@ -5,7 +5,7 @@ and then (`WorkdirQuota.due`/`check`) and kills the run when it holds more than
 `disk_mb` MiB (allocated blocks, so sparse files count what they use) or more than
 `files` files and directories. A walk stops as soon as a limit is passed; walks are
 spaced so that they take at most about 5% of the time (at least 0.25 s apart, at most
-5 s), so a fast writer can overshoot by what it writes between two walks. Each single
+20 s), so a fast writer can overshoot by what it writes between two walks. Each single
 file is also bounded by RLIMIT_FSIZE (`file_size_mb`).
 """
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 MIN_INTERVAL_S = 0.25
-MAX_INTERVAL_S = 5.0
+MAX_INTERVAL_S = 20.0
 WALK_SHARE = 0.05
 BLOCK_BYTES = 512
 
