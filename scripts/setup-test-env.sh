@@ -29,6 +29,8 @@ systemd_is_init() { [ "$(ps -o comm= -p 1 2>/dev/null)" = "systemd" ]; }
 DEBIAN_PACKAGES=(
   junit5                  # Java: the JUnit 5 console launcher
   libassertj-core-java    # Java: AssertJ
+  chromium                # the dashboard's browser tests (headless)
+  chromium-driver         # chromedriver for selenium, at /usr/bin/chromedriver
 )
 needs_command() {  # needs_command COMMAND PACKAGE...
   local command=$1
