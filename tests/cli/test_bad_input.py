@@ -106,6 +106,17 @@ def test_simulate_checks_its_output_paths_before_the_work(
     assert_exit_2(hgm(monkeypatch, capsys, *args, "--json", str(tmp_path)), "is a directory")
 
 
+@pytest.mark.parametrize(
+    "option", [("--policies", "hgm:beta=inf"), ("--param", "fail_prob=nan"), ("--epsilon", "nan")]
+)
+def test_simulate_refuses_numbers_that_are_not_finite(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], option: tuple[str, str]
+) -> None:
+    result = hgm(monkeypatch, capsys, "simulate", "--seeds", "2", "--budget", "10", *option)
+    assert_exit_2(result, option[1].split("=")[0].split(":")[0])
+    assert "finite" in result[2] or "(0, 0.5)" in result[2]
+
+
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_sim_run(tmp_path_factory.mktemp("finished"), SMALL)

@@ -29,7 +29,7 @@ from hgm.sandbox.config import BubblewrapConfig, SandboxConfig
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class RootAgentSection(_Section):
