@@ -12,9 +12,18 @@ import pytest
 
 from components import need
 from hgm.sandbox import Limits, UnsafeLocalConfig, make_sandbox
-from hgm.sandbox.cgroup_files import pid_namespace, remove_stale
+from hgm.sandbox.cgroup_files import remove_stale
 from hgm.sandbox.cgroups import CgroupParents
-from hgm.sandbox.launch import Supervision, nproc_fallback, run_supervised, user_tasks
+from hgm.sandbox.launch import (
+    GATE_NAME,
+    GATE_SCRIPT,
+    Supervision,
+    nproc_fallback,
+    run_supervised,
+    user_tasks,
+)
+from hgm.sandbox.orphans import kill_orphaned_sandboxes, orphaned_sandboxes
+from hgm.sandbox.owner import pid_namespace
 from hgm.sandbox.quota import WorkdirQuota, usage
 
 
@@ -117,3 +126,25 @@ def test_groups_of_a_dead_hgm_are_emptied_and_removed(tmp_path: Path) -> None:
         if group.exists():
             (places[0] / "cgroup.procs").write_text(str(orphan.pid))
             group.rmdir()
+
+
+def test_bwrap_processes_of_a_dead_hgm_are_killed_and_those_of_a_live_one_are_not() -> None:
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+
+    def fake_bwrap(owner: int) -> subprocess.Popen[bytes]:  # as `ps` shows a sandbox
+        name = f"{GATE_NAME}{owner}-{pid_namespace()}"
+        argv = ["/opt/x/bwrap", "-c", "sleep 30; :", GATE_SCRIPT, name]
+        return subprocess.Popen(argv, executable="/bin/sh")
+
+    orphan, mine = fake_bwrap(gone.pid), fake_bwrap(os.getpid())
+    try:
+        assert orphan.pid in orphaned_sandboxes()
+        assert mine.pid not in orphaned_sandboxes()
+        assert kill_orphaned_sandboxes() >= 1
+        assert orphan.wait(timeout=10) == -signal.SIGKILL
+        assert mine.poll() is None
+    finally:
+        for process in (orphan, mine):
+            process.kill()
+            process.wait()

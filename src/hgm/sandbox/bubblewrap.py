@@ -14,7 +14,9 @@ from hgm.sandbox.bwrap_startup import BwrapStartup
 from hgm.sandbox.cgroups import CgroupParents
 from hgm.sandbox.config import PREFIX_HIDDEN, BubblewrapConfig
 from hgm.sandbox.host_paths import HostView, detect_host_view
+from hgm.sandbox.launch import gate_argv
 from hgm.sandbox.limited_run import kill_process, run_limited
+from hgm.sandbox.orphans import kill_orphaned_sandboxes
 from hgm.sandbox.types import (
     Completed,
     Limits,
@@ -177,6 +179,7 @@ class BubblewrapSandbox:
         bwrap = find_bwrap(config.binary)
         if bwrap is None:
             raise SandboxUnavailable(_not_found(config))
+        kill_orphaned_sandboxes()  # what an hgm killed while bwrap started left behind
         view = detect_host_view(config.system_paths, config.mount_python, config.detect_toolchains)
         system = tuple(system_argv(bwrap, config))
         masks = tuple(hidden_argv(config, view))
@@ -221,7 +224,7 @@ class BubblewrapSandbox:
             arguments = b"".join(option.encode() + b"\0" for option in options)
             descriptors.append(_memfd("hgm-bwrap-args", arguments))
             return run_limited(
-                [argv[0], "--args", str(descriptors[-1]), *argv[split:]],
+                [argv[0], "--args", str(descriptors[-1]), "--", *gate_argv(argv[split + 1 :])],
                 {},
                 _with_bwrap_processes(limits),
                 self.config.tail_bytes,

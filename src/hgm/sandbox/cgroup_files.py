@@ -8,6 +8,8 @@ import signal
 import time
 from pathlib import Path
 
+from hgm.sandbox.owner import owner_alive_somewhere, owner_gone, owner_tag
+
 GROUP_PREFIX = "hgm-sandbox-"
 STALE_AFTER_S = 300.0
 REMOVE_TIMEOUT_S = 5.0
@@ -32,18 +34,10 @@ def read_keyed(path: Path, key: str) -> int | None:
     return None
 
 
-def pid_namespace() -> int:
-    """This process's PID namespace (the inode of /proc/self/ns/pid), 0 if unknown."""
-    try:
-        return os.stat("/proc/self/ns/pid").st_ino
-    except OSError:
-        return 0
-
-
-def run_group_name(pid: int, suffix: str) -> str:
+def run_group_name(suffix: str) -> str:
     """`hgm-sandbox-<pid>-<pid namespace>-<suffix>`: the owner, so that a later hgm can
-    tell the groups of a dead hgm from those of a live one."""
-    return f"{GROUP_PREFIX}{pid}-{pid_namespace()}-{suffix}"
+    tell the groups of a dead hgm from those of a live one (`hgm.sandbox.owner`)."""
+    return f"{GROUP_PREFIX}{owner_tag()}-{suffix}"
 
 
 def remove_group(directory: Path) -> str | None:
@@ -59,16 +53,6 @@ def remove_group(directory: Path) -> str | None:
             if time.monotonic() > deadline:
                 return f"could not remove {directory}"
             time.sleep(0.001)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _kill_members(group: Path) -> None:
@@ -91,13 +75,12 @@ def remove_stale(parent: Path, min_age_s: float = STALE_AFTER_S) -> None:
     empty and older than `min_age_s`, so it cannot vanish before its first process joins.
     """
     now = time.time()
-    here = pid_namespace()
     for group in parent.glob(f"{GROUP_PREFIX}*-*"):
         owner, namespace, *_ = [*group.name[len(GROUP_PREFIX) :].split("-"), ""]
-        if not owner.isdigit() or _pid_alive(int(owner)):
+        if owner_alive_somewhere(owner):
             continue
         with contextlib.suppress(OSError):
-            if namespace == str(here) and here:
+            if owner_gone(owner, namespace):
                 _kill_members(group)
                 remove_group(group)
             elif now - group.stat().st_mtime >= min_age_s:

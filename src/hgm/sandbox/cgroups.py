@@ -170,7 +170,7 @@ def run_cgroups(
     if parents is None:
         return NoCgroups({"all": "disabled by config (use_cgroups = false)"})
     parents.sweep_if_due()
-    name = run_group_name(os.getpid(), uuid.uuid4().hex[:12])
+    name = run_group_name(uuid.uuid4().hex[:12])
     if parents.version == "v2" and parents.v2 is not None:
         return V2RunGroups.create(parents.v2.parent, name, memory_mb, pids, parents.v2.enabled)
     if parents.version == "v1":

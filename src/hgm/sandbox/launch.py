@@ -1,16 +1,21 @@
 """Start a process paused, supervise it, and collect what it left behind.
 
 The command must not run before it is in its cgroups and has its rlimits (both
-inherited by everything it starts). By default it is spawned behind a gate,
+inherited by everything it starts). It is spawned behind a gate,
 `/bin/sh -c GATE hgm-sandbox argv...`: the shell waits on its stdin (a pipe) until the
-parent has prepared it, then execs the command with stdin from /dev/null. A command that
-can hold itself (bwrap with --block-fd) is spawned directly instead. Popen runs no Python
-code between fork and exec (no preexec_fn), closes every other descriptor, and restores
-the signals Python ignores (SIGPIPE, SIGXFSZ), so this is safe from many threads at once.
+parent has prepared it, then execs the command with stdin from /dev/null. If the parent
+dies first, the shell reads end-of-file and exits instead: nothing runs unsupervised. A
+command that holds itself while it is prepared (bwrap with --block-fd) carries the gate
+in its own argv (`gate_argv`, inside the sandbox): bwrap goes on when its block pipe
+closes, also when hgm died, and only the gate stops the command then. Popen runs no
+Python code between fork and exec (no preexec_fn), closes every other descriptor, and
+restores the signals Python ignores (SIGPIPE, SIGXFSZ), so this is safe from many threads
+at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import selectors
@@ -21,6 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from hgm.sandbox.output import BoundedTail
+from hgm.sandbox.owner import owner_tag
 from hgm.sandbox.quota import WorkdirQuota
 
 GATE_SCRIPT = 'read -r go && [ "$go" = go ] || exit 125; exec "$@" </dev/null'
@@ -54,6 +60,15 @@ class Supervision:
     after_exit: Callable[[int], None] = lambda pid: None
     cpu_used: Callable[[], float | None] = lambda: None
     quota: WorkdirQuota | None = None
+
+
+GATE_NAME = "hgm-sandbox-"
+
+
+def gate_argv(argv: list[str]) -> list[str]:
+    """`argv` behind the gate: it runs once the parent writes `go` to its stdin. The gate's
+    name (`$0`) is `hgm-sandbox-<pid>-<pid namespace>` of this hgm (`hgm.sandbox.owner`)."""
+    return ["/bin/sh", "-c", GATE_SCRIPT, GATE_NAME + owner_tag(), *argv]
 
 
 def rlimits_for(
@@ -135,22 +150,23 @@ def run_supervised(
     tail_bytes: int,
     supervision: Supervision,
     inherit_fds: tuple[int, ...] = (),
-    gated: bool = True,
+    wrap_gate: bool = True,
 ) -> Exit:
     """Run `argv` to completion or until the wall clock, the CPU budget or the work
     directory's quota (`supervision.quota`) runs out.
 
-    The command gets stdin from /dev/null, stdout and stderr pipes, `inherit_fds` under
-    their own numbers, and no other descriptor of this process. With `gated`, it waits
-    behind the shell gate until `supervision.prepare` has run; without, it starts at once
-    and must hold itself until `prepare` lets it go (as bwrap does with --block-fd).
+    The command gets its gate as stdin (then /dev/null), stdout and stderr pipes,
+    `inherit_fds` under their own numbers, and no other descriptor of this process. It
+    waits behind the gate until `supervision.prepare` has run; with `wrap_gate` False,
+    `argv` holds the gate itself (`gate_argv`) and may hold itself too until `prepare`
+    lets it go (as bwrap does with --block-fd).
     """
     out_read, out_write = os.pipe()
     err_read, err_write = os.pipe()
-    gate_read, gate_write = os.pipe() if gated else (os.open(os.devnull, os.O_RDONLY), -1)
+    gate_read, gate_write = os.pipe()
     try:
         process = subprocess.Popen(
-            ["/bin/sh", "-c", GATE_SCRIPT, "hgm-sandbox", *argv] if gated else argv,
+            gate_argv(argv) if wrap_gate else argv,
             stdin=gate_read,
             stdout=out_write,
             stderr=err_write,
@@ -160,8 +176,7 @@ def run_supervised(
         )
     except BaseException:
         for fd in (out_read, err_read, gate_write):
-            if fd >= 0:
-                os.close(fd)
+            os.close(fd)
         raise
     finally:
         for fd in (out_write, err_write, gate_read):
@@ -172,15 +187,14 @@ def run_supervised(
     try:
         try:
             supervision.prepare(pid)
-            if gated:
+            with contextlib.suppress(BrokenPipeError):  # it ended first (bwrap's set-up failed)
                 os.write(gate_write, b"go\n")
         except BaseException:
             os.kill(pid, signal.SIGKILL)
             _reap(process)
             raise
         finally:
-            if gated:
-                os.close(gate_write)
+            os.close(gate_write)
         try:
             watched = _supervise(
                 pid, pidfd, start, out_read, err_read, wall_s, cpu_s, tail_bytes, supervision

@@ -23,7 +23,7 @@ from hgm.sandbox.verdict import completed_from
 
 
 class Hold(Protocol):
-    """A command that starts paused by its own means (not behind the shell gate)."""
+    """A command that starts paused by its own means (its gate is in its own argv)."""
 
     def targets(self, pid: int) -> Iterable[int]:
         """The processes to put into the run's groups and limit, given the spawned pid."""
@@ -67,7 +67,8 @@ def run_limited(
     cgroups (disabled by config).
 
     Without `hold` the command waits behind the shell gate; with one, the command holds
-    itself and `hold` names the processes to limit and then lets it go. The groups are
+    itself, carries the gate in its argv (`gate_argv`) and `hold` names the processes to
+    limit and then lets it go. The groups are
     made after the spawn, so that work overlaps with the command's (bwrap's) own start.
     """
     groups: RunCgroups = NoCgroups()  # made in `prepare`, while a held command sets itself up
@@ -114,7 +115,7 @@ def run_limited(
             tail_bytes,
             supervision,
             inherit_fds,
-            gated=hold is None,
+            wrap_gate=hold is None,
         )
         return completed_from(outcome, limits, groups, rusage_covers_tree)
     finally:
