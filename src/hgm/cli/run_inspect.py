@@ -38,6 +38,8 @@ def _status_table(status: RunStatus) -> Table:
         status.state if status.finish_reason is None else f"{status.state} ({status.finish_reason})"
     )
     table.add_row("state", escape(state))
+    if status.finish_detail:
+        table.add_row("why", escape(status.finish_detail))
     table.add_row(
         "evaluations",
         f"{status.task_evals_done} done, {status.task_evals_started} started "
@@ -65,7 +67,7 @@ def _status_table(status: RunStatus) -> Table:
         )
     for index, change in enumerate(status.config_changes):
         table.add_row("config edits" if index == 0 else "", escape(change))
-    if status.state in ("crashed", "interrupted"):
+    if status.state in ("crashed", "interrupted", "paused"):
         table.add_row("next", escape(f"hgm resume {status.run_dir}"))
     return table
 

@@ -2,11 +2,11 @@
 whether a resumed run may take it.
 
 A resumed run may get more budget (`[budget]`: a larger `task_evals`, `expansions`,
-`wall_clock_s` or `money_usd`, or a cap removed) and another number of workers; the
-engine state and every result so far stay valid under those. Anything else (the policy,
-the world, the seed, a smaller budget) would make the run a mix of two configs, so
-resume refuses it and names each change. Accepted changes are recorded in run.db
-(`hgm.store.configs`).
+`wall_clock_s` or `money_usd`, or a cap removed), another number of workers and another
+`pause_after_failures`; the engine state and every result so far stay valid under
+those. Anything else (the policy, the world, the seed, a smaller budget) would make the
+run a mix of two configs, so resume refuses it and names each change. Accepted changes
+are recorded in run.db (`hgm.store.configs`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from hgm.store.configs import recorded_configs
 from hgm.store.schema import connect
 
 GROWING = ("budget.task_evals", "budget.expansions", "budget.wall_clock_s", "budget.money_usd")
-FREE = ("run.workers",)
+FREE = ("run.workers", "run.pause_after_failures")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +53,7 @@ def _problem(path: str, before: Any, after: Any, old: RunConfig, new: RunConfig)
     if path in FREE:
         return None
     if path not in GROWING:
-        return "only [budget] and run.workers may change on resume"
+        return "only [budget], run.workers and run.pause_after_failures may change on resume"
     if path == "budget.expansions":  # unset means twice task_evals
         before = old.budget.task_evals * 2 if before is None else before
         after = new.budget.task_evals * 2 if after is None else after
