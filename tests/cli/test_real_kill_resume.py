@@ -70,7 +70,8 @@ kind = "real"
 
 class ScriptedServer:
     """The quick start's scripted models behind an OpenAI-compatible HTTP server; `hold()`
-    makes the next request wait until `release()`."""
+    makes the next call of a job (not a one-message pre-flight probe) wait until
+    `release()`."""
 
     def __init__(self, providers: dict[str, Provider]) -> None:
         self.providers = providers
@@ -83,7 +84,7 @@ class ScriptedServer:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                if server.holding.is_set():
+                if server.holding.is_set() and len(body["messages"]) > 1:  # a job's, no probe
                     server.holding.clear()
                     server.held.set()
                     server.released.wait(120)
