@@ -51,9 +51,11 @@ def measure(iterations: int, warmup: int) -> dict[str, object]:
     assert isinstance(sandbox, BubblewrapSandbox)
     with tempfile.TemporaryDirectory() as scratch:
         workdir = Path(scratch)
-        rest = run_argv(sandbox.config, sandbox.view, ["true"], workdir, {}, (), workdir)
-        raw = [*sandbox.system, *rest]
         limits = Limits()
+        rest = run_argv(
+            sandbox.config, sandbox.view, ["true"], workdir, {}, (), workdir, limits, sandbox.masks
+        )
+        raw = [*sandbox.system, *rest]
         ways: dict[str, Callable[[], object]] = {
             "bare": lambda: _spawn_and_wait(["/bin/true"]),
             "bwrap": lambda: _spawn_and_wait(raw),

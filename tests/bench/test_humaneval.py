@@ -9,18 +9,19 @@ from pathlib import Path
 
 import pytest
 
+from components import need
 from hgm.bench.diffs import file_diff
 from hgm.bench.humaneval import SOLUTION_FILE, HumanEval, make_humaneval
 from hgm.bench.types import Task
 from hgm.errors import UserError
 from hgm.sandbox import BubblewrapConfig, Limits, check_backend, make_sandbox
 
-pytestmark = [
-    pytest.mark.sandbox,
-    pytest.mark.skipif(
-        check_backend(BubblewrapConfig()) is not None, reason="bubblewrap cannot run here"
-    ),
-]
+pytestmark = pytest.mark.sandbox
+
+
+@pytest.fixture(autouse=True, scope="module")
+def needs_bubblewrap() -> None:
+    need("bubblewrap", check_backend(BubblewrapConfig()))
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from components import need
 from hgm.bench.diffs import file_diff
 from hgm.bench.swe_instances import pytest_outcomes
 from hgm.bench.swe_local import SweLocal, is_test_or_build_file, make_swe_local
@@ -17,9 +18,11 @@ from hgm.errors import UserError
 from hgm.sandbox import BubblewrapConfig, check_backend, make_sandbox
 
 pytestmark = pytest.mark.sandbox
-needs_bwrap = pytest.mark.skipif(
-    check_backend(BubblewrapConfig()) is not None, reason="bubblewrap cannot run here"
-)
+
+
+@pytest.fixture
+def needs_bwrap() -> None:
+    need("bubblewrap", check_backend(BubblewrapConfig()))
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +56,7 @@ def test_workspace_is_base_without_hidden_tests(bench: SweLocal, tmp_path: Path)
     assert "Last page of results is missing" in t.instructions
 
 
-@needs_bwrap
+@pytest.mark.usefixtures("needs_bwrap")
 @pytest.mark.parametrize("task_id", ["pagerkit-1", "memo-1"])
 def test_reference_resolves_and_base_does_not(bench: SweLocal, task_id: str) -> None:
     t = task(bench, task_id)
@@ -67,7 +70,7 @@ def test_reference_resolves_and_base_does_not(bench: SweLocal, task_id: str) -> 
     assert failing == set(t.metadata["fail_to_pass"])
 
 
-@needs_bwrap
+@pytest.mark.usefixtures("needs_bwrap")
 @pytest.mark.slow
 def test_every_builtin_instance_is_well_formed(bench: SweLocal) -> None:
     """Reference resolves; on the base exactly FAIL_TO_PASS fails and PASS_TO_PASS passes."""
@@ -79,7 +82,7 @@ def test_every_builtin_instance_is_well_formed(bench: SweLocal) -> None:
         assert failing == set(t.metadata["fail_to_pass"]), t.id
 
 
-@needs_bwrap
+@pytest.mark.usefixtures("needs_bwrap")
 def test_editing_tests_gets_no_credit_and_is_reported(bench: SweLocal, tmp_path: Path) -> None:
     t = task(bench, "pagerkit-1")
     bench.workspace(t, tmp_path)
@@ -100,7 +103,7 @@ def test_editing_tests_gets_no_credit_and_is_reported(bench: SweLocal, tmp_path:
     assert set(grade.dropped_files) == {"conftest.py", "tests/test_pages.py"}
 
 
-@needs_bwrap
+@pytest.mark.usefixtures("needs_bwrap")
 def test_fix_that_breaks_a_pass_to_pass_test_is_unresolved(bench: SweLocal, tmp_path: Path) -> None:
     t = task(bench, "pagerkit-1")
     bench.workspace(t, tmp_path)
@@ -113,7 +116,7 @@ def test_fix_that_breaks_a_pass_to_pass_test_is_unresolved(bench: SweLocal, tmp_
     assert not outcomes["tests/test_pages.py::test_page_count_exact_multiple"]
 
 
-@needs_bwrap
+@pytest.mark.usefixtures("needs_bwrap")
 def test_printing_a_fake_summary_and_exiting_gets_no_credit(
     bench: SweLocal, tmp_path: Path
 ) -> None:
@@ -148,7 +151,7 @@ def test_outcomes_come_only_from_the_summary_before_the_token() -> None:
     assert pytest_outcomes(output, "OTHER") == {}
 
 
-@needs_bwrap
+@pytest.mark.usefixtures("needs_bwrap")
 def test_diff_that_does_not_apply_is_unresolved_with_error(bench: SweLocal) -> None:
     t = task(bench, "memo-1")
     bad = file_diff("memo/lru.py", "no such content\n", "other\n")
@@ -216,7 +219,7 @@ def _user_instance(tmp_path: Path) -> Path:
     return path
 
 
-@needs_bwrap
+@pytest.mark.usefixtures("needs_bwrap")
 def test_user_instances_over_a_real_git_repo(tmp_path: Path) -> None:
     bench = make_swe_local(_user_instance(tmp_path), make_sandbox(BubblewrapConfig()))
     (t,) = bench.tasks()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import assert_exit_2, assert_one_message_exit_2, hgm, make_sim_run
 
+from components import need
 from hgm.archive import Archive
 from hgm.engine.events import AgentCreated, ExpansionFinished, ExpansionStarted
 from hgm.evolve.agent_dir import SEED_AGENT_DIR
@@ -200,8 +201,7 @@ def _improved_seed_agent(dest: Path) -> Path:
 def real_run(tmp_path: Path) -> Path:
     """A real-world run (quick start: humaneval, scripted model) made with the public APIs:
     root 0 = the seed agent, agent 1 = the seed agent with every guideline learnt."""
-    if (problem := check_backend(BubblewrapConfig())) is not None:
-        pytest.skip(f"bubblewrap unusable here: {problem}")
+    need("bubblewrap", check_backend(BubblewrapConfig()))
     text = starter_config("humaneval", "scripted").replace("heldout_size = 30", "heldout_size = 4")
     run = RunDir.create(tmp_path / "run", text.replace("size = 30 ", "size = 2 "))
     archive = Archive.create(run.path / "agents.git", SEED_AGENT_DIR)

@@ -37,6 +37,10 @@ def test_json_reports_every_area() -> None:
     for key in ("sandbox/bubblewrap", "sandbox/docker", "sandbox/unsafe-local", "grading/git"):
         assert key in checks
     assert "toolchain/python" in checks
+    for limit in ("wall_s", "memory_mb", "pids", "disk_mb, files", "tmpfs"):
+        assert checks[f"limit/{limit}"]["detail"], limit
+    memory = checks["limit/memory_mb"]
+    assert "cgroup" in str(memory["detail"]) or "RLIMIT_DATA" in str(memory["detail"])
     assert checks["sandbox/bubblewrap"]["ok"] is (check_backend(BubblewrapConfig()) is None)
     assert checks["provider/openai"]["status"] == "configured"
     assert checks["provider/anthropic"]["status"] == "absent"

@@ -134,12 +134,11 @@ def test_run_then_read_it_back(
     assert [(int(r["agent"]), r["task"]) for r in table] == [(r["agent"], r["task"]) for r in rows]
     assert sum(int(r["result"]) for r in table) == sum(r["result"] for r in rows)
 
-    # the run directory is never overwritten; resume says there is nothing left to do
+    # the run directory is never overwritten; resume did nothing, so it says so and exits 2
     result = hgm(monkeypatch, capsys, "run", str(config), "--run-dir", str(run_dir))
     assert_exit_2(result, f"hgm resume {run_dir}")
-    code, out, _ = hgm(monkeypatch, capsys, "resume", str(run_dir))
-    assert code == 0
-    assert "already finished (budget)" in out
+    result = hgm(monkeypatch, capsys, "resume", str(run_dir))
+    assert_exit_2(result, "already finished (budget)", "raise [budget] task_evals")
 
 
 def test_results_format_must_be_known(

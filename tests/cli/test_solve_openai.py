@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from cli_helpers import hgm
 
+from components import need
 from hgm.sandbox import BubblewrapConfig, check_backend
 
 SECRET = "sk-solve-fake-openai-key-91f2"
@@ -80,8 +81,7 @@ def test_solve_with_an_openai_compatible_server(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
-    if (problem := check_backend(BubblewrapConfig())) is not None:
-        pytest.skip(f"bubblewrap unusable here: {problem}")
+    need("bubblewrap", check_backend(BubblewrapConfig()))
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("HGM_TEST_SOLVE_KEY", SECRET)
     port = fake_openai.server_address[1]

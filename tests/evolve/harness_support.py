@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from components import need
 from hgm.bench.exercises import ExercismBenchmark, make_exercises
 from hgm.bench.types import Task
 from hgm.evolve.agent_task import AgentLimits
@@ -38,9 +39,7 @@ def private_home_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 @pytest.fixture(name="sandbox", scope="module")
 def sandbox_fixture() -> Sandbox:
-    problem = check_backend(BubblewrapConfig())
-    if problem is not None:
-        pytest.skip(f"bubblewrap unusable here: {problem}")
+    need("bubblewrap", check_backend(BubblewrapConfig()))
     return make_sandbox(BubblewrapConfig())
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from components import need
 from hgm.evolve.agent_dir import SEED_AGENT_DIR, copy_agent
 from hgm.evolve.build import make_validator, started_gateway
 from hgm.evolve.unit_tests import forbidden_files
@@ -27,9 +28,7 @@ SECTION = RealWorldSection.model_validate(
 
 @pytest.fixture(scope="module")
 def smoke_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    problem = check_backend(BubblewrapConfig())
-    if problem:
-        pytest.skip(f"bubblewrap unusable here: {problem}")
+    need("bubblewrap", check_backend(BubblewrapConfig()))
     return tmp_path_factory.mktemp("db") / "run.db"
 
 

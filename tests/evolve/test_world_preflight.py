@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from components import need
 from hgm.evolve.agent_dir import SEED_AGENT_DIR, copy_agent
 from hgm.evolve.preflight import key_problems, preflight, provider_problems
 from hgm.runconfig.real_world import RealWorldSection
@@ -58,8 +59,7 @@ def test_a_dead_endpoint_is_one_problem_for_every_role() -> None:
 @pytest.mark.sandbox
 @pytest.mark.slow
 def test_a_root_agent_that_breaks_the_contract_is_reported(tmp_path: Path) -> None:
-    if problem := check_backend(BubblewrapConfig()):
-        pytest.skip(f"bubblewrap unusable here: {problem}")
+    need("bubblewrap", check_backend(BubblewrapConfig()))
     agent = tmp_path / "my-agent"
     copy_agent(SEED_AGENT_DIR, agent)
     (agent / "tests" / "test_zz_broken.py").write_text(
@@ -77,8 +77,7 @@ def test_a_root_agent_that_breaks_the_contract_is_reported(tmp_path: Path) -> No
 @pytest.mark.sandbox
 @pytest.mark.slow
 def test_hgm_run_stops_before_spending_with_one_clear_message(tmp_path: Path) -> None:
-    if problem := check_backend(BubblewrapConfig()):
-        pytest.skip(f"bubblewrap unusable here: {problem}")
+    need("bubblewrap", check_backend(BubblewrapConfig()))
     config = tmp_path / "run.toml"
     config.write_text(
         f"""

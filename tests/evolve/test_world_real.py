@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from components import need
 from hgm.archive import Archive
 from hgm.bench.registry import make_benchmark
 from hgm.evolve.build import ARCHIVE_NAME, open_real_world
@@ -31,9 +32,7 @@ def tasks_of(category: int, count: int) -> list[str]:
 
 @pytest.fixture(autouse=True)
 def needs_bubblewrap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    problem = check_backend(BubblewrapConfig())
-    if problem:
-        pytest.skip(f"bubblewrap unusable here: {problem}")
+    need("bubblewrap", check_backend(BubblewrapConfig()))
     for name in ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
         monkeypatch.setenv(name, str(tmp_path / "home"))
 

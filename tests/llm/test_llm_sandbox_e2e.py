@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from llm_fakes import FakeUpstream, StartGateway, call, chat, openai_config
 
+from components import need
 from hgm.llm import Gateway, agent_launch, calls_for_job
 from hgm.sandbox import BubblewrapConfig, Limits, Sandbox, check_backend, make_sandbox
 
@@ -52,9 +53,7 @@ def _probe(
 
 @pytest.fixture(scope="module")
 def sandbox() -> Sandbox:
-    problem = check_backend(BubblewrapConfig())
-    if problem is not None:
-        pytest.skip(f"bubblewrap unusable here: {problem}")
+    need("bubblewrap", check_backend(BubblewrapConfig()))
     return make_sandbox(BubblewrapConfig())
 
 

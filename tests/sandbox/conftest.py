@@ -7,15 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from components import need
 from hgm.sandbox import BubblewrapConfig, Sandbox, check_backend, make_sandbox
-from hgm.sandbox.cgroups import RunCgroups
+from hgm.sandbox.cgroups import CgroupParents, run_cgroups
 
 
 @pytest.fixture(scope="session")
 def bwrap_sandbox() -> Sandbox:
-    problem = check_backend(BubblewrapConfig())
-    if problem is not None:
-        pytest.skip(f"bubblewrap unusable here: {problem}")
+    need("bubblewrap", check_backend(BubblewrapConfig()))
     return make_sandbox(BubblewrapConfig())
 
 
@@ -39,16 +38,18 @@ def fake_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
 
 
 @pytest.fixture(scope="session")
-def cgroup_controllers() -> frozenset[str]:
-    """The cgroup v1 controllers this machine lets hgm create per-run groups in."""
-    groups = RunCgroups.create(None, None)
+def cgroup_limits() -> tuple[frozenset[str], str]:
+    """What this machine lets hgm limit with per-run groups (memory, pids), and where."""
+    parents = CgroupParents.detect()
+    groups = run_cgroups(64, 64, parents)
     try:
-        return frozenset(groups.dirs)
+        return frozenset(c for c in ("memory", "pids") if groups.enforces(c)), parents.describe()
     finally:
         groups.close()
 
 
 @pytest.fixture
-def needs_memory_and_pids_cgroups(cgroup_controllers: frozenset[str]) -> None:
-    if not {"memory", "pids", "cpuacct"} <= cgroup_controllers:
-        pytest.skip(f"per-run cgroups unavailable here (have: {sorted(cgroup_controllers)})")
+def needs_memory_and_pids_cgroups(cgroup_limits: tuple[frozenset[str], str]) -> None:
+    limited, where = cgroup_limits
+    missing = {"memory", "pids"} - limited
+    need("cgroup limits", f"no per-run {sorted(missing)} limits ({where})" if missing else None)

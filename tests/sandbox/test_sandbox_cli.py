@@ -65,3 +65,18 @@ def test_check_docker_says_no_engine(tmp_path: Path) -> None:
     )
     assert isinstance(result.exception, UserError)
     assert "no Docker engine answers" in str(result.exception)
+
+
+@pytest.mark.sandbox
+def test_check_names_what_enforces_each_limit() -> None:
+    result = CliRunner().invoke(app, ["sandbox", "check", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {row["limit"]: row for row in json.loads(result.stdout)["limits"]}
+    assert {"wall_s", "cpu_s", "memory_mb", "pids", "disk_mb, files", "tmpfs"} <= set(rows)
+    memory = rows["memory_mb"]["mechanism"]
+    assert memory.startswith(("cgroup v1 memory.limit_in_bytes", "cgroup v2 memory.max"))
+    assert rows["memory_mb"]["whole_job"] or memory.startswith("RLIMIT_DATA per process; no")
+    table = CliRunner().invoke(app, ["sandbox", "check", "--backend", "unsafe-local"])
+    assert table.exit_code == 0 and "what enforces each limit here" in table.output
+    unlimited = ["sandbox", "check", "--backend", "unsafe-local", "--json"]
+    assert "RLIMIT_FSIZE" in CliRunner().invoke(app, unlimited).output

@@ -46,10 +46,44 @@ def test_unknown_key_is_rejected() -> None:
         parse_sandbox_config({"kind": "bubblewrap", "tmp_size": 3})
 
 
-@pytest.mark.parametrize("field", ["wall_s", "cpu_s", "memory_mb", "pids", "open_files"])
+@pytest.mark.parametrize(
+    "field", ["wall_s", "cpu_s", "memory_mb", "pids", "open_files", "disk_mb", "files"]
+)
 def test_limits_reject_non_positive(field: str) -> None:
     with pytest.raises(UserError, match=f"limits.{field}"):
         Limits(**{field: 0})
+    with pytest.raises(UserError, match=f"limits.{field}"):
+        Limits(**{field: float("nan")})
+
+
+@pytest.mark.parametrize(
+    ("memory_mb", "tmp_size_mb", "expected"),
+    [(4096, 1024, (960, 64)), (256, 1024, (192, 64)), (None, 100, (75, 25)), (2, 1024, (1, 1))],
+)
+def test_tmpfs_share_the_space_and_never_exceed_memory(
+    memory_mb: int | None, tmp_size_mb: int, expected: tuple[int, int]
+) -> None:
+    assert Limits(memory_mb=memory_mb).tmpfs_mb(tmp_size_mb, 64) == expected
+
+
+def test_argv_sizes_tmpfs_from_limits_and_masks_init(tmp_path: Path) -> None:
+    argv = bwrap_argv(
+        Path("/bwrap"),
+        BubblewrapConfig(mount_python=False),
+        HostView(),
+        ["true"],
+        tmp_path,
+        {},
+        (),
+        tmp_path,
+        Limits(memory_mb=256),
+    )
+    joined = " ".join(argv)
+    mib = 1024 * 1024
+    assert f"--size {64 * mib} --tmpfs /dev/shm --remount-ro /dev" in joined
+    assert f"--size {192 * mib} --tmpfs /tmp" in joined
+    assert "--ro-bind /dev/null /proc/1/mem" in joined
+    assert joined.index("--proc /proc") < joined.index("/proc/1/mem")
 
 
 def test_bounded_tail_keeps_only_the_end() -> None:
@@ -64,7 +98,15 @@ def test_argv_isolates_and_masks(tmp_path: Path) -> None:
     view = HostView()
     mount = Mount(tmp_path, "/gateway", writable=False)
     argv = bwrap_argv(
-        Path("/bwrap"), config, view, ["echo", "hi"], tmp_path, {"A": "1"}, (mount,), tmp_path
+        Path("/bwrap"),
+        config,
+        view,
+        ["echo", "hi"],
+        tmp_path,
+        {"A": "1"},
+        (mount,),
+        tmp_path,
+        Limits(),
     )
     joined = " ".join(argv)
     assert all(flag in argv for flag in ISOLATION)
@@ -96,7 +138,7 @@ def test_read_only_paths_inside_the_workdir_stay_read_only(tmp_path: Path) -> No
     venv.mkdir(parents=True)
     view = HostView(ro_paths=(venv,))
     argv = bwrap_argv(
-        Path("/bwrap"), BubblewrapConfig(), view, ["true"], tmp_path, {}, (), tmp_path
+        Path("/bwrap"), BubblewrapConfig(), view, ["true"], tmp_path, {}, (), tmp_path, Limits()
     )
     workdir_at = argv.index(str(tmp_path))
     venv_at = argv.index(str(venv))
@@ -114,7 +156,9 @@ def test_hidden_symlinks_are_masked_where_they_point(tmp_path: Path) -> None:
         hidden_paths=(str(system / "private"), str(system / "secret"), "/nonexistent"),
         mount_python=False,
     )
-    argv = bwrap_argv(Path("/bwrap"), config, HostView(), ["true"], tmp_path, {}, (), tmp_path)
+    argv = bwrap_argv(
+        Path("/bwrap"), config, HostView(), ["true"], tmp_path, {}, (), tmp_path, Limits()
+    )
     joined = " ".join(argv)
     assert f"--tmpfs {system / 'real-private'} --remount-ro {system / 'real-private'}" in joined
     assert f"--ro-bind /dev/null {system / 'secret'}" in joined

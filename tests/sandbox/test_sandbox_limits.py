@@ -13,15 +13,17 @@ from pathlib import Path
 import pytest
 
 from hgm.sandbox import BubblewrapConfig, KillReason, Limits, Sandbox, make_sandbox
-from hgm.sandbox.cgroups import hierarchy_dirs
+from hgm.sandbox.cgroups import CgroupParents
 
 pytestmark = pytest.mark.sandbox
 
 
 def _leftover_groups() -> list[Path]:
+    parents = CgroupParents.detect()
+    places = [parents.v2.parent] if parents.v2 is not None else list(parents.v1_dirs.values())
     return [
         group
-        for parent in hierarchy_dirs().values()
+        for parent in places
         for group in parent.glob("hgm-sandbox-*")
         if group.name.startswith(f"hgm-sandbox-{os.getpid()}-")
     ]
@@ -57,7 +59,9 @@ def test_cpu_limit(bwrap_sandbox: Sandbox, workdir: Path) -> None:
     loop = [sys.executable, "-c", "while True: pass"]
     done = bwrap_sandbox.run(loop, workdir, {}, Limits(wall_s=20, cpu_s=1))
     assert done.killed is KillReason.CPU, done
-    assert done.cpu_s is not None and 0.9 <= done.cpu_s < 5, done
+    # RLIMIT_CPU fires on the tick-sampled CPU time of the process, the cgroup sums exact
+    # run time: on a loaded machine (load 29 seen) the two differ by a tenth of a second
+    assert done.cpu_s is not None and 0.75 <= done.cpu_s < 5, done
 
 
 def test_file_size_limit(bwrap_sandbox: Sandbox, workdir: Path) -> None:

@@ -65,6 +65,7 @@ def test_docker_argv_has_no_network_and_the_limits(tmp_path: Path) -> None:
         "--ulimit nofile=64:64",
         f"-v {tmp_path}:/run/hgm:ro",
         "-e SECRET_NAME",
+        "--tmpfs /tmp:rw,exec,size=192m --shm-size 64m",
     ):
         assert part in joined
     assert "SECRET_NAME=" not in joined, "values travel in the environment, not in argv"

@@ -78,3 +78,11 @@ def main() -> None:
             raise
         typer.echo(f"error: {error}", err=True)
         sys.exit(2)
+    except Exception as error:
+        from hgm.store.failures import describe_failure
+
+        message = describe_failure(error)  # a database or disk failure no command caught
+        if debug or message is None:
+            raise
+        typer.echo(f"error: {message}", err=True)
+        sys.exit(2)

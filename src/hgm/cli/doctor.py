@@ -50,6 +50,18 @@ def sandbox_checks() -> list[Check]:
     return checks
 
 
+def limit_checks() -> list[Check]:
+    """What enforces each limit of the default sandbox (bubblewrap) on this machine."""
+    from hgm.sandbox import BubblewrapConfig
+    from hgm.sandbox.enforcement import limit_enforcement
+
+    return [
+        Check("limit", row.limit, row.whole_job, "enforced" if row.whole_job else "partly",
+              row.mechanism, essential=False)
+        for row in limit_enforcement(BubblewrapConfig())
+    ]  # fmt: skip
+
+
 def toolchain_checks() -> list[Check]:
     from hgm.bench.runners import toolchain_status
 
@@ -150,6 +162,7 @@ def local_server_check(base_url: str) -> Check:
 def run_checks(base_url: str | None) -> list[Check]:
     checks = [
         *sandbox_checks(),
+        *limit_checks(),
         *toolchain_checks(),
         *grading_tool_checks(),
         swebench_check(),
@@ -190,7 +203,7 @@ def doctor(
         typer.echo(json.dumps({"checks": [asdict(check) for check in checks]}, indent=2))
         return
     console = Console()
-    with console.status("checking sandboxes, toolchains and providers..."):
+    with console.status("checking sandboxes, limits, toolchains and providers..."):
         checks = run_checks(base_url)
     console.print(_table(checks))
     if not any(c.ok for c in checks if c.area == "sandbox" and c.name != "unsafe-local"):

@@ -21,10 +21,12 @@ from hgm.cli import run_inspect
 from hgm.cli.progress import RunProgress
 from hgm.engine.engine import Engine, RunSummary
 from hgm.errors import UserError
+from hgm.runconfig.changes import finished_blocker, reconcile_config
 from hgm.runconfig.config import read_run_config
 from hgm.runconfig.launch import open_run
 from hgm.runconfig.real_world import RealWorldSection
 from hgm.runconfig.status import read_status
+from hgm.store.failures import database_errors
 from hgm.store.run_dir import RunDir
 
 if TYPE_CHECKING:
@@ -60,11 +62,14 @@ def _stop_on_signals(engine: Engine) -> Iterator[None]:
 
 def _drive(directory: RunDir, models: ModelFactsByRole | None = None) -> None:
     console = Console(stderr=True)
+    shown = False
     try:
         with (
+            database_errors(directory.db_path),
             open_run(directory, models) as prepared,
             Live(console=console, refresh_per_second=4) as live,
         ):
+            shown = True
             progress = RunProgress(prepared.config, live)
             engine = prepared.make_engine(observers=(progress,))
             progress.bind(engine.tree, prepared.state)
@@ -74,6 +79,10 @@ def _drive(directory: RunDir, models: ModelFactsByRole | None = None) -> None:
         _after_live(console)
         console.print(escape(f"aborted; continue with: hgm resume {directory.path}"))
         raise typer.Exit(STOPPED_EXIT_CODE) from None
+    except UserError:
+        if shown:
+            _after_live(console)  # the message goes on a line of its own
+        raise
     _report(console, directory, summary)
 
 
@@ -137,15 +146,29 @@ def run(
 
 
 def resume(run_dir: Path = typer.Argument(..., help="the run directory")) -> None:
-    """Continue a stopped or killed run: unfinished work is re-run exactly once."""
+    """Continue a stopped or killed run: unfinished work is re-run exactly once.
+
+    run.toml may have been edited to give the run more budget or another number of
+    workers (recorded in run.db; a finished run then continues); other edits are refused."""
     current = read_status(run_dir)
     if current.state == "running":
         raise UserError(f"{run_dir}: the run is being driven by another process right now")
-    if current.state == "finished":
-        typer.echo(f"{run_dir}: the run already finished ({current.finish_reason}); nothing to do")
-        return
     directory = RunDir.open(run_dir)
-    config, _ = read_run_config(directory.config_path)
+    config, text = read_run_config(directory.config_path)
+    reconciled = reconcile_config(directory.db_path, config, text)  # refused edits stop here
+    if current.state == "finished":
+        blocker = finished_blocker(
+            current.finish_reason,
+            config,
+            reconciled,
+            current.task_evals_started,
+            current.money_usd,
+        )
+        if blocker is not None:
+            raise UserError(
+                f"{run_dir}: the run already finished ({current.finish_reason}); "
+                f"nothing to do: {blocker}"
+            )
     models = None
     if isinstance(config.world, RealWorldSection):
         from hgm.evolve.preflight import check_before_resume

@@ -89,6 +89,8 @@ def _status_table(status: RunStatus) -> Table:
             f"agent {best.agent}: mean {best.mean:.3f} over {best.evaluations}, "
             f"interval [{best.interval[0]:.3f}, {best.interval[1]:.3f}] ({best.rule})",
         )
+    for index, change in enumerate(status.config_changes):
+        table.add_row("config edits" if index == 0 else "", escape(change))
     if status.state in ("crashed", "interrupted", "paused"):
         table.add_row("next", escape(f"hgm resume {status.run_dir}"))
     return table

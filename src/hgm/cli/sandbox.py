@@ -109,12 +109,30 @@ def exec_command(
 @app.command("check")
 def check_command(
     backend: str = typer.Option("bubblewrap", help="bubblewrap, docker or unsafe-local"),
+    as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
 ) -> None:
-    """Say whether a sandbox backend works on this machine, and how to fix it if not."""
-    problem = check_backend(parse_sandbox_config(_backend(backend), "--backend"))
+    """Say whether a sandbox backend works on this machine (how to fix it if not), and which
+    mechanism enforces each limit."""
+    from hgm.sandbox.enforcement import limit_enforcement
+
+    config = parse_sandbox_config(_backend(backend), "--backend")
+    problem = check_backend(config)
     if problem is not None:
         raise UserError(f"sandbox backend {backend!r} is not usable: {problem}")
-    typer.echo(f"sandbox backend {backend!r}: ok")
+    rows = limit_enforcement(config)
+    if as_json:
+        limits = [dataclasses.asdict(row) for row in rows]
+        typer.echo(json.dumps({"backend": backend, "ok": True, "limits": limits}, indent=2))
+        return
+    console = Console()
+    console.print(escape(f"sandbox backend {backend!r}: ok"))
+    table = Table(title="what enforces each limit here")
+    for column in ("limit", "whole job", "mechanism"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        mark = "[green]yes[/]" if row.whole_job else "[yellow]no[/]"
+        table.add_row(escape(row.limit), mark, escape(row.mechanism))
+    console.print(table)
 
 
 def register(root: typer.Typer) -> None:

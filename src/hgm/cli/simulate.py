@@ -11,11 +11,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from hgm.cli.output_paths import check_output_file
 from hgm.errors import UserError
 from hgm.search import SELECTION_RULES
 from hgm.sim.compare import SimSetup, compare, policy_configs
 from hgm.sim.config import world_config
 from hgm.sim.statistics import PAIRED_TEST, summarize
+
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -44,7 +47,9 @@ def simulate(
     epsilon: float = typer.Option(0.01, "--epsilon", help="quantile for best-belief"),
     processes: int = typer.Option(0, "--processes", help="worker processes (0: all cores)"),
     json_path: Path | None = typer.Option(None, "--json", help="write the results as JSON here"),
-    plot_path: Path | None = typer.Option(None, "--plot", help="write a PNG chart here"),
+    plot_path: Path | None = typer.Option(
+        None, "--plot", help="write a chart here (.png, .svg or .pdf)"
+    ),
 ) -> None:
     """Compare search policies on simulated self-improving agents (paired seeds)."""
     config = world_config(world, param)
@@ -61,6 +66,10 @@ def simulate(
             raise UserError(f"--{name} must be >= {low}, given {value}")
     if not 0.0 < epsilon < 0.5:
         raise UserError(f"--epsilon must be in (0, 0.5), given {epsilon}")
+    if json_path is not None:
+        check_output_file(json_path, "--json")
+    if plot_path is not None:  # checked before the simulation, not after it
+        check_output_file(plot_path, "--plot", PLOT_SUFFIXES)
     setup = SimSetup(world=config, budget=budget, workers=workers, select=select, epsilon=epsilon)
     console = Console(stderr=True)
     with Progress(

@@ -29,6 +29,8 @@ class AgentLimits(BaseModel):
     memory_mb: int | None = Field(default=4096, gt=0)
     pids: int | None = Field(default=512, gt=0)
     file_size_mb: int | None = Field(default=1024, gt=0)
+    disk_mb: int | None = Field(default=8192, gt=0, description="the job directory's size")
+    files: int | None = Field(default=50_000, gt=0, description="entries in the job directory")
     max_steps: int = Field(default=50, gt=0, description="LLM calls the agent may make")
     max_tokens: int | None = Field(default=None, gt=0)
     command_timeout_s: float = Field(default=180.0, gt=0)
@@ -57,6 +59,8 @@ class AgentLimits(BaseModel):
             memory_mb=self.memory_mb,
             pids=self.pids,
             file_size_mb=self.file_size_mb,
+            disk_mb=self.disk_mb,
+            files=self.files,
         )
 
     def task_limits(self) -> dict[str, Any]:

@@ -45,6 +45,8 @@ def agent_limits(section: AgentLimitsSection) -> AgentLimits:
         wall_s=section.wall_clock_s + section.grace_s,
         grace_s=section.grace_s,
         memory_mb=section.memory_mb,
+        disk_mb=section.disk_mb,
+        files=section.files,
         max_steps=section.max_steps,
         max_tokens=section.max_tokens,
         command_timeout_s=section.command_timeout_s,

@@ -9,12 +9,14 @@
 ```
 
 Every table forbids unknown keys; every error names the key, the value given
-and what is allowed (see `hgm.errors.describe_validation_error`).
+and what is allowed (see `hgm.errors.describe_validation_error`), a missing table by
+its name, and a mistyped key with the nearest valid one. Types are strict: `"10"` or
+`true` is no number, and numbers must be finite (`hgm.runconfig.toml_input`).
 """
 
 from __future__ import annotations
 
-import tomllib
+import json
 from pathlib import Path
 from typing import Literal
 
@@ -22,12 +24,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hgm.errors import UserError, describe_validation_error
 from hgm.runconfig.real_world import RealWorldSection
+from hgm.runconfig.toml_input import load_toml
 from hgm.search.config import HGMPolicyConfig, PolicyConfig
 from hgm.sim.config import SimWorldConfig
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class RunSection(_Section):
@@ -97,15 +100,15 @@ class RunConfig(_Section):
 
 
 def parse_run_config(text: str, source: str) -> RunConfig:
-    """Validate a run config's TOML text; any problem is one `UserError` naming the key."""
+    """Validate a run config's TOML text; any problem is one `UserError` naming the key.
+
+    Validation is strict, as JSON: a number must be written as a number (no string, no
+    boolean), while strings still stand for paths and arrays for tuples."""
+    data = load_toml(text, source)
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise UserError(f"{source}: not valid TOML: {error}") from error
-    try:
-        return RunConfig.model_validate(data)
+        return RunConfig.model_validate_json(json.dumps(data, default=str), strict=True)
     except ValidationError as error:
-        raise UserError(describe_validation_error(error, source, data)) from error
+        raise UserError(describe_validation_error(error, source, data, RunConfig)) from None
 
 
 def read_run_config(path: Path) -> tuple[RunConfig, str]:

@@ -21,6 +21,7 @@ from hgm.engine.state import EngineState
 from hgm.engine.world import EvalOutcome, ExpandOutcome, World
 from hgm.llm.config import Role
 from hgm.llm.model_facts import ModelFacts
+from hgm.runconfig.changes import reconcile_config
 from hgm.runconfig.config import RunConfig, read_run_config
 from hgm.runconfig.real_world import RealWorldSection
 from hgm.search.policies import make_policy
@@ -126,13 +127,19 @@ class PreparedRun:
 def open_run(
     directory: RunDir, models: dict[Role, ModelFacts] | None = None
 ) -> Iterator[PreparedRun]:
-    """Lock the run, open its database (a new session) and load the state to continue from
-    (None for a run that has not started: the engine then begins with the root agent).
+    """Lock the run, check run.toml against the config the run recorded (an edit a resumed
+    run cannot take is a UserError, before anything is written), open its database (a new
+    session, which records accepted edits) and load the state to continue from (None for
+    a run that has not started: the engine then begins with the root agent).
     `models`: each role's model as the pre-flight found it (a real world only)."""
-    config, _ = read_run_config(directory.config_path)
-    with (
-        RunLock(directory.lock_path),
-        RunStore.open_for_writing(directory.db_path) as store,
-        ExitStack() as resources,
-    ):
-        yield PreparedRun(directory, config, store, store.load_engine_state(), resources, models)
+    config, text = read_run_config(directory.config_path)
+    with RunLock(directory.lock_path):
+        reconciled = reconcile_config(directory.db_path, config, text)
+        with (
+            RunStore.open_for_writing(directory.db_path) as store,
+            ExitStack() as resources,
+        ):
+            if reconciled is not None:
+                store.record_config(text, list(reconciled.lines))
+            state = store.load_engine_state()
+            yield PreparedRun(directory, config, store, state, resources, models)

@@ -29,7 +29,7 @@ from hgm.sandbox.config import BubblewrapConfig, SandboxConfig
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class RootAgentSection(_Section):
@@ -60,6 +60,12 @@ class AgentLimitsSection(_Section):
     max_tokens: int | None = Field(None, ge=1, description="tokens per run (None: unlimited)")
     command_timeout_s: float = Field(120.0, gt=0, description="per bash command")
     memory_mb: int = Field(2048, ge=64, description="sandbox memory limit")
+    disk_mb: int = Field(
+        8192, ge=16, description="the job directory's total size on disk (checked as it runs)"
+    )
+    files: int = Field(
+        50_000, ge=100, description="files and directories the job directory may hold"
+    )
     grace_s: float = Field(
         30.0, ge=0, description="sandbox wall limit = wall_clock_s + grace_s (then killed)"
     )

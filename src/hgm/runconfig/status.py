@@ -6,8 +6,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from hgm.runconfig.config import RunConfig, read_run_config
+from hgm.errors import UserError
+from hgm.runconfig.config import RunConfig, parse_run_config, read_run_config
 from hgm.search.selection import Selection, select_final
+from hgm.store.configs import recorded_configs
+from hgm.store.failures import database_errors
 from hgm.store.queries import Counts, SessionRow
 from hgm.store.run_dir import RunDir
 from hgm.store.run_store import ABORTED_REASON, RunStore
@@ -72,6 +75,7 @@ class RunStatus:
     finish_detail: str = ""
     tampered_grades: int = 0
     tampered_agents: tuple[TamperedAgent, ...] = ()
+    config_changes: tuple[str, ...] = ()  # edits of run.toml that resumes took, in order
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -137,17 +141,37 @@ def tampered_agents(store: RunStore) -> tuple[TamperedAgent, ...]:
     return tuple(TamperedAgent(agent, *counts[agent]) for agent in sorted(counts))
 
 
+def config_in_use(run_dir: RunDir, store: RunStore) -> RunConfig:
+    """The config the run runs with: the last one it recorded (run.toml may hold an edit a
+    resume has not taken yet), else run.toml (runs made before configs were recorded)."""
+    recorded = recorded_configs(store.connection)
+    if recorded:
+        try:
+            return parse_run_config(recorded[-1].config, f"{run_dir.db_path} (recorded config)")
+        except UserError:
+            pass  # written by another hgm version: run.toml is the best there is
+    config, _ = read_run_config(run_dir.config_path)
+    return config
+
+
 def read_status(path: Path) -> RunStatus:
     """The status of the run in directory `path`."""
     run_dir = RunDir.open(path)
-    config, _ = read_run_config(run_dir.config_path)
+    read_run_config(run_dir.config_path)  # a broken run.toml is reported as such
+    with database_errors(run_dir.db_path):
+        return _read_status(run_dir, path)
+
+
+def _read_status(run_dir: RunDir, path: Path) -> RunStatus:
     active = run_dir.is_active()
     with RunStore.open_for_reading(run_dir.db_path) as store:
+        config = config_in_use(run_dir, store)
         counts: Counts = store.counts()
         session = store.last_session()
         best = best_agent(store, config)
         running = running_jobs(store) if active else ()
         tampered = tampered_agents(store)
+        edits = [line for record in recorded_configs(store.connection) for line in record.changes]
         detail = store.connection.execute(
             "SELECT value FROM meta WHERE key = 'last_finish_detail'"
         ).fetchone()
@@ -172,4 +196,5 @@ def read_status(path: Path) -> RunStatus:
         finish_detail=detail["value"] if detail is not None and state == "paused" else "",
         tampered_grades=sum(agent.search + agent.certification for agent in tampered),
         tampered_agents=tampered,
+        config_changes=tuple(edits),
     )

@@ -12,9 +12,11 @@ from pathlib import Path
 from hgm.sandbox import seccomp
 from hgm.sandbox.bwrap_startup import BwrapStartup
 from hgm.sandbox.cgroups import CgroupParents
-from hgm.sandbox.config import BubblewrapConfig
+from hgm.sandbox.config import PREFIX_HIDDEN, BubblewrapConfig
 from hgm.sandbox.host_paths import HostView, detect_host_view
+from hgm.sandbox.launch import gate_argv
 from hgm.sandbox.limited_run import kill_process, run_limited
+from hgm.sandbox.orphans import kill_orphaned_sandboxes
 from hgm.sandbox.types import (
     Completed,
     Limits,
@@ -56,8 +58,33 @@ def sandbox_env(env: dict[str, str], view: HostView) -> dict[str, str]:
     return {**base, **view.env, **env}
 
 
+INIT_MEMORY = ("/proc/1/mem", "/proc/1/task/1/mem")
+"""The sandbox's init (pid 1) as memory files, masked: ptrace of it is denied by seccomp."""
+
+
+def hidden_argv(config: BubblewrapConfig, view: HostView) -> list[str]:
+    """Masks over the credential-bearing paths that would be visible inside and that the
+    user the sandbox runs as can read: `hidden_paths`, and `PREFIX_HIDDEN` in each prefix,
+    toolchain and `ro_paths` entry mounted from the host. They go after every bind."""
+    visible = tuple(Path(path).resolve() for path in config.system_paths)
+    candidates = [*config.hidden_paths]
+    mounted = tuple(path.resolve() for path in (*view.ro_paths, *config.ro_paths))
+    candidates += [str(root / name) for root in mounted for name in PREFIX_HIDDEN]
+    argv: list[str] = []
+    for hidden in dict.fromkeys(candidates):
+        host = Path(hidden).resolve()
+        inside = any(host.is_relative_to(root) for root in (*visible, *mounted))
+        if not inside or not os.access(host, os.R_OK):
+            continue  # not visible inside, or unreadable to the user the sandbox runs as
+        if host.is_dir():
+            argv += ["--tmpfs", str(host), "--remount-ro", str(host)]
+        else:
+            argv += ["--ro-bind", os.devnull, str(host)]
+    return argv
+
+
 def system_argv(bwrap: Path, config: BubblewrapConfig) -> list[str]:
-    """bwrap, the isolation flags and the fixed part of the file system (same for every run)."""
+    """bwrap, the isolation flags and the system directories (same for every run)."""
     argv = [str(bwrap), *ISOLATION]
     for system_path in config.system_paths:
         host = Path(system_path)
@@ -65,17 +92,21 @@ def system_argv(bwrap: Path, config: BubblewrapConfig) -> list[str]:
             argv += ["--symlink", os.readlink(host), system_path]
         elif host.exists():
             argv += ["--ro-bind", system_path, system_path]
-    visible = tuple(Path(path).resolve() for path in config.system_paths)
-    for hidden in config.hidden_paths:
-        host = Path(hidden).resolve()
-        if not any(host.is_relative_to(root) for root in visible) or not os.access(host, os.R_OK):
-            continue  # not visible inside, or unreadable to the user the sandbox runs as
-        if host.is_dir():
-            argv += ["--tmpfs", str(host), "--remount-ro", str(host)]
-        else:
-            argv += ["--ro-bind", os.devnull, str(host)]
     argv += ["--dev", "/dev", "--proc", "/proc"]
-    return [*argv, "--size", str(config.tmp_size_mb * 1024 * 1024), "--tmpfs", "/tmp"]
+    for path in INIT_MEMORY:
+        argv += ["--ro-bind", os.devnull, path]
+    return argv
+
+
+def memory_argv(config: BubblewrapConfig, limits: Limits) -> list[str]:
+    """The in-memory file systems, sized from the run's limits: /dev/shm and /tmp share
+    `tmp_size_mb` (at most `memory_mb`), and the rest of /dev is read-only (otherwise a
+    tmpfs of half the host's memory)."""
+    tmp_mb, shm_mb = limits.tmpfs_mb(config.tmp_size_mb, config.shm_size_mb)
+    return [
+        "--size", str(shm_mb * 1024 * 1024), "--tmpfs", "/dev/shm", "--remount-ro", "/dev",
+        "--size", str(tmp_mb * 1024 * 1024), "--tmpfs", "/tmp",
+    ]  # fmt: skip
 
 
 def run_argv(
@@ -86,15 +117,18 @@ def run_argv(
     env: dict[str, str],
     mounts: tuple[Mount, ...],
     cwd: Path,
+    limits: Limits,
+    masks: tuple[str, ...],
 ) -> list[str]:
-    """The per-run rest of the command line: binds, start directory, environment, command."""
+    """The per-run rest of the command line: in-memory file systems, binds, then `masks`
+    (`hidden_argv`, worked out once per sandbox), start directory, environment, command."""
     binds = [Mount(path, str(path)) for path in (*view.ro_paths, *config.ro_paths) if path.exists()]
     binds += [Mount(workdir, str(workdir), writable=True), *mounts]
-    argv: list[str] = []
+    argv = memory_argv(config, limits)
     # Parents before children, so a read-only path inside the work directory stays read-only.
     for bind in sorted(binds, key=lambda bind: len(Path(bind.target).parts)):
         argv += ["--bind" if bind.writable else "--ro-bind", str(bind.source), bind.target]
-    argv += ["--remount-ro", "/", "--chdir", str(cwd), "--clearenv"]
+    argv += [*masks, "--remount-ro", "/", "--chdir", str(cwd), "--clearenv"]
     for name, value in sandbox_env(env, view).items():
         argv += ["--setenv", name, value]
     return [*argv, "--", *command]
@@ -109,11 +143,22 @@ def bwrap_argv(
     env: dict[str, str],
     mounts: tuple[Mount, ...],
     cwd: Path,
+    limits: Limits,
 ) -> list[str]:
     """The full bwrap command line; pure, so it can be inspected and tested."""
     return [
         *system_argv(bwrap, config),
-        *run_argv(config, view, command, workdir, env, mounts, cwd),
+        *run_argv(
+            config,
+            view,
+            command,
+            workdir,
+            env,
+            mounts,
+            cwd,
+            limits,
+            tuple(hidden_argv(config, view)),
+        ),
     ]
 
 
@@ -124,6 +169,7 @@ class BubblewrapSandbox:
     config: BubblewrapConfig
     view: HostView
     system: tuple[str, ...]
+    masks: tuple[str, ...] = ()
     seccomp_filter: bytes | None = None
     cgroup_parents: CgroupParents | None = None
     kind: str = "bubblewrap"
@@ -133,11 +179,13 @@ class BubblewrapSandbox:
         bwrap = find_bwrap(config.binary)
         if bwrap is None:
             raise SandboxUnavailable(_not_found(config))
+        kill_orphaned_sandboxes()  # what an hgm killed while bwrap started left behind
         view = detect_host_view(config.system_paths, config.mount_python, config.detect_toolchains)
         system = tuple(system_argv(bwrap, config))
+        masks = tuple(hidden_argv(config, view))
         seccomp_filter = seccomp.program() if config.seccomp else None
-        parents = CgroupParents() if config.use_cgroups else None
-        return cls(config, view, system, seccomp_filter, parents)
+        parents = CgroupParents.detect(config.cgroup_version) if config.use_cgroups else None
+        return cls(config, view, system, masks, seccomp_filter, parents)
 
     def run(
         self,
@@ -151,7 +199,17 @@ class BubblewrapSandbox:
         workdir, start_dir = validate_run_paths(workdir, cwd, mounts)
         argv = [
             *self.system,
-            *run_argv(self.config, self.view, command, workdir, env, mounts, start_dir),
+            *run_argv(
+                self.config,
+                self.view,
+                command,
+                workdir,
+                env,
+                mounts,
+                start_dir,
+                limits,
+                self.masks,
+            ),
         ]
         # Options (variable values included) go through a memfd, not the command line, so
         # `ps` on the host and /proc/1/cmdline inside show only the command.
@@ -166,12 +224,12 @@ class BubblewrapSandbox:
             arguments = b"".join(option.encode() + b"\0" for option in options)
             descriptors.append(_memfd("hgm-bwrap-args", arguments))
             return run_limited(
-                [argv[0], "--args", str(descriptors[-1]), *argv[split:]],
+                [argv[0], "--args", str(descriptors[-1]), "--", *gate_argv(argv[split + 1 :])],
                 {},
                 _with_bwrap_processes(limits),
                 self.config.tail_bytes,
                 kill_process,
-                use_cgroups=self.config.use_cgroups,
+                workdir,
                 rusage_covers_tree=False,
                 inherit_fds=(*descriptors, *startup.child_fds()),
                 hold=startup,

@@ -1,229 +1,178 @@
-"""Per-run cgroup v1 groups (memory, pids, cpuacct) where the machine lets us create them.
+"""Per-run cgroups: which hierarchy a sandbox uses, found once, and one run's groups.
 
-Each run gets its own child group under this process's own group in every hierarchy
-that is mounted and writable, so the limits of any enclosing container still apply.
-A hierarchy that is missing or read-only is skipped and reported; rlimits remain.
+`CgroupParents.detect(version)` decides once per sandbox where per-run groups go:
+
+- `v1`: a child of this process's own group in each v1 hierarchy (memory, pids,
+  cpuacct) it may write: legacy and hybrid hosts.
+- `v2`: a child of a parent prepared by `hgm.sandbox.cgroup_place` in the unified
+  hierarchy (memory.max, pids.max, cpu.stat, cgroup.kill): current distributions.
+- neither: limits fall back to rlimits; `problems` says why.
+
+`auto` takes v1 when it holds both the memory and pids controllers (so hybrid hosts
+stay as they were), else v2 where it can be placed, else whichever gives something.
+`run_cgroups(...)` makes one run's groups in the chosen layout; every layout offers the
+same methods (`RunCgroups`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
-import signal
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, Protocol
 
-CONTROLLERS = ("memory", "pids", "cpuacct")
-STALE_AFTER_S = 300.0
+from hgm.sandbox.cgroup_files import remove_stale, run_group_name
+from hgm.sandbox.cgroup_place import (
+    RealCgroupFS,
+    ScopeStarter,
+    V2Parent,
+    place_v2,
+    start_user_scope,
+)
+from hgm.sandbox.cgroup_v1 import V1RunGroups, hierarchy_dirs
+from hgm.sandbox.cgroup_v2 import LIMITED, V2RunGroups, find_unified
+
+CgroupVersion = Literal["auto", "v1", "v2"]
 SWEEP_EVERY_S = 60.0
 
 
-def hierarchy_dirs() -> dict[str, Path]:
-    """The directory of this process's own group in each mounted cgroup v1 controller."""
-    own: dict[str, str] = {}
-    try:
-        for line in Path("/proc/self/cgroup").read_text().splitlines():
-            _, names, path = line.split(":", 2)
-            for name in names.split(","):
-                own[name] = path
-        mountinfo = Path("/proc/self/mountinfo").read_text().splitlines()
-    except OSError:
-        return {}
-    found: dict[str, Path] = {}
-    for line in mountinfo:
-        before, _, after = line.partition(" - ")
-        fields, tail = before.split(), after.split()
-        if len(fields) < 5 or len(tail) < 3 or tail[0] != "cgroup":
-            continue
-        root, mount_point = fields[3], fields[4]
-        for name in tail[2].split(","):
-            if name in CONTROLLERS and name in own:
-                relative = own[name]
-                if relative.startswith(root):
-                    relative = relative[len(root) :]
-                found[name] = Path(mount_point) / relative.lstrip("/")
-    return found
+class RunCgroups(Protocol):
+    """One run's groups, whatever the layout; `dirs` maps what is done to where."""
+
+    dirs: dict[str, Path]
+    problems: dict[str, str]
+    version: str
+
+    def enforces(self, controller: str) -> bool: ...
+    def join(self, pid: int) -> None: ...
+    def cpu_s(self) -> float | None: ...
+    def peak_memory_mb(self) -> float | None: ...
+    def oom_kills(self) -> int: ...
+    def pids_limit_hits(self) -> int: ...
+    def kill_all(self, every_group: bool = True) -> None: ...
+    def close(self) -> None: ...
 
 
-def _read_int(path: Path) -> int | None:
-    try:
-        return int(path.read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return None
+@dataclass
+class NoCgroups:
+    """No groups (disabled, or none could be made): every figure unknown, rlimits only."""
 
+    problems: dict[str, str] = field(default_factory=dict)
+    dirs: dict[str, Path] = field(default_factory=dict)
+    version: str = "none"
 
-def _read_keyed(path: Path, key: str) -> int | None:
-    try:
-        for line in path.read_text().splitlines():
-            name, _, value = line.partition(" ")
-            if name == key:
-                return int(value)
-    except (OSError, ValueError):
-        return None
-    return None
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    def enforces(self, controller: str) -> bool:
         return False
-    except PermissionError:
-        return True
-    return True
 
+    def join(self, pid: int) -> None:
+        return None
 
-def remove_stale(parent: Path, min_age_s: float = STALE_AFTER_S) -> None:
-    """Remove empty groups left by hgm processes that died mid-run.
+    def cpu_s(self) -> float | None:
+        return None
 
-    Only groups older than `min_age_s`: an hgm in another PID namespace looks dead from
-    here, and its group must not vanish between its creation and its first process.
-    """
-    now = time.time()
-    for group in parent.glob("hgm-sandbox-*-*"):
-        owner = group.name.split("-")[2]
-        with contextlib.suppress(OSError):
-            dead = owner.isdigit() and not _pid_alive(int(owner))
-            if dead and now - group.stat().st_mtime >= min_age_s:
-                group.rmdir()
+    def peak_memory_mb(self) -> float | None:
+        return None
+
+    def oom_kills(self) -> int:
+        return 0
+
+    def pids_limit_hits(self) -> int:
+        return 0
+
+    def kill_all(self, every_group: bool = True) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
 
 
 @dataclass
 class CgroupParents:
     """Where one sandbox's per-run groups go: found once, swept of stale groups now and then.
 
-    Reading /proc/self/mountinfo and sweeping every hierarchy cost about 1 ms, so a sandbox
-    does them when it is made and at most once every SWEEP_EVERY_S after that.
+    Finding the hierarchies and sweeping them cost about 1 ms, so a sandbox does both when
+    it is made and sweeps at most once every SWEEP_EVERY_S after that.
     """
 
-    dirs: dict[str, Path] = field(default_factory=hierarchy_dirs)
+    version: str = "none"
+    v1_dirs: dict[str, Path] = field(default_factory=dict)
+    v2: V2Parent | None = None
+    problems: list[str] = field(default_factory=list)
     swept_at: float = -math.inf
+
+    @classmethod
+    def detect(
+        cls, prefer: CgroupVersion = "auto", start_scope: ScopeStarter | None = start_user_scope
+    ) -> CgroupParents:
+        """Where groups go (see the module docstring), swept of what dead hgm processes left."""
+        parents = cls._find(prefer, start_scope)
+        parents.sweep_if_due()
+        return parents
+
+    @classmethod
+    def _find(cls, prefer: CgroupVersion, start_scope: ScopeStarter | None) -> CgroupParents:
+        v1 = hierarchy_dirs() if prefer != "v2" else {}
+        writable = {name for name, path in v1.items() if os.access(path, os.W_OK)}
+        if prefer == "v1" or (prefer == "auto" and set(LIMITED) <= writable):
+            if writable:
+                return cls("v1", v1_dirs=v1)
+            return cls("none", problems=["no writable cgroup v1 hierarchy (memory, pids, cpuacct)"])
+        problems: list[str] = []
+        placed = None
+        unified = find_unified()
+        if unified is None:
+            problems.append("no cgroup v2 hierarchy mounted")
+        else:
+            placed, tried = place_v2(
+                unified, RealCgroupFS(), uid=os.getuid(), pid=os.getpid(), start_scope=start_scope
+            )
+            problems += tried
+        if placed is not None and (prefer == "v2" or placed.complete or not writable):
+            return cls("v2", v2=placed, problems=problems)
+        if writable:
+            return cls("v1", v1_dirs=v1, problems=problems)
+        return cls("none", problems=problems)
+
+    def describe(self) -> str:
+        """Where run groups go, for reports."""
+        if self.version == "v1":
+            where = ", ".join(f"{name} under {path}" for name, path in sorted(self.v1_dirs.items()))
+            return f"cgroup v1: {where}"
+        if self.version == "v2" and self.v2 is not None:
+            return f"cgroup v2, {self.v2.how}"
+        return "no cgroups: " + ("; ".join(self.problems) or "none usable")
+
+    def where(self, controller: str) -> str:
+        """Where one controller's run groups go, for reports."""
+        if self.version == "v1" and controller in self.v1_dirs:
+            return f"groups under {self.v1_dirs[controller]}"
+        if self.version == "v2" and self.v2 is not None:
+            return self.v2.how
+        return self.describe()
 
     def sweep_if_due(self) -> None:
         now = time.monotonic()
         if now - self.swept_at < SWEEP_EVERY_S:
             return
         self.swept_at = now  # a concurrent second sweep is harmless: removals are idempotent
-        for parent in self.dirs.values():
+        parents = [self.v2.parent] if self.v2 is not None else list(self.v1_dirs.values())
+        for parent in parents:
             remove_stale(parent)
 
 
-@dataclass
-class RunCgroups:
-    """The groups of one run; `close()` kills anything left in them and removes them."""
-
-    dirs: dict[str, Path] = field(default_factory=dict)
-    problems: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def create(
-        cls, memory_mb: int | None, pids: int | None, parents: CgroupParents | None = None
-    ) -> RunCgroups:
-        """Groups for one run, with these limits (None: no limit, only accounting)."""
-        groups = cls()
-        name = f"hgm-sandbox-{os.getpid()}-{uuid.uuid4().hex[:12]}"
-        parents = CgroupParents() if parents is None else parents
-        parents.sweep_if_due()
-        for controller in CONTROLLERS:
-            parent = parents.dirs.get(controller)
-            if parent is None:
-                groups.problems[controller] = "not mounted (cgroup v1)"
-                continue
-            directory = parent / name
-            try:
-                directory.mkdir()
-            except OSError as error:
-                groups.problems[controller] = f"cannot create {directory}: {error.strerror}"
-                continue
-            groups.dirs[controller] = directory
-            try:
-                groups._configure(controller, directory, memory_mb, pids)
-            except OSError as error:
-                groups.problems[controller] = f"cannot configure {directory}: {error.strerror}"
-                groups._remove(controller)
-        return groups
-
-    def _configure(
-        self, controller: str, directory: Path, memory_mb: int | None, pids: int | None
-    ) -> None:
-        if controller == "memory" and memory_mb is not None:
-            limit = str(memory_mb * 1024 * 1024)
-            (directory / "memory.limit_in_bytes").write_text(limit)
-            swap_limit = directory / "memory.memsw.limit_in_bytes"
-            if swap_limit.exists():
-                swap_limit.write_text(limit)
-        if controller == "pids" and pids is not None:
-            (directory / "pids.max").write_text(str(pids))
-
-    def enforces(self, controller: str) -> bool:
-        return controller in self.dirs
-
-    def join(self, pid: int) -> None:
-        """Move `pid` into every group; call before the process starts running code."""
-        for directory in self.dirs.values():
-            (directory / "cgroup.procs").write_text(str(pid))
-
-    def cpu_s(self) -> float | None:
-        directory = self.dirs.get("cpuacct")
-        usage = None if directory is None else _read_int(directory / "cpuacct.usage")
-        return None if usage is None else usage / 1e9
-
-    def peak_memory_mb(self) -> float | None:
-        directory = self.dirs.get("memory")
-        peak = None if directory is None else _read_int(directory / "memory.max_usage_in_bytes")
-        return None if peak is None else peak / (1024 * 1024)
-
-    def oom_kills(self) -> int:
-        directory = self.dirs.get("memory")
-        if directory is None:
-            return 0
-        return _read_keyed(directory / "memory.oom_control", "oom_kill") or 0
-
-    def pids_limit_hits(self) -> int:
-        directory = self.dirs.get("pids")
-        if directory is None:
-            return 0
-        return _read_keyed(directory / "pids.events", "max") or 0
-
-    def kill_all(self, every_group: bool = True) -> None:
-        """SIGKILL every process still in the run's groups.
-
-        Each process of a run is in all of its groups (moved into each; children inherit
-        them), so while the run goes one group's list is enough (`every_group=False`, saving
-        a few list reads); `close()` reads every group, in case a move failed half-way.
-        """
-        for directory in self.dirs.values():
-            try:
-                members = (directory / "cgroup.procs").read_text().split()
-            except OSError:
-                continue
-            for pid in members:
-                try:
-                    os.kill(int(pid), signal.SIGKILL)
-                except (ProcessLookupError, ValueError):
-                    continue
-            if not every_group:
-                return
-
-    def _remove(self, controller: str) -> None:
-        directory = self.dirs.pop(controller)
-        deadline = time.monotonic() + 5.0
-        while True:
-            try:
-                directory.rmdir()
-                return
-            except FileNotFoundError:
-                return
-            except OSError:
-                if time.monotonic() > deadline:
-                    self.problems[controller] = f"could not remove {directory}"
-                    return
-                time.sleep(0.001)
-
-    def close(self) -> None:
-        self.kill_all()
-        for controller in list(self.dirs):
-            self._remove(controller)
+def run_cgroups(
+    memory_mb: int | None, pids: int | None, parents: CgroupParents | None
+) -> RunCgroups:
+    """Groups for one run with these limits (None: no limit, only accounting)."""
+    if parents is None:
+        return NoCgroups({"all": "disabled by config (use_cgroups = false)"})
+    parents.sweep_if_due()
+    name = run_group_name(uuid.uuid4().hex[:12])
+    if parents.version == "v2" and parents.v2 is not None:
+        return V2RunGroups.create(parents.v2.parent, name, memory_mb, pids, parents.v2.enabled)
+    if parents.version == "v1":
+        return V1RunGroups.create(parents.v1_dirs, name, memory_mb, pids)
+    return NoCgroups({"all": "; ".join(parents.problems) or "no cgroup hierarchy usable"})

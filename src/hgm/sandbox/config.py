@@ -21,8 +21,31 @@ HIDDEN_PATHS = (
     "/etc/ssl/private",
     "/etc/security/opasswd",
     "/etc/pip.conf",
+    "/etc/xdg/pip/pip.conf",
     "/etc/npmrc",
+    "/etc/gitconfig",
+    "/etc/git-credentials",
+    "/etc/apt/auth.conf",
+    "/etc/apt/auth.conf.d",
+    "/etc/netrc",
+    "/etc/.netrc",
+    "/etc/wgetrc",
+    "/etc/environment",
+    "/etc/boto.cfg",
+    "/etc/containers/auth.json",
+    "/etc/docker/config.json",
+    "/etc/krb5.keytab",
+    "/etc/NetworkManager/system-connections",
+    "/etc/wireguard",
+    "/etc/ppp/chap-secrets",
+    "/etc/ppp/pap-secrets",
+    "/etc/letsencrypt",
+    "/etc/gitlab-runner",
+    "/etc/rclone",
+    "/etc/restic",
 )
+PREFIX_HIDDEN = ("pip.conf", "pip.ini", ".pypirc", "etc/npmrc", "etc/gitconfig")
+"""Files inside mounted prefixes (the venv, the Python installation) masked the same way."""
 
 
 class _Config(BaseModel):
@@ -34,8 +57,13 @@ class _Config(BaseModel):
 class _LocalConfig(_Config):
     use_cgroups: bool = Field(
         default=True,
-        description="per-run cgroup v1 groups for memory, processes and CPU where writable "
+        description="a cgroup per run for memory, processes and CPU where one can be made "
         "(joining one costs about one RCU grace period, a few ms, per run)",
+    )
+    cgroup_version: Literal["auto", "v1", "v2"] = Field(
+        default="auto",
+        description="which cgroup hierarchy: auto (v1 where it holds memory and pids, as on "
+        "hybrid hosts, else v2), or one of them",
     )
 
 
@@ -50,7 +78,8 @@ class BubblewrapConfig(_LocalConfig):
         default=SYSTEM_PATHS, description="host directories mounted read-only (symlinks kept)"
     )
     hidden_paths: tuple[str, ...] = Field(
-        default=HIDDEN_PATHS, description="paths inside system_paths masked with empty ones"
+        default=HIDDEN_PATHS,
+        description="credential-bearing paths masked with empty ones where visible inside",
     )
     ro_paths: tuple[Path, ...] = Field(
         default=(), description="extra host paths mounted read-only at the same place"
@@ -62,10 +91,19 @@ class BubblewrapConfig(_LocalConfig):
         default=True,
         description="mount toolchains found outside system paths (rustup, go, node, java)",
     )
-    tmp_size_mb: int = Field(default=1024, gt=0, description="size of the tmpfs at /tmp")
+    tmp_size_mb: int = Field(
+        default=1024,
+        gt=0,
+        description="in-memory space for /tmp and /dev/shm together; never more than the "
+        "run's memory limit",
+    )
+    shm_size_mb: int = Field(
+        default=64, gt=0, description="of that space, the most /dev/shm gets (a quarter at most)"
+    )
     seccomp: bool = Field(
         default=True,
-        description="deny keyrings, BPF, perf, userfaultfd, io_uring, mounts, modules (x86_64)",
+        description="deny keyrings, BPF, perf, userfaultfd, io_uring, mounts, modules and "
+        "ptrace of the sandbox's init (x86_64)",
     )
 
 
@@ -76,6 +114,7 @@ class DockerConfig(_Config):
     image: str = "python:3.11-slim"
     docker_binary: str = "docker"
     tmp_size_mb: int = Field(default=1024, gt=0)
+    shm_size_mb: int = Field(default=64, gt=0)
 
 
 class UnsafeLocalConfig(_LocalConfig):
@@ -108,4 +147,4 @@ def parse_sandbox_config(data: dict[str, Any], source: str = "sandbox") -> Sandb
     try:
         return TypeAdapter(SandboxConfig).validate_python(data)
     except ValidationError as error:
-        raise UserError(describe_validation_error(error, source, data)) from None
+        raise UserError(describe_validation_error(error, source, data, SandboxConfig)) from None

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from hgm.sandbox.config import DockerConfig
 from hgm.sandbox.launch import Supervision, run_supervised
+from hgm.sandbox.quota import WorkdirQuota
 from hgm.sandbox.types import (
     Completed,
     KillReason,
@@ -66,7 +67,8 @@ def docker_argv(
     argv = [config.docker_binary, "run", "--name", name, "--network", "none", "--read-only"]
     argv += ["--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--init"]
     argv += ["--user", f"{os.getuid()}:{os.getgid()}"]
-    argv += ["--tmpfs", f"/tmp:rw,exec,size={config.tmp_size_mb}m"]
+    tmp_mb, shm_mb = limits.tmpfs_mb(config.tmp_size_mb, config.shm_size_mb)
+    argv += ["--tmpfs", f"/tmp:rw,exec,size={tmp_mb}m", "--shm-size", f"{shm_mb}m"]
     if limits.memory_mb is not None:
         argv += ["--memory", f"{limits.memory_mb}m", "--memory-swap", f"{limits.memory_mb}m"]
     if limits.pids is not None:
@@ -131,7 +133,11 @@ class DockerSandbox:
             _docker(self.config, "kill", name)
             os.kill(pid, signal.SIGKILL)
 
-        supervision = Supervision(prepare=lambda pid: None, kill=kill)
+        supervision = Supervision(
+            prepare=lambda pid: None,
+            kill=kill,
+            quota=WorkdirQuota(workdir, limits.disk_mb, limits.files),
+        )
         try:
             outcome = run_supervised(
                 argv, cli_env, limits.wall_s, None, self.config.tail_bytes, supervision

@@ -19,7 +19,7 @@ def make_sandbox(config: SandboxConfig) -> Sandbox:
     if isinstance(config, UnsafeLocalConfig):
         from hgm.sandbox.unsafe_local import UnsafeLocalSandbox
 
-        return UnsafeLocalSandbox(config)
+        return UnsafeLocalSandbox.create(config)
     raise SandboxUnavailable(
         f"unknown sandbox config {type(config).__name__}: use bubblewrap, docker or unsafe-local"
     )

@@ -1,16 +1,21 @@
 """Start a process paused, supervise it, and collect what it left behind.
 
 The command must not run before it is in its cgroups and has its rlimits (both
-inherited by everything it starts). By default it is spawned behind a gate,
+inherited by everything it starts). It is spawned behind a gate,
 `/bin/sh -c GATE hgm-sandbox argv...`: the shell waits on its stdin (a pipe) until the
-parent has prepared it, then execs the command with stdin from /dev/null. A command that
-can hold itself (bwrap with --block-fd) is spawned directly instead. Popen runs no Python
-code between fork and exec (no preexec_fn), closes every other descriptor, and restores
-the signals Python ignores (SIGPIPE, SIGXFSZ), so this is safe from many threads at once.
+parent has prepared it, then execs the command with stdin from /dev/null. If the parent
+dies first, the shell reads end-of-file and exits instead: nothing runs unsupervised. A
+command that holds itself while it is prepared (bwrap with --block-fd) carries the gate
+in its own argv (`gate_argv`, inside the sandbox): bwrap goes on when its block pipe
+closes, also when hgm died, and only the gate stops the command then. Popen runs no
+Python code between fork and exec (no preexec_fn), closes every other descriptor, and
+restores the signals Python ignores (SIGPIPE, SIGXFSZ), so this is safe from many threads
+at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import selectors
@@ -21,6 +26,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from hgm.sandbox.output import BoundedTail
+from hgm.sandbox.owner import owner_tag
+from hgm.sandbox.quota import WorkdirQuota
 
 GATE_SCRIPT = 'read -r go && [ "$go" = go ] || exit 125; exec "$@" </dev/null'
 CHUNK_BYTES = 65536
@@ -41,6 +48,7 @@ class Exit:
     cpu_exceeded: bool
     stdout: BoundedTail
     stderr: BoundedTail
+    quota_exceeded: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +59,16 @@ class Supervision:
     kill: Callable[[int], None]
     after_exit: Callable[[int], None] = lambda pid: None
     cpu_used: Callable[[], float | None] = lambda: None
+    quota: WorkdirQuota | None = None
+
+
+GATE_NAME = "hgm-sandbox-"
+
+
+def gate_argv(argv: list[str]) -> list[str]:
+    """`argv` behind the gate: it runs once the parent writes `go` to its stdin. The gate's
+    name (`$0`) is `hgm-sandbox-<pid>-<pid namespace>` of this hgm (`hgm.sandbox.owner`)."""
+    return ["/bin/sh", "-c", GATE_SCRIPT, GATE_NAME + owner_tag(), *argv]
 
 
 def rlimits_for(
@@ -132,21 +150,23 @@ def run_supervised(
     tail_bytes: int,
     supervision: Supervision,
     inherit_fds: tuple[int, ...] = (),
-    gated: bool = True,
+    wrap_gate: bool = True,
 ) -> Exit:
-    """Run `argv` to completion or until the wall clock or CPU budget runs out.
+    """Run `argv` to completion or until the wall clock, the CPU budget or the work
+    directory's quota (`supervision.quota`) runs out.
 
-    The command gets stdin from /dev/null, stdout and stderr pipes, `inherit_fds` under
-    their own numbers, and no other descriptor of this process. With `gated`, it waits
-    behind the shell gate until `supervision.prepare` has run; without, it starts at once
-    and must hold itself until `prepare` lets it go (as bwrap does with --block-fd).
+    The command gets its gate as stdin (then /dev/null), stdout and stderr pipes,
+    `inherit_fds` under their own numbers, and no other descriptor of this process. It
+    waits behind the gate until `supervision.prepare` has run; with `wrap_gate` False,
+    `argv` holds the gate itself (`gate_argv`) and may hold itself too until `prepare`
+    lets it go (as bwrap does with --block-fd).
     """
     out_read, out_write = os.pipe()
     err_read, err_write = os.pipe()
-    gate_read, gate_write = os.pipe() if gated else (os.open(os.devnull, os.O_RDONLY), -1)
+    gate_read, gate_write = os.pipe()
     try:
         process = subprocess.Popen(
-            ["/bin/sh", "-c", GATE_SCRIPT, "hgm-sandbox", *argv] if gated else argv,
+            gate_argv(argv) if wrap_gate else argv,
             stdin=gate_read,
             stdout=out_write,
             stderr=err_write,
@@ -156,8 +176,7 @@ def run_supervised(
         )
     except BaseException:
         for fd in (out_read, err_read, gate_write):
-            if fd >= 0:
-                os.close(fd)
+            os.close(fd)
         raise
     finally:
         for fd in (out_write, err_write, gate_read):
@@ -168,15 +187,14 @@ def run_supervised(
     try:
         try:
             supervision.prepare(pid)
-            if gated:
+            with contextlib.suppress(BrokenPipeError):  # it ended first (bwrap's set-up failed)
                 os.write(gate_write, b"go\n")
         except BaseException:
             os.kill(pid, signal.SIGKILL)
             _reap(process)
             raise
         finally:
-            if gated:
-                os.close(gate_write)
+            os.close(gate_write)
         try:
             watched = _supervise(
                 pid, pidfd, start, out_read, err_read, wall_s, cpu_s, tail_bytes, supervision
@@ -189,11 +207,37 @@ def run_supervised(
     finally:
         for fd in (pidfd, out_read, err_read):
             os.close(fd)
-    timed_out, cpu_exceeded, ended, stdout, stderr = watched
-    wall = (ended if ended is not None else time.monotonic()) - start
+    wall = (watched.ended if watched.ended is not None else time.monotonic()) - start
     term_signal = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
     code = 128 + term_signal if term_signal is not None else os.WEXITSTATUS(status)
-    return Exit(code, term_signal, rusage, wall, timed_out, cpu_exceeded, stdout, stderr)
+    quota = supervision.quota
+    if not watched.limit_hit and quota is not None and quota.active:
+        watched.quota_exceeded = quota.check()  # what it left behind counts too
+    return Exit(
+        code,
+        term_signal,
+        rusage,
+        wall,
+        watched.timed_out,
+        watched.cpu_exceeded,
+        watched.stdout,
+        watched.stderr,
+        watched.quota_exceeded,
+    )
+
+
+@dataclass(slots=True)
+class _Watched:
+    stdout: BoundedTail
+    stderr: BoundedTail
+    timed_out: bool = False
+    cpu_exceeded: bool = False
+    quota_exceeded: str | None = None
+    ended: float | None = None
+
+    @property
+    def limit_hit(self) -> bool:
+        return self.timed_out or self.cpu_exceeded or self.quota_exceeded is not None
 
 
 def _supervise(
@@ -206,14 +250,16 @@ def _supervise(
     cpu_s: float | None,
     tail_bytes: int,
     supervision: Supervision,
-) -> tuple[bool, bool, float | None, BoundedTail, BoundedTail]:
+) -> _Watched:
     """Pump output until the process has exited and its pipes closed, killing it on a limit."""
-    stdout, stderr = BoundedTail(tail_bytes), BoundedTail(tail_bytes)
-    tails = {out_read: stdout, err_read: stderr}
+    watched = _Watched(BoundedTail(tail_bytes), BoundedTail(tail_bytes))
+    tails = {out_read: watched.stdout, err_read: watched.stderr}
+    quota = supervision.quota
+    if quota is not None and not quota.active:
+        quota = None
     deadline = start + wall_s
-    timed_out = cpu_exceeded = exited = False
+    exited = False
     killed_at: float | None = None
-    ended = start
     with selectors.DefaultSelector() as selector:
         for fd in tails:
             os.set_blocking(fd, False)
@@ -226,14 +272,15 @@ def _supervise(
             elif killed_at is not None:
                 wait = killed_at + KILL_GRACE_S - now
             else:
-                wait = min(deadline - now, CPU_POLL_S if cpu_s is not None else deadline - now)
+                wake = deadline if cpu_s is None else min(deadline, now + CPU_POLL_S)
+                wait = (wake if quota is None else min(wake, quota.next_at)) - now
             for key, _ in selector.select(timeout=max(wait, 0.0)):
                 if key.fd == pidfd:
                     exited = True
                     selector.unregister(pidfd)
-                    ended = time.monotonic()
+                    watched.ended = time.monotonic()
                     supervision.after_exit(pid)
-                    deadline = ended + DRAIN_AFTER_EXIT_S
+                    deadline = watched.ended + DRAIN_AFTER_EXIT_S
                 elif not _read_into(key.fd, tails[key.fd]):
                     selector.unregister(key.fd)
             now = time.monotonic()
@@ -242,15 +289,29 @@ def _supervise(
                     break
                 continue
             if killed_at is None:
-                used = supervision.cpu_used() if cpu_s is not None else None
-                if used is not None and cpu_s is not None and used > cpu_s:
-                    cpu_exceeded = True
-                elif now >= deadline:
-                    timed_out = True
-                if timed_out or cpu_exceeded:
+                _check_limits(watched, supervision, quota, cpu_s, now >= deadline, now)
+                if watched.limit_hit:
                     supervision.kill(pid)
                     killed_at = now
             elif now >= killed_at + KILL_GRACE_S:
                 os.kill(pid, signal.SIGKILL)
                 killed_at = now
-    return timed_out, cpu_exceeded, ended if exited else None, stdout, stderr
+    return watched
+
+
+def _check_limits(
+    watched: _Watched,
+    supervision: Supervision,
+    quota: WorkdirQuota | None,
+    cpu_s: float | None,
+    past_deadline: bool,
+    now: float,
+) -> None:
+    """Record which limit, if any, the running process has reached: CPU, quota, wall clock."""
+    used = supervision.cpu_used() if cpu_s is not None else None
+    if used is not None and cpu_s is not None and used > cpu_s:
+        watched.cpu_exceeded = True
+    elif quota is not None and quota.due(now) and (reason := quota.check()) is not None:
+        watched.quota_exceeded = reason
+    elif past_deadline:
+        watched.timed_out = True

@@ -6,9 +6,10 @@ import errno
 import os
 import signal
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Protocol
 
-from hgm.sandbox.cgroups import CgroupParents, RunCgroups
+from hgm.sandbox.cgroups import CgroupParents, NoCgroups, RunCgroups, run_cgroups
 from hgm.sandbox.launch import (
     Supervision,
     apply_rlimits,
@@ -16,12 +17,13 @@ from hgm.sandbox.launch import (
     rlimits_for,
     run_supervised,
 )
+from hgm.sandbox.quota import WorkdirQuota
 from hgm.sandbox.types import Completed, Limits
 from hgm.sandbox.verdict import completed_from
 
 
 class Hold(Protocol):
-    """A command that starts paused by its own means (not behind the shell gate)."""
+    """A command that starts paused by its own means (its gate is in its own argv)."""
 
     def targets(self, pid: int) -> Iterable[int]:
         """The processes to put into the run's groups and limit, given the spawned pid."""
@@ -49,8 +51,8 @@ def run_limited(
     limits: Limits,
     tail_bytes: int,
     kill_leader: Callable[[int], None],
+    workdir: Path,
     *,
-    use_cgroups: bool,
     rusage_covers_tree: bool,
     inherit_fds: tuple[int, ...] = (),
     hold: Hold | None = None,
@@ -60,20 +62,20 @@ def run_limited(
 
     Memory is limited by the cgroup when one can be created, else by RLIMIT_DATA (which,
     unlike RLIMIT_AS, leaves the large reservations of the JVM, V8 and Go alone); processes
-    by the pids cgroup, else (for users other than root) by RLIMIT_NPROC.
+    by the pids cgroup, else (for users other than root) by RLIMIT_NPROC; the work
+    directory `workdir` by its quota (`hgm.sandbox.quota`). `cgroup_parents` None: no
+    cgroups (disabled by config).
 
     Without `hold` the command waits behind the shell gate; with one, the command holds
-    itself and `hold` names the processes to limit and then lets it go. The groups are
+    itself, carries the gate in its argv (`gate_argv`) and `hold` names the processes to
+    limit and then lets it go. The groups are
     made after the spawn, so that work overlaps with the command's (bwrap's) own start.
     """
-    groups = RunCgroups()  # made in `prepare`, while a held command sets itself up
+    groups: RunCgroups = NoCgroups()  # made in `prepare`, while a held command sets itself up
 
     def prepare(pid: int) -> None:
         nonlocal groups
-        if use_cgroups:
-            groups = RunCgroups.create(limits.memory_mb, limits.pids, cgroup_parents)
-        else:
-            groups.problems["all"] = "disabled by config (use_cgroups = false)"
+        groups = run_cgroups(limits.memory_mb, limits.pids, cgroup_parents)
         memory_by_rlimit = None if groups.enforces("memory") else limits.memory_mb
         rlimits = rlimits_for(
             limits.cpu_s, limits.file_size_mb, limits.open_files, memory_by_rlimit
@@ -98,7 +100,11 @@ def run_limited(
         groups.kill_all(every_group=False)
 
     supervision = Supervision(
-        prepare=prepare, kill=kill, after_exit=kill, cpu_used=lambda: groups.cpu_s()
+        prepare=prepare,
+        kill=kill,
+        after_exit=kill,
+        cpu_used=lambda: groups.cpu_s(),
+        quota=WorkdirQuota(workdir, limits.disk_mb, limits.files),
     )
     try:
         outcome = run_supervised(
@@ -109,7 +115,7 @@ def run_limited(
             tail_bytes,
             supervision,
             inherit_fds,
-            gated=hold is None,
+            wrap_gate=hold is None,
         )
         return completed_from(outcome, limits, groups, rusage_covers_tree)
     finally:

@@ -1,6 +1,8 @@
 """A small seccomp filter for bubblewrap: deny the system calls that are kernel attack
 surface and that no build or test needs (keyrings, BPF, perf, userfaultfd, io_uring,
-modules, kexec, mounts, swap, reboot). Denied calls fail with EPERM.
+modules, kexec, mounts, swap, reboot, taking another process's descriptors), and ptrace
+or cross-process memory access aimed at pid 1, the sandbox's init (a job could otherwise
+stop it and hang the run to its wall clock). Denied calls fail with EPERM.
 
 Only x86_64 has a table here; on other machines no filter is installed (`program()`
 returns None) and the namespaces, dropped capabilities and --disable-userns remain.
@@ -46,6 +48,14 @@ DENIED_X86_64 = {
     "fsopen": 430,
     "fsmount": 432,
     "fspick": 433,
+    "pidfd_getfd": 438,
+}
+INIT_PID = 1
+DENIED_FOR_INIT_X86_64 = {
+    # system call: (number, index of its pid argument); only the low 32 bits count (pid_t)
+    "ptrace": (101, 1),
+    "process_vm_readv": (310, 0),
+    "process_vm_writev": (311, 0),
 }
 
 LOAD_WORD = 0x20  # BPF_LD | BPF_W | BPF_ABS
@@ -54,7 +64,7 @@ JUMP_AT_LEAST = 0x35  # BPF_JMP | BPF_JGE | BPF_K
 RETURN = 0x06  # BPF_RET | BPF_K
 RET_ALLOW = 0x7FFF0000
 RET_EPERM = 0x00050000 | errno.EPERM
-OFFSET_NR, OFFSET_ARCH = 0, 4
+OFFSET_NR, OFFSET_ARCH, OFFSET_ARGS = 0, 4, 16
 
 
 def _instruction(code: int, k: int, jump_true: int = 0, jump_false: int = 0) -> bytes:
@@ -70,16 +80,29 @@ def program() -> bytes | None:
     if platform.machine() != "x86_64":
         return None
     numbers = sorted(DENIED_X86_64.values())
-    # Layout: 0 load arch, 1 check arch, 2 load nr, 3 x32 check, 4.. one jump per call,
-    # then ALLOW, then EPERM.
-    deny_at = 4 + len(numbers) + 1
+    checked = sorted(DENIED_FOR_INIT_X86_64.values())
+    # Layout: 0 load arch, 1 check arch, 2 load nr, 3 x32 check, 4.. one jump per denied
+    # call, then one per pid-checked call, ALLOW, EPERM, then a 4-instruction block per
+    # pid-checked call (load its pid, compare with 1, ALLOW, EPERM): jumps go forward only.
+    deny_at = 4 + len(numbers) + len(checked) + 1
+    blocks_at = deny_at + 1
     code = [
         _instruction(LOAD_WORD, OFFSET_ARCH),
         _instruction(JUMP_EQUAL, AUDIT_ARCH_X86_64, 0, deny_at - 2),
         _instruction(LOAD_WORD, OFFSET_NR),
         _instruction(JUMP_AT_LEAST, X32_SYSCALL_BIT, deny_at - 4, 0),
     ]
-    for index, number in enumerate(numbers):
-        code.append(_instruction(JUMP_EQUAL, number, deny_at - (4 + index) - 1, 0))
+    for number in numbers:
+        code.append(_instruction(JUMP_EQUAL, number, deny_at - len(code) - 1, 0))
+    for block, (number, _) in enumerate(checked):
+        target = blocks_at + 4 * block
+        code.append(_instruction(JUMP_EQUAL, number, target - len(code) - 1, 0))
     code += [_instruction(RETURN, RET_ALLOW), _instruction(RETURN, RET_EPERM)]
+    for _, argument in checked:
+        code += [
+            _instruction(LOAD_WORD, OFFSET_ARGS + 8 * argument),  # low word (little-endian)
+            _instruction(JUMP_EQUAL, INIT_PID, 1, 0),
+            _instruction(RETURN, RET_ALLOW),
+            _instruction(RETURN, RET_EPERM),
+        ]
     return b"".join(code)

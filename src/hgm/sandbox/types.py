@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -17,15 +18,24 @@ class KillReason(StrEnum):
     CPU = "cpu"
     PIDS = "pids"
     FILE_SIZE = "file_size"
+    DISK = "disk"
 
 
 class SandboxUnavailable(UserError):
     """The chosen backend cannot run on this machine; the message says why and how to fix it."""
 
 
+MIN_TMPFS_MB = 1
+OPTIONAL_LIMITS = ("cpu_s", "memory_mb", "pids", "file_size_mb", "open_files", "disk_mb", "files")
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Per-run limits; `None` means unlimited. Sizes in MiB, times in seconds."""
+    """Per-run limits; `None` means unlimited. Sizes in MiB, times in seconds.
+
+    `disk_mb` and `files` bound the work directory as a whole (its total size on disk and
+    its number of files and directories, what was there before the run included).
+    """
 
     wall_s: float = 600.0
     cpu_s: float | None = None
@@ -33,14 +43,24 @@ class Limits:
     pids: int | None = 256
     file_size_mb: int | None = 1024
     open_files: int | None = 1024
+    disk_mb: int | None = 8192
+    files: int | None = 50_000
 
     def __post_init__(self) -> None:
-        if not self.wall_s > 0:
+        if not math.isfinite(self.wall_s) or not self.wall_s > 0:
             raise UserError(f"limits.wall_s must be > 0 seconds (given: {self.wall_s!r})")
-        for name in ("cpu_s", "memory_mb", "pids", "file_size_mb", "open_files"):
+        for name in OPTIONAL_LIMITS:
             value = getattr(self, name)
-            if value is not None and not value > 0:
+            if value is not None and not (math.isfinite(value) and value > 0):
                 raise UserError(f"limits.{name} must be > 0 or unset (given: {value!r})")
+
+    def tmpfs_mb(self, tmp_size_mb: int, shm_size_mb: int) -> tuple[int, int]:
+        """Sizes of /tmp and /dev/shm: together `tmp_size_mb`, never more than `memory_mb`
+        (tmpfs pages are memory, and without a memory cgroup nothing else would bound them);
+        /dev/shm gets `shm_size_mb`, at most a quarter."""
+        total = tmp_size_mb if self.memory_mb is None else min(tmp_size_mb, self.memory_mb)
+        shm = max(MIN_TMPFS_MB, min(shm_size_mb, total // 4))
+        return max(MIN_TMPFS_MB, total - shm), shm
 
 
 @dataclass(frozen=True, slots=True)

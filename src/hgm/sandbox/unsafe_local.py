@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from hgm.sandbox.cgroups import CgroupParents
@@ -29,8 +29,13 @@ WARNING = (
 @dataclass(frozen=True)
 class UnsafeLocalSandbox:
     config: UnsafeLocalConfig
+    cgroup_parents: CgroupParents | None = None
     kind: str = "unsafe-local"
-    cgroup_parents: CgroupParents = field(default_factory=CgroupParents)
+
+    @classmethod
+    def create(cls, config: UnsafeLocalConfig) -> UnsafeLocalSandbox:
+        detected = CgroupParents.detect(config.cgroup_version) if config.use_cgroups else None
+        return cls(config, detected)
 
     def run(
         self,
@@ -61,7 +66,7 @@ class UnsafeLocalSandbox:
             limits,
             self.config.tail_bytes,
             kill_process_group,
-            use_cgroups=self.config.use_cgroups,
+            workdir,
             rusage_covers_tree=True,
             cgroup_parents=self.cgroup_parents,
         )

@@ -55,6 +55,8 @@ def kill_reason(
         killed = outcome.exit_code == 128 + signal.SIGKILL
         if outcome.cpu_exceeded or xcpu or (killed and near_limit):
             return KillReason.CPU
+    if outcome.quota_exceeded is not None:
+        return KillReason.DISK
     if outcome.timed_out:
         return KillReason.TIMEOUT
     if outcome.exit_code == 128 + signal.SIGXFSZ:
@@ -78,8 +80,11 @@ def completed_from(
     }
     if outcome.term_signal is not None:
         details["signal"] = signal.Signals(outcome.term_signal).name
+    if outcome.quota_exceeded is not None:
+        details["quota"] = outcome.quota_exceeded
     if groups is not None:
         details["cgroups"] = ",".join(sorted(groups.dirs)) or "none"
+        details["cgroup_version"] = groups.version
         for controller, problem in groups.problems.items():
             details[f"cgroup_{controller}"] = problem
     return Completed(

@@ -13,7 +13,7 @@ from hgm.errors import UserError, describe_validation_error
 
 
 class _SimWorldBase(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     root_skill: float = Field(0.10, ge=0.0, le=1.0, description="the root agent's skill")
     drift_sd: float = Field(0.04, ge=0.0, description="child drift = parent drift + N(0, sd)")

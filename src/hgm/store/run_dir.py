@@ -14,6 +14,7 @@ from pathlib import Path
 from types import TracebackType
 
 from hgm.errors import UserError
+from hgm.store.configs import record_initial_config
 from hgm.store.schema import initialize_database
 
 CONFIG_NAME = "run.toml"
@@ -61,6 +62,7 @@ class RunDir:
         run_dir = cls(path)
         run_dir.artifacts.mkdir()
         initialize_database(run_dir.db_path)
+        record_initial_config(run_dir.db_path, config_text)
         # run.toml last, atomically: a directory holding it always holds a database too
         partial = path / f".{CONFIG_NAME}.partial"
         partial.write_text(config_text, encoding="utf-8")
@@ -102,7 +104,13 @@ class RunLock:
     def __enter__(self) -> RunLock:
         # a probe only reads, so it also works on a run copied to read-only storage
         flags = os.O_RDONLY if self.probe else os.O_RDWR | os.O_CREAT
-        self._fd = os.open(self.path, flags, 0o644)
+        try:
+            self._fd = os.open(self.path, flags, 0o644)
+        except OSError as error:
+            raise UserError(
+                f"{self.path}: cannot open the run's lock file ({error.strerror}); it must be a "
+                "file hgm may write. If no hgm process drives this run, remove it and retry"
+            ) from None
         try:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as error:

@@ -8,6 +8,7 @@ a dashboard) use `RunStore.open_for_reading` and never write.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import time
@@ -18,6 +19,7 @@ from types import TracebackType
 from hgm.engine.events import Event
 from hgm.engine.state import EngineState
 from hgm.search.tree import Tree
+from hgm.store.configs import record_config
 from hgm.store.queries import (
     Counts,
     ResultRow,
@@ -76,6 +78,10 @@ class RunStore:
             raise RuntimeError("this RunStore was opened for reading")
         record_event(self._db, self.session, event)
 
+    def record_config(self, text: str, changes: list[str]) -> None:
+        """The config this session runs with, and how it differs from the last one."""
+        record_config(self._db, text, changes, self.session)
+
     def end_session(self, reason: str) -> None:
         """Mark this process's session as ended by `reason` (RunFinished does it itself)."""
         self._db.execute(
@@ -123,7 +129,9 @@ class RunStore:
     ) -> None:
         if self.session is not None and error is not None:
             aborted = isinstance(error, KeyboardInterrupt)
-            self.end_session(ABORTED_REASON if aborted else f"error: {type(error).__name__}")
+            # a full disk or a damaged file may refuse this too: the session then reads crashed
+            with contextlib.suppress(sqlite3.Error):
+                self.end_session(ABORTED_REASON if aborted else f"error: {type(error).__name__}")
         self.close()
 
 
