@@ -43,6 +43,13 @@ def openai_reply(
     }
 
 
+def uses_whole_reply_limit(path: str, body: dict[str, Any]) -> tuple[int, Any]:
+    """A fake model that always writes as many tokens as the request allows (the worst case
+    for a budget), with 10 prompt tokens."""
+    limit = body.get("max_completion_tokens") or body.get("max_tokens") or 1
+    return 200, openai_reply("x" * limit, prompt_tokens=10, completion_tokens=limit)
+
+
 @dataclass
 class FakeUpstream:
     """An aiohttp server on 127.0.0.1 answering from `responses` (a queue) or `handler`."""

@@ -1,46 +1,56 @@
-"""One chat-completions call through the gateway: authenticate, check the budget, call the
-provider (with retries), repair tool calls, price, record, answer."""
+"""One chat-completions call through the gateway: parse and check the request, reserve its
+worst case against the budgets, call the provider (with retries), repair tool calls, price,
+settle, record, answer."""
 
 from __future__ import annotations
 
 import logging
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from hgm.llm.allowlist import check_request, with_reply_limit
 from hgm.llm.completions import completion
-from hgm.llm.config import GatewayConfig
-from hgm.llm.gateway_errors import BadRequest, GatewayError
-from hgm.llm.ledger import JobKey, Ledger
+from hgm.llm.config import GatewayConfig, RoleModel
+from hgm.llm.gateway_errors import BadRequest, BudgetExceeded, GatewayError
+from hgm.llm.ledger import Admission, JobKey, Ledger
 from hgm.llm.prices import PriceBook
 from hgm.llm.provider import Provider, ProviderRequest, Usage
 from hgm.llm.recording import CallRecord, CallRecorder, fingerprint
+from hgm.llm.request_body import parse_json
+from hgm.llm.reservations import Quote, estimate_input_tokens
 from hgm.llm.retry import with_retries
 from hgm.llm.tool_calls import repair_tool_calls
 
 log = logging.getLogger(__name__)
-_NOT_FORWARDED = ("model", "stream", "stream_options", "user")
 
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """What the server sends back: an HTTP status and a JSON body (a completion or an error)."""
+    """What the server sends back: an HTTP status and a JSON body (a completion or an error),
+    and whether the agent asked for it as a stream."""
 
     status: int
     body: dict[str, Any]
+    stream: bool = False
+    include_usage: bool = False
 
 
 @dataclass(slots=True)
 class _Outcome:
+    provider: str
+    model: str
     status: int = 200
     body: dict[str, Any] | None = None
     usage: Usage = field(default_factory=Usage)
     cost_usd: float = 0.0
     attempts: int = 0
     repairs: int = 0
-    model: str = ""
-    provider: str = ""
+    max_output_tokens: int | None = None
+
+    def fail(self, error: GatewayError) -> None:
+        self.status, self.body = error.status, error.body()
 
 
 class Dispatcher:
@@ -58,78 +68,150 @@ class Dispatcher:
         self._recorder = recorder
         self._prices = prices
         self._rng = random.Random()
+        self._over_record_limit: set[str] = set()
 
-    async def chat(self, token: str | None, body: Any) -> Answer:
-        """Raises InvalidToken (not recorded: nobody to attribute it to); all else is recorded."""
-        key = self._ledger.lookup(token)
+    async def chat(self, admission: Admission, raw: bytes) -> Answer:
+        """Answer one admitted call whose body is `raw`; every outcome is recorded."""
+        key = admission.key
         started, clock = time.time(), time.perf_counter()
-        outcome = _Outcome()
-        request = body if isinstance(body, dict) else {"invalid_body": body}
-        fp = ""
+        role = self._config.roles[key.role]
+        provider = self._providers[role.provider]
         try:
-            fp = self._validate(key, request)
-            await self._forward(token or "", key, request, fp, outcome)
-        except GatewayError as error:
-            outcome.status, outcome.body = error.status, error.body()
-        except Exception as error:  # a bug in a provider must not take the gateway down
-            log.exception("gateway failure on a call for job %s", key.job)
-            failure = GatewayError(f"internal gateway error: {type(error).__name__}: {error}")
-            outcome.status, outcome.body = failure.status, failure.body()
-        self._recorder.record(
-            CallRecord(
-                run=key.run,
-                agent=key.agent,
-                job=key.job,
-                role=key.role,
-                provider=outcome.provider,
-                model=outcome.model,
-                started_at=started,
-                latency_s=time.perf_counter() - clock,
-                status="ok" if outcome.status == 200 else outcome.body["error"]["type"],
-                http_status=outcome.status,
-                input_tokens=outcome.usage.input_tokens,
-                output_tokens=outcome.usage.output_tokens,
-                cost_usd=outcome.cost_usd,
-                attempts=outcome.attempts,
-                tool_call_repairs=outcome.repairs,
-                fingerprint=fp,
-                request=request,
-                response=outcome.body if outcome.status == 200 else None,
-                error=None if outcome.status == 200 else outcome.body["error"],
-            )
+            body = parse_json(raw, self._config.limits.max_json_depth)
+            checked = check_request(body, key.role, provider.kind, role.params)
+        except BadRequest as error:
+            self.refuse(admission, error, raw, len(raw), started)
+            return Answer(error.status, error.body())
+        fp = fingerprint(key.role, body)
+        outcome = _Outcome(role.provider, role.model)
+        price = provider.price or role.price or self._prices.price(role.model)
+        quote = Quote(
+            input_tokens=estimate_input_tokens(len(raw)),
+            input_usd=price.input_per_m / 1e6 if price else 0.0,
+            output_usd=price.output_per_m / 1e6 if price else 0.0,
+            max_output_tokens=checked.max_output_tokens or provider.default_max_tokens,
+            request_bytes=len(raw),
         )
-        return Answer(outcome.status, outcome.body)
+        held: int | None = None
+        try:
+            reservation = self._ledger.reserve(admission, quote)
+        except GatewayError as error:
+            if isinstance(error, BudgetExceeded):
+                self._ledger.refuse(admission, counts_as_call=False)
+            outcome.fail(error)
+        else:
+            held = reservation.held_bytes
+            outcome.max_output_tokens = reservation.max_output_tokens
+            params = checked.params
+            if reservation.max_output_tokens is not None:
+                params = with_reply_limit(params, reservation.max_output_tokens)
+            try:
+                await self._forward(key, role, provider, params, fp, outcome)
+            except GatewayError as error:
+                outcome.attempts = int(error.details.get("attempts", max(outcome.attempts, 1)))
+                outcome.fail(error)
+            except Exception as error:  # a bug in a provider must not take the gateway down
+                log.exception("gateway failure on a call for job %s", key.job)
+                outcome.fail(
+                    GatewayError(f"internal gateway error: {type(error).__name__}: {error}")
+                )
+            finally:
+                self._ledger.settle(admission, reservation, outcome.usage, outcome.cost_usd)
+        assert outcome.body is not None
+        call = CallRecord(
+            run=key.run,
+            agent=key.agent,
+            job=key.job,
+            role=key.role,
+            provider=outcome.provider,
+            model=outcome.model,
+            started_at=started,
+            latency_s=time.perf_counter() - clock,
+            status="ok" if outcome.status == 200 else outcome.body["error"]["type"],
+            http_status=outcome.status,
+            input_tokens=outcome.usage.input_tokens,
+            output_tokens=outcome.usage.output_tokens,
+            cost_usd=outcome.cost_usd,
+            attempts=outcome.attempts,
+            tool_call_repairs=outcome.repairs,
+            fingerprint=fp,
+            request=body,
+            response=outcome.body if outcome.status == 200 else None,
+            error=None if outcome.status == 200 else outcome.body["error"],
+            request_bytes=len(raw),
+            max_output_tokens=outcome.max_output_tokens,
+        )
+        if held is not None:
+            self._recorder.record(call, held)
+        elif self._ledger.hold_storage(key.job, len(raw)):
+            self._recorder.record(call, len(raw))
+        else:
+            self._record_excerpt(call, raw)
+        return Answer(outcome.status, outcome.body, checked.stream, checked.include_usage)
 
-    def _validate(self, key: JobKey, body: dict[str, Any]) -> str:
-        if not isinstance(body.get("messages"), list) or not body["messages"]:
-            raise BadRequest("the body needs a non-empty `messages` list")
-        alias = body.get("model") or key.role
-        if alias != key.role:
-            raise BadRequest(
-                f"model {alias!r} is not available to this job: use the alias {key.role!r} "
-                "(given in $HGM_MODEL)"
-            )
-        if key.role not in self._config.roles:
-            raise BadRequest(f"no model is configured for role {key.role!r}")
-        return fingerprint(alias, body)
+    def refuse(
+        self, admission: Admission, error: GatewayError, raw: bytes, size: int, started: float
+    ) -> None:
+        """Count and record a request refused before it could be read as a chat request
+        (unreadable, invalid, too large, too slow): a bounded excerpt of it is stored."""
+        self._ledger.refuse(admission, counts_as_call=True)
+        key = admission.key
+        role = self._config.roles[key.role]
+        body = error.body()
+        call = CallRecord(
+            run=key.run,
+            agent=key.agent,
+            job=key.job,
+            role=key.role,
+            provider=role.provider,
+            model=role.model,
+            started_at=started,
+            latency_s=time.time() - started,
+            status=body["error"]["type"],
+            http_status=error.status,
+            input_tokens=0,
+            output_tokens=0,
+            cost_usd=0.0,
+            attempts=0,
+            tool_call_repairs=0,
+            fingerprint="",
+            request={},
+            response=None,
+            error=body["error"],
+            request_bytes=size,
+        )
+        self._record_excerpt(call, raw)
+
+    def _record_excerpt(self, call: CallRecord, raw: bytes) -> None:
+        """Record `call` with only the start of its body, if the job's run.db allowance
+        holds it; otherwise count it only (logged once per job)."""
+        excerpt = raw[: self._config.limits.excerpt_chars].decode("utf-8", "replace")
+        size = len(excerpt.encode("utf-8", "replace"))
+        if not self._ledger.hold_storage(call.job, size):
+            if call.job not in self._over_record_limit:
+                self._over_record_limit.add(call.job)
+                log.warning(
+                    "job %s reached limits.job_record_mb: its further refused requests are "
+                    "counted, not recorded",
+                    call.job,
+                )
+            return
+        self._recorder.record(replace(call, request={}, request_excerpt=excerpt), size)
 
     async def _forward(
-        self, token: str, key: JobKey, body: dict[str, Any], fp: str, outcome: _Outcome
+        self,
+        key: JobKey,
+        role: RoleModel,
+        provider: Provider,
+        params: dict[str, Any],
+        fp: str,
+        outcome: _Outcome,
     ) -> None:
-        role = self._config.roles[key.role]
-        outcome.provider, outcome.model = role.provider, role.model
-        provider = self._providers[role.provider]
-        params = role.params | {k: v for k, v in body.items() if k not in _NOT_FORWARDED}
         request = ProviderRequest(alias=key.role, model=role.model, body=params, fingerprint=fp)
-        self._ledger.reserve(token)
         timeout = self._config.timeout_s
-        try:
-            reply, outcome.attempts = await with_retries(
-                lambda: provider.complete(request, timeout), self._config.retry, self._rng
-            )
-        except GatewayError as error:
-            outcome.attempts = int(error.details.get("attempts", 1))
-            raise
+        reply, outcome.attempts = await with_retries(
+            lambda: provider.complete(request, timeout), self._config.retry, self._rng
+        )
         message, outcome.repairs = repair_tool_calls(reply.message)
         if outcome.repairs:
             log.warning("repaired %d malformed tool call(s) from %s", outcome.repairs, role.model)
@@ -139,5 +221,4 @@ class Dispatcher:
             if reply.cost_usd is not None
             else self._prices.cost(role.model, reply.usage, role.price)
         )
-        self._ledger.settle(key.job, reply.usage, outcome.cost_usd)
         outcome.body = completion(message, reply.finish_reason, reply.usage, reply.model)

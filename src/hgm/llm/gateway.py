@@ -13,17 +13,18 @@ import threading
 from pathlib import Path
 from types import TracebackType
 
-from aiohttp import web
-
 from hgm.errors import UserError
+from hgm.llm.call_store import run_totals
 from hgm.llm.config import GatewayConfig, Role
 from hgm.llm.dispatch import Dispatcher
 from hgm.llm.ledger import JobKey, JobLimits, JobUsage, Ledger
+from hgm.llm.listeners import Listeners
 from hgm.llm.prices import PriceBook
 from hgm.llm.provider import Provider
 from hgm.llm.providers import build_provider
-from hgm.llm.recording import CallRecorder, spent_usd
-from hgm.llm.server import build_app
+from hgm.llm.recording import CallRecord, CallRecorder
+from hgm.llm.reservations import RunTotals
+from hgm.llm.server import build_handler
 
 SOCKET_NAME = "llm.sock"
 _MAX_SOCKET_PATH = 107
@@ -46,11 +47,12 @@ class Gateway:
         self._providers: dict[str, Provider] = {
             name: build_provider(name, provider) for name, provider in config.providers.items()
         }
-        self._recorder = CallRecorder(db_path)
-        self._ledger = Ledger(config.budgets, spent_before_usd=spent_usd(db_path, run))
+        calls, tokens, money = run_totals(db_path, run)
+        self._ledger = Ledger(config.budgets, config.limits, RunTotals(calls, tokens, money))
+        self._recorder = CallRecorder(db_path, on_written=self._written)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
+        self._listeners: Listeners | None = None
         self.tcp_port: int | None = None
 
     @property
@@ -79,21 +81,20 @@ class Gateway:
         dispatcher = Dispatcher(
             self.config, self._providers, self._ledger, self._recorder, self.prices
         )
-        runner = web.AppRunner(build_app(dispatcher, self._ledger, self.aliases), access_log=None)
-        await runner.setup()
-        self._runner = runner
-        await web.UnixSite(runner, str(self.socket_path)).start()
-        self.socket_path.chmod(0o600)
+        handler = build_handler(dispatcher, self._ledger, self.aliases, self.config.limits)
+        self._listeners = Listeners(handler, self.config.limits)
+        await self._listeners.unix(self.socket_path)
         if self.config.tcp is not None:
-            await web.TCPSite(runner, self.config.tcp.host, self.config.tcp.port).start()
-            ports = [address[1] for address in runner.addresses if isinstance(address, tuple)]
-            self.tcp_port = ports[0]
+            self.tcp_port = await self._listeners.tcp(self.config.tcp.host, self.config.tcp.port)
 
     async def _shutdown(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        if self._listeners is not None:
+            await self._listeners.close()
         for provider in self._providers.values():
             await provider.aclose()
+
+    def _written(self, call: CallRecord, held: int, stored: int) -> None:
+        self._ledger.written(call.job, held, stored)
 
     def stop(self) -> None:
         loop, thread = self._loop, self._thread
@@ -132,9 +133,10 @@ class Gateway:
     def close_job(self, token: str) -> JobUsage:
         """Revoke the token (later calls get 401) and return the job's usage; the job's
         calls are all in the run database when this returns."""
-        usage = self._ledger.close_job(token)
+        job = self._ledger.lookup(token).job
+        self._ledger.close_job(token)
         self._recorder.flush()
-        return usage
+        return self._ledger.job_usage(job)
 
     def flush(self) -> None:
         """Wait until every call so far is in the run database."""
