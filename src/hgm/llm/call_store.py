@@ -48,7 +48,7 @@ CREATE TABLE IF NOT EXISTS llm_calls (
     attempts INTEGER NOT NULL, tool_call_repairs INTEGER NOT NULL,
     fingerprint TEXT NOT NULL, request_json TEXT NOT NULL, response_json TEXT, error_json TEXT
 );
-CREATE TABLE IF NOT EXISTS llm_blobs (hash TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS llm_blobs (hash TEXT PRIMARY KEY, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS llm_chain (
     node TEXT PRIMARY KEY, parent TEXT, blob TEXT NOT NULL
 ) WITHOUT ROWID;

@@ -4,6 +4,7 @@ settle, record, answer."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import time
@@ -19,7 +20,7 @@ from hgm.llm.prices import PriceBook
 from hgm.llm.provider import Provider, ProviderRequest, Usage
 from hgm.llm.recording import CallRecord, CallRecorder, fingerprint
 from hgm.llm.request_body import parse_json
-from hgm.llm.reservations import Quote, estimate_input_tokens
+from hgm.llm.reservations import Quote, Reservation, estimate_input_tokens
 from hgm.llm.retry import with_retries
 from hgm.llm.tool_calls import repair_tool_calls
 
@@ -69,6 +70,7 @@ class Dispatcher:
         self._prices = prices
         self._rng = random.Random()
         self._over_record_limit: set[str] = set()
+        self._settlement: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     async def chat(self, admission: Admission, raw: bytes) -> Answer:
         """Answer one admitted call whose body is `raw`; every outcome is recorded."""
@@ -94,7 +96,7 @@ class Dispatcher:
         )
         held: int | None = None
         try:
-            reservation = self._ledger.reserve(admission, quote)
+            reservation = await self._reserve(admission, quote)
         except GatewayError as error:
             if isinstance(error, BudgetExceeded):
                 self._ledger.refuse(admission, counts_as_call=False)
@@ -117,6 +119,7 @@ class Dispatcher:
                 )
             finally:
                 self._ledger.settle(admission, reservation, outcome.usage, outcome.cost_usd)
+                self._settled()
         assert outcome.body is not None
         call = CallRecord(
             run=key.run,
@@ -148,6 +151,23 @@ class Dispatcher:
         else:
             self._record_excerpt(call, raw)
         return Answer(outcome.status, outcome.body, checked.stream, checked.include_usage)
+
+    async def _reserve(self, admission: Admission, quote: Quote) -> Reservation:
+        """The reservation; when a budget is short only because calls in flight hold part of
+        it, wait for them to settle and try again (refuse once nothing is in flight)."""
+        while True:
+            settlement = self._settlement  # taken before trying: no settlement can be missed
+            try:
+                return self._ledger.reserve(admission, quote)
+            except BudgetExceeded as error:
+                if not error.may_free:
+                    raise
+            await asyncio.shield(settlement)
+
+    def _settled(self) -> None:
+        """Wake the calls waiting for a reservation to be settled."""
+        settlement, self._settlement = self._settlement, asyncio.get_running_loop().create_future()
+        settlement.set_result(None)
 
     def refuse(
         self, admission: Admission, error: GatewayError, raw: bytes, size: int, started: float

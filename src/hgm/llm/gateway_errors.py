@@ -51,10 +51,14 @@ class RateLimited(GatewayError):
 
 
 class BudgetExceeded(GatewayError):
-    """402, not 429: OpenAI clients retry 429 by themselves, and a budget does not refill."""
+    """402, not 429: OpenAI clients retry 429 by themselves, and a budget does not refill.
+
+    `may_free`: calls in flight hold part of this budget, and settling them may leave
+    enough for this call (the gateway then waits instead of refusing)."""
 
     status = 402
     error_type = "budget_exceeded"
+    may_free = False
 
 
 class ContextLengthExceeded(GatewayError):

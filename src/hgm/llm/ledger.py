@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 from hgm.llm.config import BudgetConfig, GatewayLimits, Role
-from hgm.llm.gateway_errors import InvalidToken, RateLimited
+from hgm.llm.gateway_errors import BudgetExceeded, InvalidToken, RateLimited
 from hgm.llm.provider import Usage
 from hgm.llm.reservations import Quote, Reservation, RunTotals, grant
 
@@ -82,6 +82,7 @@ class _Account:
     bucket: _Bucket
     reserved_tokens: int = 0
     reserved_usd: float = 0.0
+    reservations: int = 0
     pending_bytes: int = 0
     in_flight: int = 0
     throttling: bool = False
@@ -200,24 +201,36 @@ class Ledger:
     def reserve(self, admission: Admission, quote: Quote) -> Reservation:
         """Reserve the call's worst case against every budget (one call, its input, and at
         most the reply limit granted, which may be lower than asked), or raise
-        BudgetExceeded and reserve nothing."""
+        BudgetExceeded (with `may_free` set when calls in flight hold part of that budget)
+        and reserve nothing."""
         with self._lock:
             account = admission.account
             if self._open.get(admission.token) is not account:
                 raise InvalidToken("job token closed while the request was in flight")
             used = account.usage
-            reservation = grant(
-                quote,
-                self._budgets,
-                account.limits,
-                job=(used.calls, used.tokens, used.cost_usd),
-                job_reserved=(account.reserved_tokens, account.reserved_usd),
-                run=self._run,
-                stored=(used.stored_bytes + account.pending_bytes, self.record_limit_bytes),
-            )
+            try:
+                reservation = grant(
+                    quote,
+                    self._budgets,
+                    account.limits,
+                    job=(used.calls, used.tokens, used.cost_usd),
+                    job_reserved=(account.reserved_tokens, account.reserved_usd),
+                    run=self._run,
+                    stored=(used.stored_bytes + account.pending_bytes, self.record_limit_bytes),
+                )
+            except BudgetExceeded as error:
+                holding = {
+                    "job_tokens": account.reservations,
+                    "job_usd": account.reservations,
+                    "run_tokens": self._run.reservations,
+                    "run_usd": self._run.reservations,
+                }
+                error.may_free = holding.get(error.details["budget"], 0) > 0
+                raise
             account.usage = replace(used, calls=used.calls + 1)
             account.reserved_tokens += reservation.tokens
             account.reserved_usd += reservation.usd
+            account.reservations += 1
             account.pending_bytes += reservation.held_bytes
             self._run = self._run.reserve(reservation)
             return reservation
@@ -228,8 +241,12 @@ class Ledger:
         """Replace the reservation by what the call really used (nothing for a failed call)."""
         with self._lock:
             account = admission.account
-            account.reserved_tokens -= reservation.tokens
-            account.reserved_usd -= reservation.usd
+            account.reservations -= 1
+            if account.reservations:
+                account.reserved_tokens -= reservation.tokens
+                account.reserved_usd -= reservation.usd
+            else:  # nothing in flight: no rounding residue left behind
+                account.reserved_tokens, account.reserved_usd = 0, 0.0
             used = account.usage
             account.usage = replace(
                 used,

@@ -57,13 +57,14 @@ class Reservation:
 @dataclass(frozen=True, slots=True)
 class RunTotals:
     """The run's calls, tokens and money so far (earlier sessions included), and what calls
-    in flight hold."""
+    in flight hold (`reservations` of them)."""
 
     calls: int = 0
     tokens: int = 0
     usd: float = 0.0
     reserved_tokens: int = 0
     reserved_usd: float = 0.0
+    reservations: int = 0
 
     def reserve(self, held: Reservation) -> RunTotals:
         return replace(
@@ -71,15 +72,18 @@ class RunTotals:
             calls=self.calls + 1,
             reserved_tokens=self.reserved_tokens + held.tokens,
             reserved_usd=self.reserved_usd + held.usd,
+            reservations=self.reservations + 1,
         )
 
     def settle(self, held: Reservation, tokens: int, usd: float) -> RunTotals:
+        left = self.reservations - 1
         return replace(
             self,
             tokens=self.tokens + tokens,
             usd=self.usd + usd,
-            reserved_tokens=self.reserved_tokens - held.tokens,
-            reserved_usd=self.reserved_usd - held.usd,
+            reserved_tokens=self.reserved_tokens - held.tokens if left else 0,
+            reserved_usd=self.reserved_usd - held.usd if left else 0.0,  # no rounding residue
+            reservations=left,
         )
 
 
