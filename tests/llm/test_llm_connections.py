@@ -3,6 +3,7 @@ size and time, one peer's flood is capped (one log line) while another job's cal
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import socket
@@ -14,33 +15,23 @@ from pathlib import Path
 import pytest
 from llm_fakes import StartGateway, call, chat
 
-from hgm.llm import calls_for_job
+from hgm.llm import Gateway, calls_for_job
 
 FLOOD = r"""
-import json, resource, selectors, socket, sys, time
-path, count, kept = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+import errno, json, resource, socket, sys
+path, count = sys.argv[1], int(sys.argv[2])
+_, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-count = min(count, hard - 64)
-selector = selectors.DefaultSelector()
-for _ in range(count):
+held, queue_full = [], 0
+for _ in range(min(count, hard - 64)):
     s = socket.socket(socket.AF_UNIX)
-    s.connect(path)
     s.setblocking(False)
-    selector.register(s, selectors.EVENT_READ)
-refused, deadline, last = 0, time.monotonic() + 20, time.monotonic()
-while time.monotonic() < deadline:  # until at most `kept` are held and no more refusals come
-    events = selector.select(0.1)
-    for key, _ in events:
-        try:
-            refused += key.fileobj.recv(4096).startswith(b"HTTP/1.1 503")
-        except OSError:
-            pass
-        selector.unregister(key.fileobj)  # still held open, like a stuck client
-    last = time.monotonic() if events else last
-    if refused >= count - kept and time.monotonic() - last > 0.3:
-        break
-print(json.dumps({"opened": count, "refused": refused}), flush=True)
+    if s.connect_ex(path) == 0:
+        held.append(s)  # held open, never sending a byte, like a stuck client
+    else:
+        queue_full += 1
+        s.close()
+print(json.dumps({"connected": len(held), "queue_full": queue_full}), flush=True)
 sys.stdin.read()
 """
 
@@ -126,50 +117,97 @@ def test_a_body_over_the_size_limit_is_refused_unread(
     assert [c.http_status for c in calls_for_job(short_dir / "run.db", "j")] == [413, 413]
 
 
-def test_a_flood_of_connections_is_capped_per_peer_and_logged_once(
+def _settles_at(gateway: Gateway, count: int) -> bool:
+    """Whether the gateway holds `count` connections once closes and accepts have settled."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if gateway.open_connections == count:
+            time.sleep(0.2)
+            if gateway.open_connections == count:
+                return True
+        time.sleep(0.05)
+    return False
+
+
+def _flood(path: Path, count: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", FLOOD, str(path), str(count)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_a_job_flooding_its_socket_leaves_other_jobs_alone(
     start_gateway: StartGateway, caplog: pytest.LogCaptureFixture
 ) -> None:
-    gateway = start_gateway(_scripted(peer_connections=16))
-    token = gateway.open_job("run-1", "victim", "victim", "task")
+    gateway = start_gateway(_scripted(job_connections=16))
+    flooder = gateway.open_job("run-1", "a", "flooder", "task")
+    victim = gateway.open_job("run-1", "b", "victim", "task")
     with caplog.at_level(logging.WARNING, logger="hgm.llm"):
-        flood = subprocess.Popen(
-            [sys.executable, "-c", FLOOD, str(gateway.socket_path), "2000", "16"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        flood = _flood(gateway.job_socket(flooder), 2000)
         try:
             assert flood.stdout is not None
             report = json.loads(flood.stdout.readline())
-            statuses = [call(gateway.socket_path, token, chat())[0] for _ in range(20)]
+            mine = gateway.job_socket(victim)
+            statuses = [call(mine, victim, chat())[0] for _ in range(20)]
+            assert call(gateway.socket_path, victim, chat())[0] == 200  # the host socket too
+            assert _settles_at(gateway, 16)
         finally:
             flood.communicate("")
     assert statuses == [200] * 20
-    assert report["refused"] == report["opened"] - 16 and report["opened"] > 500
-    lines = [r.getMessage() for r in caplog.records if "peer_connections" in r.getMessage()]
-    assert len(lines) == 1 and "holds 16 connections" in lines[0]
+    assert report["connected"] + report["queue_full"] > 500 and report["queue_full"] > 0
+    lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert lines == [
+        "LLM gateway: job flooder holds 16 connections, its cap: it accepts more only as "
+        "they close (logged once per incident)"
+    ]
+    assert _settles_at(gateway, 0)
+    assert call(gateway.job_socket(flooder), flooder, chat())[0] == 200  # over once they close
 
 
-def test_the_gateway_wide_cap_holds_with_many_peers(
+def test_a_job_socket_serves_its_own_job_only(start_gateway: StartGateway) -> None:
+    gateway = start_gateway(_scripted())
+    mine = gateway.open_job("run-1", "a", "mine", "task")
+    other = gateway.open_job("run-1", "b", "other", "task")
+    path = gateway.job_socket(mine)
+    assert path.parent.stat().st_mode & 0o777 == 0o700 and [
+        p.name for p in path.parent.iterdir()
+    ] == ["llm.sock"]
+    status, body = call(path, other, chat())
+    assert status == 401 and "its own job" in body["error"]["message"]
+    assert call(path, mine, chat())[0] == 200
+    gateway.close_job(mine)
+    assert not path.parent.exists()
+
+
+def test_the_gateway_wide_cap_holds_with_many_jobs(
     start_gateway: StartGateway, caplog: pytest.LogCaptureFixture
 ) -> None:
-    gateway = start_gateway(_scripted(peer_connections=8, connections=20))
-    floods = []
+    gateway = start_gateway(_scripted(job_connections=8, connections=20))
+    tokens = [gateway.open_job("run-1", str(n), f"job-{n}", "task") for n in range(3)]
     with caplog.at_level(logging.WARNING, logger="hgm.llm"):
+        floods = [_flood(gateway.job_socket(token), 30) for token in tokens]
         try:
-            for _ in range(3):
-                floods.append(
-                    subprocess.Popen(
-                        [sys.executable, "-c", FLOOD, str(gateway.socket_path), "30", "8"],
-                        stdin=subprocess.PIPE,
-                        stdout=subprocess.PIPE,
-                        text=True,
-                    )
-                )
-            reports = [json.loads(f.stdout.readline()) for f in floods if f.stdout is not None]
+            for flood in floods:
+                assert flood.stdout is not None
+                flood.stdout.readline()
+            assert _settles_at(gateway, 20)
         finally:
             for flood in floods:
                 flood.communicate("")
-    assert sum(30 - r["refused"] for r in reports) == 20
     messages = [r.getMessage() for r in caplog.records]
     assert sum("limits.connections" in m for m in messages) == 1
+
+
+def test_the_tcp_listener_caps_each_remote_host(start_gateway: StartGateway) -> None:
+    gateway = start_gateway(_scripted(job_connections=4) | {"tcp": {"port": 0}})
+    assert gateway.tcp_port is not None
+    held = [socket.create_connection(("127.0.0.1", gateway.tcp_port)) for _ in range(10)]
+    refused = 0
+    for connection in held:
+        connection.settimeout(0.5)
+        with contextlib.suppress(TimeoutError):
+            refused += connection.recv(4096).startswith(b"HTTP/1.1 503")
+        connection.close()
+    assert refused == 6

@@ -152,7 +152,7 @@ class GatewayLimits(_Strict):
     idle_timeout_s: float = Field(default=30.0, gt=0, allow_inf_nan=False)
     body_timeout_s: float = Field(default=60.0, gt=0, allow_inf_nan=False)
     connections: int = Field(default=512, ge=1)
-    peer_connections: int = Field(default=32, ge=1)
+    job_connections: int = Field(default=32, ge=1)
     job_concurrent_calls: int = Field(default=8, ge=1)
     job_record_mb: float = Field(default=64.0, gt=0, allow_inf_nan=False)
     excerpt_chars: int = Field(default=2000, ge=0, le=1_000_000)

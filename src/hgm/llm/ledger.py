@@ -143,14 +143,16 @@ class Ledger:
             raise _invalid_token()
         return account.key
 
-    def admit(self, token: str | None) -> Admission:
-        """Let a call in, or raise InvalidToken, or RateLimited (429) when the job has too
-        many calls in flight or has been refused too often lately (nothing is counted
-        then but `throttled`)."""
+    def admit(self, token: str | None, only_job: str | None = None) -> Admission:
+        """Let a call in, or raise InvalidToken (also when `only_job` is given and the token
+        is another job's), or RateLimited (429) when the job has too many calls in flight
+        or has been refused too often lately (nothing is counted then but `throttled`)."""
         with self._lock:
             account = self._open.get(token or "")
             if account is None:
                 raise _invalid_token()
+            if only_job is not None and account.key.job != only_job:
+                raise InvalidToken("this socket serves only the calls of its own job")
             bucket = account.bucket
             bucket.refill(_now())
             busy = account.in_flight >= self._limits.job_concurrent_calls

@@ -1,18 +1,20 @@
-"""Where the gateway accepts connections: any number of listening sockets sharing one HTTP
-handler, with connection caps and timeouts.
+"""Where the gateway accepts connections: listening sockets, each with its own connection
+cap, sharing one gateway-wide cap, with idle timeouts.
 
-Every accepted connection is attributed to a peer: for the Unix socket, the sandbox the
-connecting process runs in (its PID namespace; one job per sandbox), or the process
-itself when it shares the gateway's namespace (the hgm process, an `unsafe-local` job);
-for TCP, the remote address. A peer may hold `peer_connections` connections and
-everyone together `connections` (never more than half the process's descriptor limit);
-beyond that a connection gets a short 503 and is closed at once. A connection that has
-not sent a complete request head within `idle_timeout_s` of opening (or of its previous
-answer) is closed. Each incident (a peer over its cap, the gateway full, descriptors
-exhausted) is logged once when it starts, not once per refused connection.
+Every job gets a Unix socket of its own (in a directory of its own, the only thing of
+the gateway its sandbox sees), so a job that floods the gateway fills only its own
+queue: while a listener holds its cap (`job_connections`), it stops accepting, and the
+extra connections wait in the kernel's queue at no cost to anyone else. The gateway's
+main socket (host-side callers) and the optional TCP listener work the same way; the
+TCP listener also caps each remote host, refusing its extra connections with a 503.
+Everyone together holds at most `connections` (never more than half the process's
+descriptor limit). A connection that has not sent a complete request head within
+`idle_timeout_s` of opening, or of its previous answer, is closed. Each incident (a
+listener at its cap, the gateway full, descriptors exhausted) is logged once when it
+starts, not once per connection.
 
-A second listener (say a token-authenticated TCP one for remote workers) is one more
-`await listeners.tcp(host, port)`.
+A new kind of listener (say a token-authenticated TCP one for remote workers) is one
+more `Listener(...)` on a socket of its own.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import logging
 import os
 import resource
 import socket
-import struct
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -36,19 +38,8 @@ from hgm.llm.config import GatewayLimits
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
-PeerOf = Callable[[socket.socket, Any], str]
-_CREDENTIALS = struct.Struct("3i")
 _OUT_OF_DESCRIPTORS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
-_BACKLOG = 1024
-
-
-def _refusal(message: str) -> bytes:
-    body = json.dumps({"error": {"type": "too_many_connections", "message": message}}).encode()
-    head = (
-        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-        f"Retry-After: 1\r\nConnection: close\r\nContent-Length: {len(body)}\r\n\r\n"
-    )
-    return head.encode() + body
+_BACKLOG = 256
 
 
 def descriptor_budget() -> int:
@@ -58,47 +49,80 @@ def descriptor_budget() -> int:
     return max(16, soft // 2) if soft != resource.RLIM_INFINITY else 1 << 20
 
 
-def unix_peer(connection: socket.socket, address: Any) -> str:
-    """The sandbox (PID namespace) or the process at the other end of a Unix socket."""
-    raw = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _CREDENTIALS.size)
-    pid = _CREDENTIALS.unpack(raw)[0]
+def unix_listener(path: Path) -> socket.socket:
+    """A listening Unix socket at `path`, readable and writable by this user only."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        namespace = os.readlink(f"/proc/{pid}/ns/pid")
-        own = os.readlink("/proc/self/ns/pid")
-    except OSError:  # the process is gone, or its namespace cannot be read
-        return f"process {pid}"
-    return f"process {pid}" if namespace == own else f"sandbox {namespace}"
+        listener.bind(str(path))
+        path.chmod(0o600)
+    except OSError:
+        listener.close()
+        raise
+    return listener
 
 
-def tcp_peer(connection: socket.socket, address: Any) -> str:
-    return f"host {address[0]}"
+def tcp_listener(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+    except OSError:
+        listener.close()
+        raise
+    return listener
 
 
-class _Incidents:
-    """One log line when an incident starts; counts for the rest of it."""
+class Incidents:
+    """One warning when an incident starts; a count of what it refused or delayed. An
+    incident that comes back within `quiet_s` of its end is the same incident."""
 
-    def __init__(self) -> None:
-        self.refused: dict[str, int] = {}
+    def __init__(self, quiet_s: float = 10.0) -> None:
+        self.counts: dict[str, int] = {}
+        self._quiet_s = quiet_s
         self._open: set[str] = set()
+        self._ended: dict[str, float] = {}
 
-    def refuse(self, incident: str, message: str) -> None:
-        self.refused[incident] = self.refused.get(incident, 0) + 1
-        if incident not in self._open:
-            self._open.add(incident)
+    def happen(self, incident: str, message: str) -> None:
+        self.counts[incident] = self.counts.get(incident, 0) + 1
+        if incident in self._open:
+            return
+        self._open.add(incident)
+        ended = self._ended.pop(incident, None)
+        if ended is None or time.monotonic() - ended > self._quiet_s:
             log.warning("LLM gateway: %s (logged once per incident)", message)
 
     def end(self, incident: str) -> None:
         if incident in self._open:
             self._open.discard(incident)
-            log.debug(
-                "LLM gateway: incident over (%s), %d connections refused in all",
-                incident,
-                self.refused[incident],
-            )
+            self._ended[incident] = time.monotonic()
+
+
+class Connections:
+    """What every listener shares: the gateway-wide count and cap, and the incidents."""
+
+    def __init__(self, limits: GatewayLimits) -> None:
+        self.limits = limits
+        self.cap = min(limits.connections, descriptor_budget())
+        self.open = 0
+        self.incidents = Incidents()
+        self._closed: asyncio.Future[None] | None = None
+
+    def closed_one(self) -> None:
+        self.open -= 1
+        if self._closed is not None:
+            closed, self._closed = self._closed, None
+            closed.set_result(None)
+
+    def next_close(self) -> asyncio.Future[None]:
+        """Done when any connection closes."""
+        if self._closed is None:
+            self._closed = asyncio.get_running_loop().create_future()
+        return self._closed
 
 
 class _Server(web.Server):
-    """aiohttp's low-level server, telling the listeners when a connection ends."""
+    """aiohttp's low-level server, telling its listener when a connection ends."""
 
     def __init__(
         self, handler: Handler, ended: Callable[[RequestHandler], None], **kwargs: Any
@@ -111,134 +135,134 @@ class _Server(web.Server):
         self._ended(handler)
 
 
-class Listeners:
-    """Build inside the gateway's event loop; `close()` stops accepting and ends connections."""
+def _refusal(message: str) -> bytes:
+    body = json.dumps({"error": {"type": "too_many_connections", "message": message}}).encode()
+    head = (
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+        f"Retry-After: 1\r\nConnection: close\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
 
-    def __init__(self, handler: Handler, limits: GatewayLimits) -> None:
+
+class Listener:
+    """One listening socket serving `handler`: at most `cap` connections, and, when
+    `per_host` is given (TCP), at most that many per remote host. Build and use inside
+    the gateway's event loop."""
+
+    def __init__(
+        self,
+        name: str,
+        listener: socket.socket,
+        handler: Handler,
+        connections: Connections,
+        cap: int,
+        per_host: int | None = None,
+    ) -> None:
+        self.name = name
+        self._socket = listener
+        self._connections = connections
+        self._cap = cap
+        self._per_host = per_host
         self._server = _Server(
             handler,
             self._ended,
-            keepalive_timeout=limits.idle_timeout_s,
+            keepalive_timeout=connections.limits.idle_timeout_s,
             access_log=None,
             lingering_time=1.0,
         )
-        self._per_peer = limits.peer_connections
-        self._total_cap = min(limits.connections, descriptor_budget())
-        self._counts: dict[str, int] = {}
         self._owner: dict[RequestHandler, str] = {}
-        self._sockets: list[socket.socket] = []
-        self._tasks: list[asyncio.Task[None]] = []
-        self.incidents = _Incidents()
-
-    @property
-    def open_connections(self) -> int:
-        return len(self._owner)
-
-    async def unix(self, path: Path) -> None:
-        """Listen on a Unix socket, readable and writable by this user only."""
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            listener.bind(str(path))
-            path.chmod(0o600)
-        except OSError:
-            listener.close()
-            raise
-        self._start(listener, unix_peer)
-
-    async def tcp(self, host: str, port: int) -> int:
-        """Listen on TCP; returns the port (useful when `port` is 0)."""
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        listener = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            listener.bind((host, port))
-        except OSError:
-            listener.close()
-            raise
-        self._start(listener, tcp_peer)
-        return int(listener.getsockname()[1])
-
-    def _start(self, listener: socket.socket, peer_of: PeerOf) -> None:
+        self._hosts: dict[str, int] = {}
         listener.listen(_BACKLOG)
         listener.setblocking(False)
-        self._sockets.append(listener)
-        self._tasks.append(asyncio.ensure_future(self._accept_forever(listener, peer_of)))
+        self._task = asyncio.ensure_future(self._accept_forever())
 
-    async def close(self, timeout_s: float = 10.0) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        for listener in self._sockets:
-            listener.close()
+    @property
+    def port(self) -> int:
+        return int(self._socket.getsockname()[1])
+
+    @property
+    def open(self) -> int:
+        return len(self._owner)
+
+    async def close(self, timeout_s: float | None = 10.0) -> None:
+        """Stop accepting; close idle connections; wait up to `timeout_s` for calls in
+        flight (None: do not wait)."""
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+        self._socket.close()
         self._server.pre_shutdown()
-        await self._server.shutdown(timeout_s)
+        if timeout_s is not None:
+            await self._server.shutdown(timeout_s)
 
-    async def _accept_forever(self, listener: socket.socket, peer_of: PeerOf) -> None:
+    async def _wait_for_room(self) -> None:
+        shared, incidents = self._connections, self._connections.incidents
+        while self.open >= self._cap or shared.open >= shared.cap:
+            if self.open >= self._cap:
+                incidents.happen(
+                    self.name,
+                    f"{self.name} holds {self._cap} connections, its cap: it accepts more "
+                    "only as they close",
+                )
+            else:
+                incidents.happen(
+                    "gateway full",
+                    f"{shared.cap} connections open in all (limits.connections): listeners "
+                    "accept more only as they close",
+                )
+            await asyncio.shield(shared.next_close())
+        incidents.end(self.name)
+        incidents.end("gateway full")
+
+    async def _accept_forever(self) -> None:
         loop = asyncio.get_running_loop()
+        incidents = self._connections.incidents
         while True:
+            await self._wait_for_room()
             try:
-                connection, address = await loop.sock_accept(listener)
+                connection, address = await loop.sock_accept(self._socket)
             except OSError as error:
                 if error.errno not in _OUT_OF_DESCRIPTORS:
                     raise
-                self.incidents.refuse(
+                incidents.happen(
                     "descriptors", f"cannot accept connections: {os.strerror(error.errno)}"
                 )
                 await asyncio.sleep(0.05)
                 continue
-            self.incidents.end("descriptors")
-            try:
-                peer = peer_of(connection, address)
-            except OSError:
-                connection.close()
+            incidents.end("descriptors")
+            host = f"{self.name} from {address[0]}" if self._per_host else self.name
+            if self._per_host is not None and self._hosts.get(host, 0) >= self._per_host:
+                message = f"{host} holds {self._per_host} connections"
+                incidents.happen(host, f"{message} (limits.job_connections): refusing more")
+                _refuse(connection, message)
                 continue
-            problem = self._over_cap(peer)
-            if problem is not None:
-                self._refuse(connection, problem)
-                continue
-            self._counts[peer] = self._counts.get(peer, 0) + 1
+            incidents.end(host)
+            self._hosts[host] = self._hosts.get(host, 0) + 1
+            self._connections.open += 1
             handler = self._server()
-            self._owner[handler] = peer
+            self._owner[handler] = host
             try:
                 await loop.connect_accepted_socket(lambda bound=handler: bound, connection)
             except OSError:
                 connection.close()
                 self._ended(handler)
 
-    def _over_cap(self, peer: str) -> str | None:
-        if len(self._owner) >= self._total_cap:
-            message = f"{self._total_cap} connections open (limits.connections): refusing more"
-            self.incidents.refuse("gateway full", message)
-            return message
-        self.incidents.end("gateway full")
-        if self._counts.get(peer, 0) >= self._per_peer:
-            message = (
-                f"{peer} holds {self._per_peer} connections (limits.peer_connections): "
-                "refusing more from it"
-            )
-            self.incidents.refuse(peer, message)
-            return message
-        self.incidents.end(peer)
-        return None
-
-    @staticmethod
-    def _refuse(connection: socket.socket, message: str) -> None:
-        try:
-            connection.setblocking(False)
-            connection.send(_refusal(message))
-            connection.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
-        connection.close()
-
     def _ended(self, handler: RequestHandler) -> None:
-        peer = self._owner.pop(handler, None)
-        if peer is not None:
-            self._release(peer)
-
-    def _release(self, peer: str) -> None:
-        left = self._counts.get(peer, 1) - 1
+        host = self._owner.pop(handler, None)
+        if host is None:
+            return
+        left = self._hosts.get(host, 1) - 1
         if left > 0:
-            self._counts[peer] = left
+            self._hosts[host] = left
         else:
-            self._counts.pop(peer, None)
+            self._hosts.pop(host, None)
+        self._connections.closed_one()
+
+
+def _refuse(connection: socket.socket, message: str) -> None:
+    try:
+        connection.setblocking(False)
+        connection.send(_refusal(message))
+        connection.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+    connection.close()

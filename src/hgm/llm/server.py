@@ -47,13 +47,18 @@ def _not_served(status: int, message: str) -> web.Response:
 
 
 def build_handler(
-    dispatcher: Dispatcher, ledger: Ledger, aliases: list[str], limits: GatewayLimits
+    dispatcher: Dispatcher,
+    ledger: Ledger,
+    aliases: list[str],
+    limits: GatewayLimits,
+    only_job: str | None = None,
 ) -> Handler:
+    """The request handler; `only_job`: serve that job's tokens only (a job's own socket)."""
     max_bytes = int(limits.max_body_mb * 1024 * 1024)
 
     async def chat(request: web.BaseRequest) -> web.StreamResponse:
         try:
-            admission = ledger.admit(_token(request))
+            admission = ledger.admit(_token(request), only_job)
         except GatewayError as error:
             return _error(error, close=request.body_exists)
         started = time.time()
@@ -71,7 +76,7 @@ def build_handler(
 
     async def models(request: web.BaseRequest) -> web.Response:
         try:
-            ledger.lookup(_token(request))
+            ledger.leave(ledger.admit(_token(request), only_job))
         except GatewayError as error:
             return _error(error)
         now = int(time.time())
