@@ -10,6 +10,7 @@ is open. Host-side callers use the main socket, `socket_path`.
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import threading
 from collections.abc import Coroutine
@@ -32,6 +33,7 @@ from hgm.llm.server import build_handler
 
 SOCKET_NAME = "llm.sock"
 Result = TypeVar("Result")
+log = logging.getLogger(__name__)
 _MAX_SOCKET_PATH = 107
 _JOB_DIR_CHARS = 10  # "/j<number>" of a job's own socket directory
 
@@ -210,7 +212,10 @@ class Gateway:
         job = self._ledger.lookup(token).job
         self._ledger.close_job(token)
         if self._loop is not None:
-            self._in_loop(self._close_job_socket(token))
+            try:
+                self._in_loop(self._close_job_socket(token))
+            except (TimeoutError, RuntimeError) as error:  # a stuck loop must not lose usage
+                log.warning("the socket of job %s could not be closed: %r", job, error)
         self._recorder.flush()
         return self._ledger.job_usage(job)
 
