@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 DEBIAN_PACKAGES=(
   junit5                  # Java: the JUnit 5 console launcher
   libassertj-core-java    # Java: AssertJ
+  chromium                # the dashboard's browser tests (headless)
+  chromium-driver         # chromedriver for selenium, at /usr/bin/chromedriver
 )
 if command -v apt-get >/dev/null 2>&1; then
   missing=()
