@@ -257,6 +257,43 @@ class _Rebuilder:
         return json.loads(self._blobs[blob])
 
 
+def read_calls(
+    db: sqlite3.Connection, where: str, args: tuple[Any, ...], *, with_requests: bool = True
+) -> list[StoredCall]:
+    """Rows of llm_calls matching `where`, in order, on an open connection (any schema
+    version; none when the table does not exist)."""
+    columns = _columns(db)
+    if columns is None:
+        return []
+    rows = db.execute(
+        f"SELECT {', '.join(columns)} FROM llm_calls WHERE {where} ORDER BY id", args
+    ).fetchall()
+    rebuild = _Rebuilder(db)
+    calls = []
+    for row in rows:
+        plain = tuple(row[: len(PLAIN_COLUMNS)])
+        request_json, response, error, node, tools, excerpt, size, max_out = row[
+            len(PLAIN_COLUMNS) :
+        ]
+        request = json.loads(request_json)
+        if with_requests and node is not None:
+            request["messages"] = rebuild.messages(node)
+        if with_requests and tools is not None:
+            request["tools"] = rebuild.blob(tools)
+        calls.append(
+            StoredCall(
+                plain,
+                request,
+                json.loads(response) if response else None,
+                json.loads(error) if error else None,
+                excerpt,
+                int(size or 0),
+                max_out,
+            )
+        )
+    return calls
+
+
 def select_calls(
     db_path: Path, where: str, args: tuple[Any, ...], *, with_requests: bool = True
 ) -> list[StoredCall]:
@@ -264,36 +301,7 @@ def select_calls(
         return []
     db = connect(db_path)
     try:
-        columns = _columns(db)
-        if columns is None:
-            return []
-        rows = db.execute(
-            f"SELECT {', '.join(columns)} FROM llm_calls WHERE {where} ORDER BY id", args
-        ).fetchall()
-        rebuild = _Rebuilder(db)
-        calls = []
-        for row in rows:
-            plain = row[: len(PLAIN_COLUMNS)]
-            request_json, response, error, node, tools, excerpt, size, max_out = row[
-                len(PLAIN_COLUMNS) :
-            ]
-            request = json.loads(request_json)
-            if with_requests and node is not None:
-                request["messages"] = rebuild.messages(node)
-            if with_requests and tools is not None:
-                request["tools"] = rebuild.blob(tools)
-            calls.append(
-                StoredCall(
-                    plain,
-                    request,
-                    json.loads(response) if response else None,
-                    json.loads(error) if error else None,
-                    excerpt,
-                    int(size or 0),
-                    max_out,
-                )
-            )
-        return calls
+        return read_calls(db, where, args, with_requests=with_requests)
     finally:
         db.close()
 

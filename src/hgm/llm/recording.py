@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import queue
+import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -184,19 +185,25 @@ class CallRecorder:
         return size, stored.new_nodes
 
 
+def _record(stored: call_store.StoredCall) -> CallRecord:
+    return CallRecord(
+        *stored.plain,
+        request=stored.request,
+        response=stored.response,
+        error=stored.error,
+        request_excerpt=stored.request_excerpt,
+        request_bytes=stored.request_bytes,
+        max_output_tokens=stored.max_output_tokens,
+    )
+
+
 def _records(db_path: Path, where: str, args: tuple[Any, ...], **options: bool) -> list[CallRecord]:
-    return [
-        CallRecord(
-            *stored.plain,
-            request=stored.request,
-            response=stored.response,
-            error=stored.error,
-            request_excerpt=stored.request_excerpt,
-            request_bytes=stored.request_bytes,
-            max_output_tokens=stored.max_output_tokens,
-        )
-        for stored in call_store.select_calls(db_path, where, args, **options)
-    ]
+    return [_record(stored) for stored in call_store.select_calls(db_path, where, args, **options)]
+
+
+def job_calls_in(db: sqlite3.Connection, job: str) -> list[CallRecord]:
+    """`calls_for_job` on a connection the caller holds open (a reader such as hgm ui)."""
+    return [_record(stored) for stored in call_store.read_calls(db, "job = ?", (job,))]
 
 
 def calls_for_job(db_path: Path, job: str) -> list[CallRecord]:
