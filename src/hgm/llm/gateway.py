@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
+import tempfile
 import threading
 from collections.abc import Coroutine
 from pathlib import Path
@@ -35,7 +36,7 @@ SOCKET_NAME = "llm.sock"
 Result = TypeVar("Result")
 log = logging.getLogger(__name__)
 _MAX_SOCKET_PATH = 107
-_JOB_DIR_CHARS = 10  # "/j<number>" of a job's own socket directory
+_JOB_DIR_CHARS = 10  # "/jXXXXXXXX", a job's own socket directory (tempfile.mkdtemp)
 
 
 class Gateway:
@@ -65,7 +66,6 @@ class Gateway:
         self._connections: Connections | None = None
         self._listeners: list[Listener] = []
         self._job_sockets: dict[str, tuple[Listener, Path]] = {}  # by token
-        self._job_sequence = 0
         self.tcp_port: int | None = None
 
     @property
@@ -161,9 +161,7 @@ class Gateway:
             return self._job_sockets[token][1]
         key = self._ledger.lookup(token)
         assert self._dispatcher is not None and self._connections is not None
-        self._job_sequence += 1
-        directory = self.socket_dir / f"j{self._job_sequence}"
-        directory.mkdir(mode=0o700)
+        directory = Path(tempfile.mkdtemp(prefix="j", dir=self.socket_dir))  # mode 0700
         path = directory / SOCKET_NAME
         limits = self.config.limits
         handler = build_handler(self._dispatcher, self._ledger, self.aliases, limits, key.job)
