@@ -15,7 +15,6 @@ from hgm.llm import JobLimits, calls_for_job
 from hgm.llm.config import BudgetConfig
 from hgm.llm.gateway_errors import BudgetExceeded
 from hgm.llm.reservations import (
-    DEFAULT_REPLY_TOKENS,
     Quote,
     RunTotals,
     estimate_input_tokens,
@@ -93,7 +92,7 @@ def test_concurrent_calls_never_pass_a_token_budget(
     assert limit - (ESTIMATE + 1) <= used <= limit
 
 
-def _quote(reply: int | None = 100, input_tokens: int = 50) -> Quote:
+def _quote(reply: int = 100, input_tokens: int = 50) -> Quote:
     return Quote(input_tokens, 0.001, 0.01, reply, request_bytes=400)
 
 
@@ -112,8 +111,6 @@ def _grant(quote: Quote, budgets: BudgetConfig, limits: JobLimits | None = None,
 def test_grant_reserves_the_worst_case_and_lowers_the_reply_to_what_is_left() -> None:
     free = _grant(_quote(), BudgetConfig())
     assert (free.tokens, free.usd, free.max_output_tokens, free.lowered) == (150, 1.05, 100, False)
-    assert _grant(_quote(None), BudgetConfig()).max_output_tokens is None  # nothing needs one
-    assert _grant(_quote(None), BudgetConfig(run_usd=100)).max_output_tokens == DEFAULT_REPLY_TOKENS
     lowered = _grant(_quote(), BudgetConfig(), JobLimits(usd=0.55), reserved=(0, 0.2))
     assert (lowered.max_output_tokens, lowered.lowered) == (30, True)  # (0.55-0.2-0.05)/0.01
     run = RunTotals(tokens=900, reserved_tokens=20)

@@ -1,6 +1,12 @@
 """One chat-completions call through the gateway: parse and check the request, reserve its
 worst case against the budgets, call the provider (with retries), repair tool calls, price,
-settle, record, answer."""
+settle, record, answer.
+
+A call cancelled before the provider answered (its job was closed, the gateway stopped,
+or the agent hung up) is recorded as `cancelled`, with the prompt tokens it had sent
+(estimated) when the provider was called; the cancellation then propagates if it was the
+handler's own.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +20,10 @@ from typing import Any
 from hgm.llm.allowlist import check_request, with_reply_limit
 from hgm.llm.completions import completion
 from hgm.llm.config import GatewayConfig, RoleModel
-from hgm.llm.gateway_errors import BadRequest, BudgetExceeded, GatewayError
+from hgm.llm.gateway_errors import BadRequest, BudgetExceeded, CallCancelled, GatewayError
 from hgm.llm.ledger import Admission, JobKey, Ledger
 from hgm.llm.prices import PriceBook
-from hgm.llm.provider import Provider, ProviderRequest, Usage
+from hgm.llm.provider import Provider, ProviderRequest, Usage, estimate_usage
 from hgm.llm.recording import CallRecord, CallRecorder, fingerprint
 from hgm.llm.request_body import parse_json
 from hgm.llm.reservations import Quote, Reservation, estimate_input_tokens
@@ -48,10 +54,19 @@ class _Outcome:
     cost_usd: float = 0.0
     attempts: int = 0
     repairs: int = 0
-    max_output_tokens: int | None = None
+    max_output_tokens: int | None = None  # the reply limit sent, once a reservation is made
+    sent: bool = False  # the provider was called (so a cancelled call may have cost tokens)
 
     def fail(self, error: GatewayError) -> None:
         self.status, self.body = error.status, error.body()
+
+
+@dataclass(eq=False, slots=True)
+class _InFlight:
+    """One call being handled: its provider task, and a future done once it is recorded."""
+
+    recorded: asyncio.Future[None]
+    forward: asyncio.Future[None] | None = None
 
 
 class Dispatcher:
@@ -71,6 +86,7 @@ class Dispatcher:
         self._rng = random.Random()
         self._over_record_limit: set[str] = set()
         self._settlement: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._in_flight: dict[str, set[_InFlight]] = {}
 
     async def chat(self, admission: Admission, raw: bytes) -> Answer:
         """Answer one admitted call whose body is `raw`; every outcome is recorded."""
@@ -91,35 +107,108 @@ class Dispatcher:
             input_tokens=estimate_input_tokens(len(raw)),
             input_usd=price.input_per_m / 1e6 if price else 0.0,
             output_usd=price.output_per_m / 1e6 if price else 0.0,
-            max_output_tokens=checked.max_output_tokens or provider.default_max_tokens,
+            max_output_tokens=min(
+                checked.max_output_tokens or provider.default_max_tokens or role.max_tokens,
+                role.max_tokens,
+            ),
             request_bytes=len(raw),
         )
         held: int | None = None
+        flight = _InFlight(asyncio.get_running_loop().create_future())
+        self._in_flight.setdefault(key.job, set()).add(flight)
+        handler_cancelled = False
         try:
-            reservation = await self._reserve(admission, quote)
-        except GatewayError as error:
-            if isinstance(error, BudgetExceeded):
-                self._ledger.refuse(admission, counts_as_call=False)
-            outcome.fail(error)
-        else:
-            held = reservation.held_bytes
-            outcome.max_output_tokens = reservation.max_output_tokens
-            params = checked.params
-            if reservation.max_output_tokens is not None:
-                params = with_reply_limit(params, reservation.max_output_tokens)
             try:
-                await self._forward(key, role, provider, params, fp, outcome)
+                reservation = await self._reserve(admission, quote)
             except GatewayError as error:
-                outcome.attempts = int(error.details.get("attempts", max(outcome.attempts, 1)))
+                if isinstance(error, BudgetExceeded):
+                    self._ledger.refuse(admission, counts_as_call=False)
                 outcome.fail(error)
-            except Exception as error:  # a bug in a provider must not take the gateway down
-                log.exception("gateway failure on a call for job %s", key.job)
-                outcome.fail(
-                    GatewayError(f"internal gateway error: {type(error).__name__}: {error}")
-                )
-            finally:
-                self._ledger.settle(admission, reservation, outcome.usage, outcome.cost_usd)
-                self._settled()
+            else:
+                held = reservation.held_bytes
+                outcome.max_output_tokens = reservation.max_output_tokens
+                params = with_reply_limit(checked.params, reservation.max_output_tokens)
+                try:
+                    flight.forward = asyncio.ensure_future(
+                        self._forward(key, role, provider, params, fp, outcome)
+                    )
+                    await flight.forward
+                except GatewayError as error:
+                    outcome.attempts = int(error.details.get("attempts", outcome.attempts or 1))
+                    outcome.fail(error)
+                except asyncio.CancelledError:
+                    self._cancelled(role, body, outcome)
+                    raise
+                except Exception as error:  # a bug in a provider must not take the gateway down
+                    log.exception("gateway failure on a call for job %s", key.job)
+                    outcome.fail(
+                        GatewayError(f"internal gateway error: {type(error).__name__}: {error}")
+                    )
+                finally:
+                    self._ledger.settle(admission, reservation, outcome.usage, outcome.cost_usd)
+                    self._settled()
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            handler_cancelled = current is not None and current.cancelling() > 0
+            if outcome.body is None:  # cancelled while waiting for a reservation
+                self._cancelled(role, body, outcome)
+        finally:
+            self._record(key, body, raw, fp, outcome, held, started, clock)
+            self._forget(key.job, flight)
+        if handler_cancelled:
+            raise asyncio.CancelledError
+        return Answer(outcome.status, outcome.body, checked.stream, checked.include_usage)
+
+    async def cancel_job(self, job: str | None) -> int:
+        """Cancel the calls in flight for `job` (every job when None) and wait until each is
+        recorded; returns how many there were."""
+        calls = [
+            call
+            for name, running in list(self._in_flight.items())
+            if job is None or name == job
+            for call in running
+        ]
+        for call in calls:
+            if call.forward is not None:
+                call.forward.cancel()
+        if calls:
+            await asyncio.wait([call.recorded for call in calls])
+        return len(calls)
+
+    def _forget(self, job: str, call: _InFlight) -> None:
+        call.recorded.set_result(None)
+        running = self._in_flight.get(job)
+        if running is not None:
+            running.discard(call)
+            if not running:
+                del self._in_flight[job]
+
+    def _cancelled(self, role: RoleModel, body: dict[str, Any], outcome: _Outcome) -> None:
+        """The prompt a cancelled call had sent counts (estimated: no answer, no usage)."""
+        outcome.fail(
+            CallCancelled(
+                "the call was cancelled before the provider answered (its job ended, the agent "
+                "hung up, or the gateway stopped)",
+                tokens_estimated=outcome.sent,
+            )
+        )
+        if outcome.sent:
+            outcome.usage = Usage(estimate_usage(body, {}).input_tokens, 0)
+            outcome.cost_usd = self._prices.cost(role.model, outcome.usage, role.price)
+
+    def _record(
+        self,
+        key: JobKey,
+        body: dict[str, Any],
+        raw: bytes,
+        fp: str,
+        outcome: _Outcome,
+        held: int | None,
+        started: float,
+        clock: float,
+    ) -> None:
+        """Record a call that was read as a chat request: in full while the job's run.db
+        allowance holds it, else as an excerpt."""
         assert outcome.body is not None
         call = CallRecord(
             run=key.run,
@@ -150,7 +239,6 @@ class Dispatcher:
             self._recorder.record(call, len(raw))
         else:
             self._record_excerpt(call, raw)
-        return Answer(outcome.status, outcome.body, checked.stream, checked.include_usage)
 
     async def _reserve(self, admission: Admission, quote: Quote) -> Reservation:
         """The reservation; when a budget is short only because calls in flight hold part of
@@ -229,6 +317,7 @@ class Dispatcher:
     ) -> None:
         request = ProviderRequest(alias=key.role, model=role.model, body=params, fingerprint=fp)
         timeout = self._config.timeout_s
+        outcome.sent = True
         reply, outcome.attempts = await with_retries(
             lambda: provider.complete(request, timeout), self._config.retry, self._rng
         )

@@ -37,6 +37,7 @@ Result = TypeVar("Result")
 log = logging.getLogger(__name__)
 _MAX_SOCKET_PATH = 107
 _JOB_DIR_CHARS = 10  # "/jXXXXXXXX", a job's own socket directory (tempfile.mkdtemp)
+CANCEL_WAIT_S = 30.0
 
 
 class Gateway:
@@ -45,6 +46,7 @@ class Gateway:
     def __init__(self, config: GatewayConfig, *, socket_dir: Path, db_path: Path, run: str) -> None:
         self.config = config
         self.run = run
+        self.db_path = db_path
         self.socket_dir = socket_dir.absolute()
         self.socket_path = self.socket_dir / SOCKET_NAME
         if len(str(self.socket_path)) + _JOB_DIR_CHARS > _MAX_SOCKET_PATH:
@@ -71,6 +73,19 @@ class Gateway:
     @property
     def aliases(self) -> list[str]:
         return sorted(self.config.roles)
+
+    @property
+    def serving(self) -> bool:
+        """Whether the gateway's event loop is up and answering (False once it died)."""
+        loop, thread = self._loop, self._thread
+        return (
+            loop is not None
+            and thread is not None
+            and thread.is_alive()
+            and loop.is_running()
+            and self._dispatcher is not None
+            and self.socket_path.exists()
+        )
 
     @property
     def open_connections(self) -> int:
@@ -124,6 +139,10 @@ class Gateway:
             self.tcp_port = listener.port
 
     async def _shutdown(self) -> None:
+        if self._dispatcher is not None:
+            cancelled = await self._dispatcher.cancel_job(None)
+            if cancelled:
+                log.info("cancelled %d LLM calls in flight (recorded as cancelled)", cancelled)
         for token in list(self._job_sockets):
             await self._close_job_socket(token)
         for listener in self._listeners:
@@ -139,10 +158,15 @@ class Gateway:
         self._ledger.written(call.job, held, stored)
 
     def stop(self) -> None:
+        """Cancel the calls in flight (each is recorded as `cancelled`), close the listeners
+        and the providers, and write every record; never raises for a slow shutdown."""
         loop, thread = self._loop, self._thread
         if loop is None or thread is None:
             return
-        self._in_loop(self._shutdown())
+        try:
+            self._in_loop(self._shutdown())
+        except (TimeoutError, RuntimeError) as error:  # a stuck provider must not hang the exit
+            log.warning("the LLM gateway did not shut down cleanly: %r", error)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=30)
         loop.close()
@@ -206,8 +230,10 @@ class Gateway:
 
     def close_job(self, token: str) -> JobUsage:
         """Revoke the token (later calls get 401), close the job's own socket, and return
-        the job's usage; the job's calls are all in the run database when this returns."""
+        the job's usage; the job's calls are all in the run database when this returns,
+        calls still in flight cancelled and recorded as `cancelled`."""
         job = self._ledger.lookup(token).job
+        self._cancel_calls(job)
         self._ledger.close_job(token)
         if self._loop is not None:
             try:
@@ -216,6 +242,16 @@ class Gateway:
                 log.warning("the socket of job %s could not be closed: %r", job, error)
         self._recorder.flush()
         return self._ledger.job_usage(job)
+
+    def _cancel_calls(self, job: str) -> None:
+        loop, dispatcher = self._loop, self._dispatcher
+        if loop is None or dispatcher is None or not loop.is_running():
+            return
+        try:
+            future = asyncio.run_coroutine_threadsafe(dispatcher.cancel_job(job), loop)
+            future.result(timeout=CANCEL_WAIT_S)
+        except (TimeoutError, RuntimeError) as error:
+            log.warning("calls of job %s could not be cancelled: %r", job, error)
 
     def flush(self) -> None:
         """Wait until every call so far is in the run database."""

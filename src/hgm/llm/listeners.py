@@ -163,9 +163,12 @@ class Listener:
         self._connections = connections
         self._cap = cap
         self._per_host = per_host
+        # handler_cancellation: an agent that hangs up (killed at its time limit) cancels its
+        # call, which is then recorded as `cancelled` instead of running on unobserved.
         self._server = _Server(
             handler,
             self._ended,
+            handler_cancellation=True,
             keepalive_timeout=connections.limits.idle_timeout_s,
             access_log=None,
             lingering_time=1.0,

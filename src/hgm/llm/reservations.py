@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from hgm.llm.ledger import JobLimits
 
 BYTES_PER_INPUT_TOKEN = 3  # estimate: real tokenizers average 3-4 characters a token
-DEFAULT_REPLY_TOKENS = 4096  # the reply limit set when a budget applies and none was asked
 _MB = 1024 * 1024
 
 
@@ -33,24 +32,24 @@ def estimate_input_tokens(body_bytes: int) -> int:
 @dataclass(frozen=True, slots=True)
 class Quote:
     """A call before it is sent: its estimated input, its prices (USD per token), the
-    reply limit it asks for (None: none), and the size of its body."""
+    reply limit it asks for (at most the role's `max_tokens`), and the size of its body."""
 
     input_tokens: int
     input_usd: float
     output_usd: float
-    max_output_tokens: int | None
+    max_output_tokens: int
     request_bytes: int
 
 
 @dataclass(frozen=True, slots=True)
 class Reservation:
-    """What is held for a call in flight. `max_output_tokens` is the reply limit to send
-    (None: send none, nothing needs it); `lowered` whether it is below what was asked."""
+    """What is held for a call in flight. `max_output_tokens` is the reply limit to send;
+    `lowered` whether it is below what was asked."""
 
     tokens: int
     usd: float
     held_bytes: int
-    max_output_tokens: int | None
+    max_output_tokens: int
     lowered: bool
 
 
@@ -152,15 +151,11 @@ def grant(
             raise _refuse(name, spent, limit, input_usd + quote.output_usd, quote)
         if quote.output_usd > 0:
             affordable.append(math.floor(left_usd / quote.output_usd))
-    asked = quote.max_output_tokens
-    if affordable and asked is None:
-        asked = DEFAULT_REPLY_TOKENS
-    reply = min([asked, *affordable]) if asked is not None else None
-    reserved_reply = reply or 0
+    reply = min([quote.max_output_tokens, *affordable])
     return Reservation(
-        tokens=quote.input_tokens + reserved_reply,
-        usd=input_usd + reserved_reply * quote.output_usd,
+        tokens=quote.input_tokens + reply,
+        usd=input_usd + reply * quote.output_usd,
         held_bytes=quote.request_bytes,
         max_output_tokens=reply,
-        lowered=reply is not None and reply < (quote.max_output_tokens or reply),
+        lowered=reply < quote.max_output_tokens,
     )
