@@ -95,8 +95,11 @@ def test_solve_with_an_openai_compatible_server(
     record = json.loads(out)
     assert record["resolved"] is False and record["grade"]["empty_diff"] is True
     assert record["run"]["stop_reason"] == "finished"
-    assert record["run"]["usage"] == {
+    usage = record["run"]["usage"]
+    assert usage.pop("stored_bytes") > 0
+    assert usage == {
         "calls": 1, "input_tokens": 1000, "output_tokens": 10, "cost_usd": 0.0, "tokens": 1010,
+        "refused": 0, "throttled": 0,
     }  # fmt: skip
     [(path, headers, body)] = fake_openai.seen
     assert path == "/v1/chat/completions"

@@ -43,13 +43,24 @@ def openai_reply(
     }
 
 
+def uses_whole_reply_limit(path: str, body: dict[str, Any]) -> tuple[int, Any]:
+    """A fake model that always writes as many tokens as the request allows (the worst case
+    for a budget), with 10 prompt tokens."""
+    limit = body.get("max_completion_tokens") or body.get("max_tokens") or 1
+    return 200, openai_reply("x" * limit, prompt_tokens=10, completion_tokens=limit)
+
+
 @dataclass
 class FakeUpstream:
-    """An aiohttp server on 127.0.0.1 answering from `responses` (a queue) or `handler`."""
+    """An aiohttp server on 127.0.0.1 answering from `responses` (a queue) or `handler`,
+    after `delay_s` (so that calls overlap); `most_in_flight` is the most it saw at once."""
 
     handler: Handler | None = None
     responses: list[tuple[int, Any]] = field(default_factory=list)
     requests: list[tuple[str, dict[str, str], Any]] = field(default_factory=list)
+    delay_s: float = 0.0
+    in_flight: int = 0
+    most_in_flight: int = 0
     port: int = 0
     _loop: asyncio.AbstractEventLoop | None = None
     _runner: web.AppRunner | None = None
@@ -62,6 +73,12 @@ class FakeUpstream:
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.requests.append((request.path, dict(request.headers), body))
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.delay_s)
+        finally:
+            self.in_flight -= 1
         if self.responses:
             status, answer = self.responses.pop(0)
         elif self.handler is not None:

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
-from llm_fakes import FakeUpstream, StartGateway, call, chat, openai_config, openai_reply
+from llm_fakes import (
+    FakeUpstream,
+    StartGateway,
+    call,
+    chat,
+    openai_config,
+    openai_reply,
+    uses_whole_reply_limit,
+)
 
 from hgm.errors import UserError
 from hgm.llm import JobLimits, calls_for_job
+from hgm.llm.reservations import estimate_input_tokens
 
 
 @pytest.fixture(autouse=True)
@@ -17,12 +27,18 @@ def provider_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _expensive(upstream: FakeUpstream, **budgets: float) -> dict[str, object]:
-    """gpt-4o-mini at $1 per input token: each fake call (10 input tokens) costs $10."""
+    """gpt-4o-mini at $1 per output token and nothing for input; the fake model writes as
+    many tokens as each call allows, so a call costs exactly its reply limit in dollars."""
+    upstream.handler = uses_whole_reply_limit
     return openai_config(
         upstream,
         budgets=budgets,
-        prices={"gpt-4o-mini": {"input_per_m": 1e6, "output_per_m": 0}},
+        prices={"gpt-4o-mini": {"input_per_m": 0, "output_per_m": 1e6}},
     )
+
+
+def _sent_limits(upstream: FakeUpstream) -> list[int]:
+    return [body["max_tokens"] for _, _, body in upstream.requests]
 
 
 def test_job_calls_budget_refuses_without_calling_the_provider(
@@ -38,21 +54,42 @@ def test_job_calls_budget_refuses_without_calling_the_provider(
     gateway.flush()
     statuses = [r.status for r in calls_for_job(short_dir / "run.db", "j")]
     assert statuses == ["ok", "ok", "budget_exceeded"]
-    assert gateway.job_usage("j").calls == 2
+    assert gateway.job_usage("j").calls == 2 and gateway.job_usage("j").refused == 1
 
 
-def test_job_money_and_token_budgets(upstream: FakeUpstream, start_gateway: StartGateway) -> None:
-    gateway = start_gateway(_expensive(upstream, job_usd=15))
-    money = gateway.open_job("run-1", "a", "money", "task")
-    assert call(gateway.socket_path, money, chat())[0] == 200
-    assert call(gateway.socket_path, money, chat())[0] == 200  # $10 < $15: still allowed
-    status, body = call(gateway.socket_path, money, chat())
-    assert status == 402 and body["error"]["budget"] == "job_usd" and body["error"]["used"] == 20
-    tokens = gateway.open_job("run-1", "a", "tokens", "task", JobLimits(tokens=15, usd=1000))
-    assert call(gateway.socket_path, tokens, chat())[0] == 200
-    status, body = call(gateway.socket_path, tokens, chat())
-    assert status == 402 and body["error"]["budget"] == "job_tokens"
+def test_a_money_budget_lowers_the_reply_limit_then_refuses(
+    upstream: FakeUpstream, start_gateway: StartGateway, short_dir: Path
+) -> None:
+    gateway = start_gateway(_expensive(upstream, job_usd=10))
+    token = gateway.open_job("run-1", "a", "money", "task")
+    statuses = [call(gateway.socket_path, token, chat(max_tokens=4))[0] for _ in range(3)]
+    assert statuses == [200, 200, 200]
+    assert _sent_limits(upstream) == [4, 4, 2]  # the third call could afford only $2
+    status, body = call(gateway.socket_path, token, chat(max_tokens=4))
+    assert status == 402 and body["error"]["budget"] == "job_usd"
+    assert body["error"]["used"] == 10 and body["error"]["limit"] == 10
     assert len(upstream.requests) == 3
+    assert gateway.job_usage("money").cost_usd == 10  # exactly the budget, never above
+    gateway.flush()
+    recorded = calls_for_job(short_dir / "run.db", "money")
+    assert [c.max_output_tokens for c in recorded] == [4, 4, 2, None]
+    assert [c.request["max_tokens"] for c in recorded] == [4, 4, 4, 4]  # as the agent sent it
+
+
+def test_a_token_budget_reserves_the_estimated_input_and_the_reply(
+    upstream: FakeUpstream, start_gateway: StartGateway
+) -> None:
+    upstream.handler = uses_whole_reply_limit
+    gateway = start_gateway(openai_config(upstream))
+    body = chat(max_tokens=50)
+    estimate = estimate_input_tokens(len(json.dumps(body).encode()))
+    token = gateway.open_job("run-1", "a", "tokens", "task", JobLimits(tokens=estimate + 30))
+    assert call(gateway.socket_path, token, body)[0] == 200
+    assert _sent_limits(upstream) == [30]  # lowered: the input estimate is reserved too
+    assert gateway.job_usage("tokens").tokens == 10 + 30
+    status, answer = call(gateway.socket_path, token, body)
+    assert status == 402 and answer["error"]["budget"] == "job_tokens"
+    assert len(upstream.requests) == 1
 
 
 def test_run_money_budget_spans_jobs_and_sessions(
@@ -61,20 +98,41 @@ def test_run_money_budget_spans_jobs_and_sessions(
     first = start_gateway(_expensive(upstream, run_usd=25), name="first")
     for job in ("j1", "j2", "j3"):
         token = first.open_job("run-1", "a", job, "task")
-        call(first.socket_path, token, chat())
-    assert first.spent_usd() == pytest.approx(30)
+        assert call(first.socket_path, token, chat(max_tokens=10))[0] == 200
+    assert first.spent_usd() == pytest.approx(25)
+    assert _sent_limits(upstream) == [10, 10, 5]
     first.flush()
     assert [len(calls_for_job(short_dir / "run.db", j)) for j in ("j1", "j2", "j3")] == [1, 1, 1]
-    assert calls_for_job(short_dir / "run.db", "j3")[0].status == "ok"
-    assert len(upstream.requests) == 3
     first.stop()
     resumed = start_gateway(_expensive(upstream, run_usd=40), name="resumed")
-    assert resumed.spent_usd() == pytest.approx(30)
+    assert resumed.spent_usd() == pytest.approx(25)
     token = resumed.open_job("run-1", "a", "j4", "task")
-    assert call(resumed.socket_path, token, chat())[0] == 200
-    status, body = call(resumed.socket_path, token, chat())
+    assert call(resumed.socket_path, token, chat(max_tokens=10))[0] == 200
+    assert call(resumed.socket_path, token, chat(max_tokens=10))[0] == 200
+    status, body = call(resumed.socket_path, token, chat(max_tokens=10))
     assert status == 402 and body["error"]["budget"] == "run_usd"
-    assert len(upstream.requests) == 4
+    assert _sent_limits(upstream) == [10, 10, 5, 10, 5]
+    assert resumed.spent_usd() == pytest.approx(40)
+
+
+def test_run_calls_and_tokens_budgets_count_earlier_sessions(
+    upstream: FakeUpstream, start_gateway: StartGateway
+) -> None:
+    first = start_gateway(openai_config(upstream, budgets={"run_calls": 3}), name="first")
+    token = first.open_job("run-1", "a", "j1", "task")
+    assert [call(first.socket_path, token, chat())[0] for _ in range(2)] == [200, 200]
+    first.stop()
+    resumed = start_gateway(openai_config(upstream, budgets={"run_calls": 3}), name="resumed")
+    token = resumed.open_job("run-1", "a", "j2", "task")
+    assert [call(resumed.socket_path, token, chat())[0] for _ in range(2)] == [200, 402]
+    resumed.stop()
+    spent_tokens = 3 * 15  # the fake reports 10 + 5 tokens a call
+    config = openai_config(upstream, budgets={"run_tokens": spent_tokens + 5})
+    last = start_gateway(config, name="last")
+    token = last.open_job("run-1", "a", "j3", "task")
+    status, body = call(last.socket_path, token, chat())
+    assert status == 402 and body["error"]["budget"] == "run_tokens"
+    assert len(upstream.requests) == 3
 
 
 def test_run_money_budget_refuses_once_exhausted(
@@ -82,11 +140,11 @@ def test_run_money_budget_refuses_once_exhausted(
 ) -> None:
     gateway = start_gateway(_expensive(upstream, run_usd=5))
     token = gateway.open_job("run-1", "a", "j1", "task")
-    assert call(gateway.socket_path, token, chat())[0] == 200
+    assert call(gateway.socket_path, token, chat(max_tokens=10))[0] == 200
     other = gateway.open_job("run-1", "b", "j2", "task")
     status, body = call(gateway.socket_path, other, chat())
     assert status == 402 and body["error"]["budget"] == "run_usd"
-    assert len(upstream.requests) == 1
+    assert len(upstream.requests) == 1 and gateway.spent_usd() == 5
 
 
 def test_tokens_attribute_calls_to_their_own_job(

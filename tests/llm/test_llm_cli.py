@@ -74,16 +74,23 @@ def test_bad_input_is_a_user_error(config: Path, tmp_path: Path) -> None:
 
 def test_calls_lists_a_jobs_trajectory(config: Path, tmp_path: Path, short_dir: Path) -> None:
     db = tmp_path / "run.db"
+    first = {"messages": [{"role": "user", "content": "say the single word hello"}]}
+    second = {"messages": [*first["messages"], {"role": "assistant", "content": "hello"}]}
+    second["messages"].append({"role": "user", "content": "now the single word bye"})
     with Gateway(load_gateway_config(config), socket_dir=short_dir, db_path=db, run="r") as gw:
         token = gw.open_job("r", "a", "job-7", "task")
-        body = {"messages": [{"role": "user", "content": "say the single word hello"}]}
-        assert post_chat(gw.socket_path, token, body, 10)[0] == 200
+        assert post_chat(gw.socket_path, token, first, 10)[0] == 200
+        assert post_chat(gw.socket_path, token, second, 10)[0] == 200
+        assert post_chat(gw.socket_path, token, first | {"store": True}, 10)[0] == 400
     table = CliRunner().invoke(app, ["calls", str(db), "job-7"], env={"COLUMNS": "200"})
     assert table.exit_code == 0
-    [row] = [line for line in table.output.splitlines() if "say the single word" in line]
+    row, refused = [line for line in table.output.splitlines() if "single word" in line][::2]
     assert row.split("│")[2].strip() == "ok" and row.split("│")[-2].strip() == "hello"
+    assert "invalid_request" in refused and '{"messages": [{"role"' in refused  # excerpt
     full = json.loads(CliRunner().invoke(app, ["calls", str(db), "job-7", "--json"]).output)
-    assert [call["status"] for call in full] == ["ok"] and full[0]["job"] == "job-7"
+    assert [call["status"] for call in full] == ["ok", "ok", "invalid_request_error"]
+    assert [call["request"] for call in full[:2]] == [first, second]  # rebuilt in full
+    assert full[2]["request"] == {} and full[2]["request_excerpt"].endswith('"store": true}')
     assert "no LLM calls recorded" in _user_error(["calls", str(db), "job-8"])
 
 

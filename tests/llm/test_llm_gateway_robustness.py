@@ -120,7 +120,7 @@ def test_socket_directory_is_private(upstream: FakeUpstream, start_gateway: Star
 
 def test_a_socket_path_too_long_is_a_user_error(upstream: FakeUpstream, short_dir: Path) -> None:
     config = GatewayConfig.model_validate(openai_config(upstream))
-    with pytest.raises(UserError, match="longer than 107 characters"):
+    with pytest.raises(UserError, match="longer than 97 characters"):
         Gateway(config, socket_dir=short_dir / ("x" * 120), db_path=short_dir / "r.db", run="r")
 
 

@@ -12,7 +12,7 @@ import pytest
 from llm_fakes import FakeUpstream, StartGateway, call, chat, openai_config, openai_reply
 
 from hgm.llm import calls_for_job
-from hgm.llm.dispatch import cap_reply_tokens
+from hgm.llm.allowlist import with_reply_limit
 from hgm.llm.provider_errors import infrastructure_problem, is_context_overflow, overflow_sizes
 
 LLAMA_CPP = {
@@ -142,11 +142,12 @@ def test_which_recorded_failures_are_infrastructure(
     assert (infrastructure_problem(status, error) is not None) is infrastructure
 
 
-def test_the_reply_cap_lowers_or_sets_max_tokens() -> None:
-    assert cap_reply_tokens({}, 256) == {"max_tokens": 256}
-    assert cap_reply_tokens({"max_tokens": 100}, 256) == {"max_tokens": 100}
-    assert cap_reply_tokens({"max_tokens": 9000}, 256) == {"max_tokens": 256}
-    assert cap_reply_tokens({"max_completion_tokens": 9000}, 256) == {"max_completion_tokens": 256}
+def test_the_reply_limit_goes_in_each_field_the_request_uses() -> None:
+    assert with_reply_limit({}, 256) == {"max_tokens": 256}
+    assert with_reply_limit({"max_tokens": 9000}, 256) == {"max_tokens": 256}
+    assert with_reply_limit({"max_completion_tokens": 9000}, 256) == {"max_completion_tokens": 256}
+    both = {"max_tokens": 9000, "max_completion_tokens": 9000}
+    assert with_reply_limit(both, 256) == {"max_tokens": 256, "max_completion_tokens": 256}
 
 
 def test_the_role_max_tokens_reaches_the_provider(

@@ -98,7 +98,7 @@ def test_agent_launch_mounts_read_only_and_passes_no_key(
     token = gateway.open_job("run-1", "a", "j", "task")
     launch = agent_launch(gateway, token, "task", python="/usr/bin/python3", port=8765)
     assert [(m.source, m.target, m.writable) for m in launch.mounts] == [
-        (gateway.socket_dir, "/hgm/llm", False),
+        (gateway.job_socket(token).parent, "/hgm/llm", False),
         (RELAY_SOURCE, "/hgm/relay.py", False),
     ]
     assert launch.env == {

@@ -117,7 +117,7 @@ def test_recorder_shares_run_db_and_keeps_its_schema_version(short_dir: Path) ->
         version = connection.execute("SELECT value FROM llm_meta").fetchall()
         mode = connection.execute("PRAGMA journal_mode").fetchone()[0]
     assert {"events", "llm_calls", "llm_meta"} <= tables
-    assert version == [("1",)] and mode == "wal"
+    assert version == [("2",)] and mode == "wal"
     with sqlite3.connect(db) as connection:
         connection.execute("UPDATE llm_meta SET value = '99'")
     with pytest.raises(UserError, match="schema version 99"):

@@ -106,7 +106,7 @@ def calls(
         raise UserError(f"{run_db}: no LLM calls recorded for job {job!r}")
     table = Table("#", "status", "tokens", "cost $", "latency", "last message", "answer")
     for index, r in enumerate(records, 1):
-        last = (r.request.get("messages") or [{}])[-1]
+        last = (r.request.get("messages") or [{"content": r.request_excerpt}])[-1]
         message = (r.response or {}).get("choices", [{}])[0].get("message", {})
         answer = (
             message.get("content") or message.get("tool_calls") or (r.error or {}).get("message")

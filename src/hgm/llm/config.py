@@ -154,12 +154,31 @@ class RoleModel(_Strict):
 
 
 class BudgetConfig(_Strict):
-    """Limits checked before a call is forwarded. None means unlimited."""
+    """Limits checked before a call is forwarded, with the call's worst-case cost reserved.
+    None means unlimited."""
 
-    run_usd: float | None = Field(default=None, ge=0)
-    job_usd: float | None = Field(default=None, ge=0)
+    run_usd: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    run_tokens: int | None = Field(default=None, ge=0)
+    run_calls: int | None = Field(default=None, ge=0)
+    job_usd: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     job_tokens: int | None = Field(default=None, ge=0)
     job_calls: int | None = Field(default=None, ge=0)
+
+
+class GatewayLimits(_Strict):
+    """What one job, or everyone together, may ask of the gateway (see docs/llm.md)."""
+
+    max_body_mb: float = Field(default=16.0, gt=0, le=1024, allow_inf_nan=False)
+    max_json_depth: int = Field(default=64, ge=8, le=256)
+    idle_timeout_s: float = Field(default=30.0, gt=0, allow_inf_nan=False)
+    body_timeout_s: float = Field(default=60.0, gt=0, allow_inf_nan=False)
+    connections: int = Field(default=512, ge=1)
+    job_connections: int = Field(default=32, ge=1)
+    job_concurrent_calls: int = Field(default=8, ge=1)
+    job_record_mb: float = Field(default=64.0, gt=0, allow_inf_nan=False)
+    excerpt_chars: int = Field(default=2000, ge=0, le=1_000_000)
+    refusals_burst: int = Field(default=20, ge=1)
+    refusals_per_minute: float = Field(default=30.0, gt=0, allow_inf_nan=False)
 
 
 class RetryConfig(_Strict):
@@ -185,6 +204,7 @@ class GatewayConfig(_Strict):
     retry: RetryConfig = Field(default_factory=RetryConfig)
     timeout_s: float = Field(default=300.0, gt=0)
     tcp: TcpListenerConfig | None = None
+    limits: GatewayLimits = Field(default_factory=GatewayLimits)
 
     @model_validator(mode="after")
     def _roles_name_providers(self) -> GatewayConfig:

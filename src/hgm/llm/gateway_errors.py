@@ -32,11 +32,33 @@ class BadRequest(GatewayError):
     error_type = "invalid_request_error"
 
 
+class RequestTooLarge(GatewayError):
+    status = 413
+    error_type = "request_too_large"
+
+
+class RequestTimeout(GatewayError):
+    status = 408
+    error_type = "request_timeout"
+
+
+class RateLimited(GatewayError):
+    """429: the job has too many calls in flight, or keeps sending refused requests. Not
+    recorded as a call; OpenAI clients wait `Retry-After` and retry by themselves."""
+
+    status = 429
+    error_type = "rate_limited"
+
+
 class BudgetExceeded(GatewayError):
-    """402, not 429: OpenAI clients retry 429 by themselves, and a budget does not refill."""
+    """402, not 429: OpenAI clients retry 429 by themselves, and a budget does not refill.
+
+    `may_free`: calls in flight hold part of this budget, and settling them may leave
+    enough for this call (the gateway then waits instead of refusing)."""
 
     status = 402
     error_type = "budget_exceeded"
+    may_free = False
 
 
 class ContextLengthExceeded(GatewayError):

@@ -38,18 +38,20 @@ def agent_launch(
     port: int = 0,
     in_place: bool = False,
 ) -> AgentLaunch:
-    """Read-only mounts of the gateway's socket directory and the relay, the agent's
-    environment (token, model alias, socket path) and the relay command prefix.
+    """Read-only mounts of the job's own socket directory (see `Gateway.job_socket`) and
+    the relay, the agent's environment (token, model alias, socket path) and the relay
+    command prefix.
 
     `in_place`: no mounts; the socket and relay at their host paths (for `unsafe-local`,
     which cannot move mounts and isolates nothing anyway).
     """
+    job_socket = gateway.job_socket(job_token)
     if in_place:
-        socket_inside, relay, mounts = str(gateway.socket_path), str(RELAY_SOURCE), ()
+        socket_inside, relay, mounts = str(job_socket), str(RELAY_SOURCE), ()
     else:
         socket_inside, relay = f"{SANDBOX_GATEWAY_DIR}/{SOCKET_NAME}", SANDBOX_RELAY
         mounts = (
-            Mount(source=gateway.socket_dir, target=SANDBOX_GATEWAY_DIR),
+            Mount(source=job_socket.parent, target=SANDBOX_GATEWAY_DIR),
             Mount(source=RELAY_SOURCE, target=SANDBOX_RELAY),
         )
     env = {"HGM_LLM_API_KEY": job_token, "HGM_MODEL": role, "HGM_LLM_SOCKET": socket_inside}

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from hgm.llm.config import ModelPrice
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +58,13 @@ class ProviderReply:
 
 
 class Provider(Protocol):
+    """`kind` picks the request allowlist; `price` is the provider's own price (the scripted
+    model), which overrides the role's; `default_max_tokens` the reply limit the provider
+    sends when a call asks for none (Anthropic needs one), or None."""
+
     kind: str
+    price: ModelPrice | None
+    default_max_tokens: int | None
 
     async def complete(self, request: ProviderRequest, timeout_s: float) -> ProviderReply: ...
 

@@ -1,7 +1,8 @@
-"""The `llm_calls` table in a run's SQLite database: every call, its attribution and cost.
+"""Every call in the run's SQLite database: its attribution, cost and full request.
 
-This module owns only its own tables (`llm_calls`, `llm_meta`); the rest of
-run.db belongs to hgm.store. The table is the authoritative trajectory of a job.
+This module owns only its own tables (`llm_calls`, `llm_meta`, `llm_blobs`,
+`llm_chain`; see hgm.llm.call_store for how requests are stored); the rest of run.db
+belongs to hgm.store. The calls are the authoritative trajectory of a job.
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ import logging
 import queue
 import sqlite3
 import threading
-from dataclasses import dataclass, fields
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from hgm.errors import UserError
+from hgm.llm import call_store
+from hgm.llm.call_store import ContentStore, compact_json
 
-SCHEMA_VERSION = 1
 _FINGERPRINT_PARAMS = (
     "tools",
     "tool_choice",
@@ -32,21 +35,6 @@ _FINGERPRINT_PARAMS = (
     "n",
     "parallel_tool_calls",
 )
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS llm_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS llm_calls (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    run TEXT NOT NULL, agent TEXT NOT NULL, job TEXT NOT NULL, role TEXT NOT NULL,
-    provider TEXT NOT NULL, model TEXT NOT NULL,
-    started_at REAL NOT NULL, latency_s REAL NOT NULL,
-    status TEXT NOT NULL, http_status INTEGER NOT NULL,
-    input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cost_usd REAL NOT NULL,
-    attempts INTEGER NOT NULL, tool_call_repairs INTEGER NOT NULL,
-    fingerprint TEXT NOT NULL, request_json TEXT NOT NULL, response_json TEXT, error_json TEXT
-);
-CREATE INDEX IF NOT EXISTS llm_calls_job ON llm_calls (job);
-CREATE INDEX IF NOT EXISTS llm_calls_fingerprint ON llm_calls (fingerprint);
-"""
 
 
 def fingerprint(alias: str, body: dict[str, Any]) -> str:
@@ -59,7 +47,14 @@ def fingerprint(alias: str, body: dict[str, Any]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class CallRecord:
-    """One call as the gateway saw it. `status` is "ok" or the error type given to the agent."""
+    """One call as the gateway saw it.
+
+    `status` is "ok" or the error type the agent was given (an open vocabulary: see
+    docs/llm.md). `request` is the request as the agent sent it; for a request refused
+    before it could be read as a chat request it is `{}`, and `request_excerpt` holds the
+    first characters of the body instead. `request_bytes` is the body's size;
+    `max_output_tokens` the reply limit the gateway sent on (None: none was sent).
+    """
 
     run: str
     agent: str
@@ -80,72 +75,48 @@ class CallRecord:
     request: dict[str, Any]
     response: dict[str, Any] | None
     error: dict[str, Any] | None
+    request_excerpt: str | None = None
+    request_bytes: int = 0
+    max_output_tokens: int | None = None
 
 
 _BATCH = 256
-_COLUMNS = [
-    *[f.name for f in fields(CallRecord)][:-3],
-    "request_json",
-    "response_json",
-    "error_json",
-]
-_INSERT = (
-    f"INSERT INTO llm_calls ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
-)
 log = logging.getLogger(__name__)
-
-
-def _connect(db_path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(db_path, timeout=30.0, check_same_thread=False)
-    connection.execute("PRAGMA busy_timeout = 30000")
-    return connection
-
-
-def _to_record(row: tuple[Any, ...]) -> CallRecord:
-    *plain, request, response, error = row
-    return CallRecord(
-        *plain,
-        request=json.loads(request),
-        response=json.loads(response) if response else None,
-        error=json.loads(error) if error else None,
-    )
+Written = Callable[[CallRecord, int, int], None]
 
 
 class CallRecorder:
-    """Appends calls to `llm_calls` (creating the tables if absent) from a writer thread of
+    """Appends calls to run.db (creating or migrating the tables) from a writer thread of
     its own, so that a busy database never stalls the gateway's event loop. Rows are
-    committed in small batches as they come; `flush()` waits until all are written."""
+    committed in small batches as they come; `flush()` waits until all are written.
 
-    def __init__(self, db_path: Path) -> None:
+    `on_written(call, held_bytes, stored_bytes)` is called from the writer thread once a
+    call is committed (stored_bytes 0 when writing failed)."""
+
+    def __init__(self, db_path: Path, on_written: Written | None = None) -> None:
         db_path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = _connect(db_path)
+        self._db = call_store.connect(db_path)
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.execute("PRAGMA synchronous = NORMAL")
-        self._db.executescript(_SCHEMA)
-        found = self._db.execute(
-            "SELECT value FROM llm_meta WHERE key = 'llm_calls_schema_version'"
-        ).fetchone()
-        if found is None:
-            self._db.execute(
-                "INSERT INTO llm_meta VALUES ('llm_calls_schema_version', ?)",
-                (str(SCHEMA_VERSION),),
-            )
-        elif int(found[0]) != SCHEMA_VERSION:
+        try:
+            call_store.prepare(self._db, db_path)
+        except UserError:
             self._db.close()
-            raise UserError(
-                f"{db_path}: llm_calls schema version {found[0]}, this hgm reads version "
-                f"{SCHEMA_VERSION}: use the hgm version that wrote this run"
-            )
-        self._db.commit()
-        self._queue: queue.SimpleQueue[CallRecord | threading.Event | None] = queue.SimpleQueue()
+            raise
+        self._content = ContentStore()
+        self._on_written = on_written
+        self._queue: queue.SimpleQueue[tuple[CallRecord, int] | threading.Event | None] = (
+            queue.SimpleQueue()
+        )
         self._writer = threading.Thread(
             target=self._write_forever, name="hgm-llm-recorder", daemon=True
         )
         self._writer.start()
 
-    def record(self, call: CallRecord) -> None:
-        """Queue one call for writing; returns at once."""
-        self._queue.put(call)
+    def record(self, call: CallRecord, held_bytes: int = 0) -> None:
+        """Queue one call for writing; returns at once. `held_bytes` is passed back to
+        `on_written` (what the caller held of the job's allowance for it)."""
+        self._queue.put((call, held_bytes))
 
     def flush(self) -> None:
         """Wait until every call recorded so far is committed."""
@@ -164,7 +135,7 @@ class CallRecorder:
             while len(batch) < _BATCH and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             try:
-                self._write([item for item in batch if isinstance(item, CallRecord)])
+                self._write([item for item in batch if isinstance(item, tuple)])
             finally:
                 for item in batch:
                     if isinstance(item, threading.Event):
@@ -172,63 +143,76 @@ class CallRecorder:
             if None in batch:
                 return
 
-    def _write(self, calls: list[CallRecord]) -> None:
+    def _write(self, calls: list[tuple[CallRecord, int]]) -> None:
         if not calls:
             return
+        sizes = [0] * len(calls)
+        nodes: list[str] = []
         try:
-            self._db.executemany(_INSERT, [_row(call) for call in calls])
+            for index, (call, _) in enumerate(calls):
+                sizes[index], new_nodes = self._insert(call)
+                nodes.extend(new_nodes)
             self._db.commit()
-        except sqlite3.Error:
+            self._content.committed(nodes)
+        except Exception:  # a bad record or a full disk must not stop the writer
+            self._db.rollback()
+            sizes = [0] * len(calls)
             log.exception("could not record %d LLM call(s)", len(calls))
+        if self._on_written is not None:
+            for (call, held), size in zip(calls, sizes, strict=True):
+                self._on_written(call, held, size)
+
+    def _insert(self, call: CallRecord) -> tuple[int, tuple[str, ...]]:
+        stored = self._content.store(self._db, call.request)
+        response = None if call.response is None else compact_json(call.response)
+        error = None if call.error is None else compact_json(call.error)
+        plain = tuple(getattr(call, name) for name in call_store.PLAIN_COLUMNS)
+        call_store.insert_call(
+            self._db,
+            (
+                *plain,
+                stored.request_json,
+                response,
+                error,
+                stored.messages_node,
+                stored.tools_blob,
+                call.request_excerpt,
+                call.request_bytes,
+                call.max_output_tokens,
+            ),
+        )
+        size = call_store.row_bytes(stored, response, error) + len(call.request_excerpt or "")
+        return size, stored.new_nodes
 
 
-def _row(call: CallRecord) -> tuple[Any, ...]:
-    plain = tuple(getattr(call, name) for name in _COLUMNS[:-3])
-    return (
-        *plain,
-        json.dumps(call.request, ensure_ascii=False),
-        None if call.response is None else json.dumps(call.response, ensure_ascii=False),
-        None if call.error is None else json.dumps(call.error, ensure_ascii=False),
+def _record(stored: call_store.StoredCall) -> CallRecord:
+    return CallRecord(
+        *stored.plain,
+        request=stored.request,
+        response=stored.response,
+        error=stored.error,
+        request_excerpt=stored.request_excerpt,
+        request_bytes=stored.request_bytes,
+        max_output_tokens=stored.max_output_tokens,
     )
 
 
-def spent_usd(db_path: Path, run: str) -> float:
-    """Money recorded for `run` in this database (earlier sessions of a resumed run)."""
-    if not db_path.exists():
-        return 0.0
-    connection = _connect(db_path)
-    try:
-        row = connection.execute(
-            "SELECT COALESCE(SUM(cost_usd), 0) FROM llm_calls WHERE run = ?", (run,)
-        ).fetchone()
-    finally:
-        connection.close()
-    return float(row[0])
+def _records(db_path: Path, where: str, args: tuple[Any, ...], **options: bool) -> list[CallRecord]:
+    return [_record(stored) for stored in call_store.select_calls(db_path, where, args, **options)]
 
 
-def _select(db_path: Path, where: str, args: tuple[Any, ...]) -> list[CallRecord]:
-    if not db_path.exists():
-        return []
-    connection = _connect(db_path)
-    try:
-        table = connection.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'llm_calls'"
-        ).fetchone()
-        if table is None:
-            return []
-        rows = connection.execute(
-            f"SELECT {', '.join(_COLUMNS)} FROM llm_calls WHERE {where} ORDER BY id", args
-        ).fetchall()
-    finally:
-        connection.close()
-    return [_to_record(row) for row in rows]
+def job_calls_in(db: sqlite3.Connection, job: str) -> list[CallRecord]:
+    """`calls_for_job` on a connection the caller holds open (a reader such as hgm ui)."""
+    return [_record(stored) for stored in call_store.read_calls(db, "job = ?", (job,))]
 
 
 def calls_for_job(db_path: Path, job: str) -> list[CallRecord]:
-    """Every call a job made, in order: the authoritative trajectory."""
-    return _select(db_path, "job = ?", (job,))
+    """Every call a job made, in order, each with its full request: the authoritative
+    trajectory."""
+    return _records(db_path, "job = ?", (job,))
 
 
 def replayable_calls(db_path: Path) -> list[CallRecord]:
-    """Calls whose answer came from the provider (a reply or a context-length error)."""
-    return _select(db_path, "status IN ('ok', 'context_length_exceeded')", ())
+    """Calls whose answer came from the provider (a reply or a context-length error); their
+    requests' messages and tools are not rebuilt (replay matches by fingerprint)."""
+    return _records(db_path, "status IN ('ok', 'context_length_exceeded')", (), with_requests=False)

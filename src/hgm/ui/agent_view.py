@@ -15,10 +15,11 @@ from hgm.errors import UserError
 from hgm.evolve.ablation_store import read_ablation
 from hgm.evolve.certify import certification_rows
 from hgm.evolve.versions import job_dir_name
+from hgm.llm.recording import job_calls_in
 from hgm.runconfig.agent_report import agent_report
 from hgm.ui.evaluations import evaluation_rows
 from hgm.ui.model import RunModel, posterior_means
-from hgm.ui.source import RunSource, has_table
+from hgm.ui.source import RunSource
 
 DIFF_CHARS = 200_000
 TEXT_CHARS = 20_000
@@ -141,30 +142,9 @@ def job_trajectory(source: RunSource, job: str) -> dict[str, Any]:
         raise UserError(f"job {job!r} is not a job key")
 
     def read(db: Any) -> list[dict[str, Any]]:
-        if not has_table(db, "llm_calls"):
-            return []
-        rows = db.execute(
-            "SELECT role, model, status, started_at, latency_s, input_tokens, output_tokens, "
-            "cost_usd, request_json, response_json, error_json FROM llm_calls "
-            "WHERE job = ? ORDER BY id",
-            (job,),
-        )
-        return [
-            {
-                "role": row["role"],
-                "model": row["model"],
-                "status": row["status"],
-                "started_at": row["started_at"],
-                "latency_s": row["latency_s"],
-                "input_tokens": row["input_tokens"],
-                "output_tokens": row["output_tokens"],
-                "cost_usd": row["cost_usd"],
-                "request": json.loads(row["request_json"]),
-                "response": json.loads(row["response_json"]) if row["response_json"] else None,
-                "error": json.loads(row["error_json"]) if row["error_json"] else None,
-            }
-            for row in rows
-        ]
+        fields = ("role", "model", "status", "started_at", "latency_s", "input_tokens")
+        fields += ("output_tokens", "cost_usd", "request", "response", "error")
+        return [{name: getattr(call, name) for name in fields} for call in job_calls_in(db, job)]
 
     calls = source.read(read)
     record = source.run_dir.artifacts / job_dir_name(job) / "record.json"

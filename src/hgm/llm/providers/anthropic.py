@@ -14,6 +14,7 @@ from hgm.llm.providers.http import JsonClient, read_key
 
 class AnthropicProvider:
     kind = "anthropic"
+    price = None
 
     def __init__(self, name: str, config: AnthropicProviderConfig) -> None:
         key = read_key(config.api_key_env, name)
@@ -21,11 +22,11 @@ class AnthropicProvider:
         if key is not None:
             headers["x-api-key"] = key
         self._url = config.base_url.rstrip("/") + "/v1/messages"
-        self._default_max_tokens = config.default_max_tokens
-        self._client = JsonClient(headers)
+        self.default_max_tokens = config.default_max_tokens
+        self._client = JsonClient(headers, secret=key)
 
     async def complete(self, request: ProviderRequest, timeout_s: float) -> ProviderReply:
-        body = to_anthropic(request.body, request.model, self._default_max_tokens)
+        body = to_anthropic(request.body, request.model, self.default_max_tokens)
         status, parsed = await self._client.post(self._url, body, timeout_s)
         if status >= 400:
             message = error_message(parsed)

@@ -119,7 +119,7 @@ def to_anthropic(body: dict[str, Any], model: str, default_max_tokens: int) -> d
     }
     if system_parts:
         translated["system"] = "\n\n".join(system_parts)
-    for key in ("temperature", "top_p"):
+    for key in ("temperature", "top_p", "top_k"):
         if body.get(key) is not None:
             translated[key] = body[key]
     stop = body.get("stop")

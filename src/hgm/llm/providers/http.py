@@ -14,6 +14,8 @@ from hgm.llm.provider_errors import is_context_overflow
 
 NOT_TRANSIENT = (501, 505)  # "not implemented": retrying cannot help
 
+REDACTED = "[provider key withheld by hgm]"
+
 
 def read_key(api_key_env: str | None, provider: str) -> str | None:
     """The provider key from the gateway process's environment (None when not configured)."""
@@ -37,10 +39,15 @@ def _retry_after(headers: Any) -> float | None:
 
 
 class JsonClient:
-    """One aiohttp session per provider, created in the gateway's event loop on first use."""
+    """One aiohttp session per provider, created in the gateway's event loop on first use.
 
-    def __init__(self, headers: dict[str, str]) -> None:
+    `secret` (the provider key) is blanked out of every answer before anything reads it:
+    a provider that echoes the key in an error message must not hand it to the agent or
+    the run database."""
+
+    def __init__(self, headers: dict[str, str], secret: str | None = None) -> None:
         self._headers = headers
+        self._secret = secret
         self._session: aiohttp.ClientSession | None = None
 
     async def post(self, url: str, body: dict[str, Any], timeout_s: float) -> tuple[int, Any]:
@@ -54,6 +61,8 @@ class JsonClient:
                 url, json=body, timeout=aiohttp.ClientTimeout(total=timeout_s)
             ) as response:
                 text = await response.text()
+                if self._secret:
+                    text = text.replace(self._secret, REDACTED)
                 status = response.status
                 retry_after = _retry_after(response.headers)
         except TimeoutError as error:

@@ -11,6 +11,8 @@ from hgm.llm.providers.http import JsonClient, read_key
 
 class OpenAIProvider:
     kind = "openai"
+    price = None
+    default_max_tokens = None
 
     def __init__(self, name: str, config: OpenAIProviderConfig) -> None:
         key = read_key(config.api_key_env, name)
@@ -18,7 +20,7 @@ class OpenAIProvider:
         if key is not None:
             headers["Authorization"] = f"Bearer {key}"
         self._url = config.base_url.rstrip("/") + "/chat/completions"
-        self._client = JsonClient(headers)
+        self._client = JsonClient(headers, secret=key)
 
     async def complete(self, request: ProviderRequest, timeout_s: float) -> ProviderReply:
         body = dict(request.body, model=request.model, stream=False)

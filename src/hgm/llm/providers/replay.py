@@ -18,6 +18,8 @@ from hgm.llm.recording import CallRecord, replayable_calls
 
 class ReplayProvider:
     kind = "replay"
+    price = None
+    default_max_tokens = None
 
     def __init__(self, config: ReplayProviderConfig) -> None:
         if not config.source.is_file():

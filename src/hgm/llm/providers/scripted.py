@@ -117,6 +117,11 @@ def _interpolate(value: Any, groups: dict[str, str]) -> Any:
     return value
 
 
+def _reply_limit(body: dict[str, Any]) -> int | None:
+    limits = [body[key] for key in ("max_tokens", "max_completion_tokens") if body.get(key)]
+    return min(limits) if limits else None
+
+
 @dataclass(frozen=True, slots=True)
 class _Conversation:
     """What rules look at, computed once per request."""
@@ -144,6 +149,7 @@ class _Conversation:
 
 class ScriptedProvider:
     kind = "scripted"
+    default_max_tokens = None
 
     def __init__(
         self,
@@ -155,7 +161,7 @@ class ScriptedProvider:
         self._default = (
             _compile(len(rules), ScriptRule(reply=default_reply)) if default_reply else None
         )
-        self._price = price or ModelPrice(input_per_m=0, output_per_m=0)
+        self.price = price or ModelPrice(input_per_m=0, output_per_m=0)
 
     @classmethod
     def from_config(cls, config: ScriptedProviderConfig) -> ScriptedProvider:
@@ -235,11 +241,15 @@ class ScriptedProvider:
         if calls:
             message["tool_calls"] = calls
         usage = estimate_usage(body, message)
-        cost = (
-            usage.input_tokens * self._price.input_per_m
-            + usage.output_tokens * self._price.output_per_m
-        ) / 1_000_000
         finish = reply.finish_reason or ("tool_calls" if calls else "stop")
+        limit = _reply_limit(body)
+        if limit is not None and usage.output_tokens > limit:  # cut, as a real model would
+            message = {"role": "assistant", "content": (message["content"] or "")[: limit * 4]}
+            usage, finish = estimate_usage(body, message), "length"
+        cost = (
+            usage.input_tokens * self.price.input_per_m
+            + usage.output_tokens * self.price.output_per_m
+        ) / 1_000_000
         return ProviderReply(message, finish, usage, model, cost_usd=cost)
 
     async def aclose(self) -> None:
