@@ -5,11 +5,7 @@
 
 from __future__ import annotations
 
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING
 
 import typer
@@ -19,57 +15,39 @@ from rich.markup import escape
 
 from hgm.cli import run_inspect
 from hgm.cli.progress import RunProgress
-from hgm.engine.engine import Engine, RunSummary
-from hgm.errors import UserError
+from hgm.engine.engine import RunSummary
 from hgm.runconfig.config import read_run_config
-from hgm.runconfig.launch import open_run
+from hgm.runconfig.drive import (
+    check_resume_set_up,
+    check_set_up,
+    driving,
+    resumable,
+    stop_on_signals,
+)
 from hgm.runconfig.real_world import RealWorldSection
 from hgm.runconfig.status import read_status
 from hgm.store.run_dir import RunDir
 
 if TYPE_CHECKING:
-    from hgm.llm.config import Role
-    from hgm.llm.model_facts import ModelFacts
-
-    ModelFactsByRole = dict[Role, ModelFacts]
+    from hgm.runconfig.drive import Models
 
 DEFAULT_RUNS_DIR = Path("runs")
 STOPPED_EXIT_CODE = 130
 PAUSED_EXIT_CODE = 75  # EX_TEMPFAIL (sysexits.h): a temporary failure, retry later
 
 
-@contextmanager
-def _stop_on_signals(engine: Engine) -> Iterator[None]:
-    """First Ctrl-C (or SIGTERM): ask the engine to stop cleanly. Second Ctrl-C: abort now."""
-    stopping = False
-
-    def handle(signum: int, frame: FrameType | None) -> None:
-        nonlocal stopping
-        if stopping and signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        stopping = True
-        engine.request_stop()
-
-    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-def _drive(directory: RunDir, models: ModelFactsByRole | None = None) -> None:
+def _drive(directory: RunDir, models: Models | None = None) -> None:
     console = Console(stderr=True)
     try:
         with (
-            open_run(directory, models) as prepared,
+            driving(directory, models) as drive,
             Live(console=console, refresh_per_second=4) as live,
         ):
-            progress = RunProgress(prepared.config, live)
-            engine = prepared.make_engine(observers=(progress,))
-            progress.bind(engine.tree, prepared.state)
-            with _stop_on_signals(engine):
-                summary = engine.run()
+            progress = RunProgress(drive.config, live)
+            with stop_on_signals(drive.switch):
+                summary = drive.run(
+                    (progress,), lambda engine: progress.bind(engine.tree, drive.prepared.state)
+                )
     except KeyboardInterrupt:  # the second Ctrl-C: the store has recorded the abort
         _after_live(console)
         console.print(escape(f"aborted; continue with: hgm resume {directory.path}"))
@@ -126,32 +104,25 @@ def run(
     path = run_dir if run_dir is not None else DEFAULT_RUNS_DIR / parsed.run.name
     models = None
     if isinstance(parsed.world, RealWorldSection):
-        from hgm.evolve.preflight import check_before_run
-
         with Console(stderr=True).status(
             "checking the set-up: models (a few tokens per role), sandbox, benchmark, root agent"
         ):
-            # before the run directory exists: nothing to undo
-            models = check_before_run(parsed.world)
+            models = check_set_up(parsed)  # before the run directory exists: nothing to undo
     _drive(RunDir.create(path, text), models)
 
 
 def resume(run_dir: Path = typer.Argument(..., help="the run directory")) -> None:
     """Continue a stopped or killed run: unfinished work is re-run exactly once."""
-    current = read_status(run_dir)
-    if current.state == "running":
-        raise UserError(f"{run_dir}: the run is being driven by another process right now")
-    if current.state == "finished":
-        typer.echo(f"{run_dir}: the run already finished ({current.finish_reason}); nothing to do")
+    found = resumable(run_dir)
+    if found is None:
+        finish = read_status(run_dir).finish_reason
+        typer.echo(f"{run_dir}: the run already finished ({finish}); nothing to do")
         return
-    directory = RunDir.open(run_dir)
-    config, _ = read_run_config(directory.config_path)
+    directory, config = found
     models = None
     if isinstance(config.world, RealWorldSection):
-        from hgm.evolve.preflight import check_before_resume
-
         with Console(stderr=True).status("checking the models (a few tokens per role), sandbox"):
-            models = check_before_resume(config.world)
+            models = check_resume_set_up(config)
     _drive(directory, models)
 
 
