@@ -240,9 +240,10 @@ class Run:
         self._thread = threading.Thread(target=work, name=f"hgm-run-{self.name}")
         self._thread.start()
 
-    def stop(self, wait: bool = True, timeout: float | None = None) -> None:
+    def stop(self, wait: bool = True, timeout: float | None = None) -> RunStatus | None:
         """Stop the run cleanly (jobs in flight are recorded as interrupted; `hgm.resume`
-        continues it), whether this process or another one drives it; then wait for it."""
+        continues it), whether this process or another one drives it; with `wait`, wait
+        for it to end and return its status. A run nothing drives is left as it is."""
         if self._thread is not None and self._thread.is_alive() and self._switch is not None:
             self._switch.request()
         elif self.is_running:
@@ -253,8 +254,7 @@ class Run:
                     "stop() on the Run that hgm.start or hgm.resume returned"
                 )
             os.kill(pid, signal.SIGTERM)  # what `hgm run` takes as a clean stop
-        if wait:
-            self.wait(timeout)
+        return self.wait(timeout) if wait else None
 
     def wait(self, timeout: float | None = None) -> RunStatus:
         """Wait until nothing drives the run (TimeoutError after `timeout` seconds); the

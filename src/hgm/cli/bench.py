@@ -19,23 +19,50 @@ bench_app = typer.Typer(help="Benchmarks: list them, self-check one, fetch Polyg
 
 
 @bench_app.command("list")
-def list_benchmarks() -> None:
-    """Benchmarks, their task counts and languages (or why one is not available here)."""
-    from hgm.bench.registry import benchmark_names, make_benchmark
+def list_benchmarks(
+    as_json: bool = typer.Option(False, "--json", help="print one JSON array for scripts"),
+) -> None:
+    """Benchmarks, their task counts and languages (or why one is not available here),
+    built-in or from an installed plugin (entry point group `hgm.benchmarks`).
 
-    table = Table("benchmark", "tasks", "languages", "note")
-    for name in benchmark_names():
+    Examples: `hgm bench list`; `hgm bench list --json`.
+    """
+    from hgm.bench.registry import benchmark_sources, make_benchmark, shadowed_plugins
+
+    rows = []
+    for name, source in benchmark_sources().items():
+        row = {"name": name, "source": source.describe(), "tasks": None, "languages": {}}
         try:
             tasks = make_benchmark(name).tasks()
         except UserError as error:
-            table.add_row(name, "-", "-", escape(f"not available: {error}"))
+            rows.append({**row, "note": f"not available: {error}"})
             continue
         counts: dict[str, int] = {}
         for task in tasks:
             counts[task.language] = counts.get(task.language, 0) + 1
-        languages = ", ".join(f"{lang} {n}" for lang, n in sorted(counts.items()))
-        table.add_row(name, str(len(tasks)), escape(languages), "")
-    Console().print(table)
+        rows.append({**row, "tasks": len(tasks), "languages": dict(sorted(counts.items()))})
+    ignored = [
+        f"{plugin.describe()} declares {plugin.name!r}, a built-in name: ignored"
+        for plugin in shadowed_plugins()
+    ]
+    if as_json:
+        typer.echo(json.dumps([{"note": "", **row} for row in rows], indent=1))
+        return
+    table = Table("benchmark", "tasks", "languages", "source", "note")
+    for row in rows:
+        languages = ", ".join(f"{lang} {n}" for lang, n in row["languages"].items())
+        tasks = "-" if row["tasks"] is None else str(row["tasks"])
+        table.add_row(
+            row["name"],
+            tasks,
+            escape(languages or "-"),
+            escape(row["source"]),
+            escape(row.get("note", "")),
+        )
+    console = Console()
+    console.print(table)
+    for line in ignored:
+        console.print(f"[yellow]note[/]: {escape(line)}")
 
 
 @bench_app.command("check")

@@ -39,7 +39,7 @@ COMMANDS = MappingProxyType(
         ),
         "results": CommandEntry(
             "run",
-            "Export one row per evaluation: agent, task, result, started, finished "
+            "Export one row per evaluation: agent, task, success, started, finished "
             "(and cost, job).",
         ),
         "best": CommandEntry(

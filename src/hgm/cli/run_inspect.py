@@ -22,7 +22,7 @@ from hgm.store.queries import ResultRow
 from hgm.store.run_dir import RunDir
 from hgm.store.run_store import RunStore
 
-RESULT_FIELDS = ("agent", "task", "result", "started", "finished", "cost_usd", "job")
+RESULT_FIELDS = ("agent", "task", "success", "started", "finished", "cost_usd", "job")
 
 
 class ResultFormat(StrEnum):
@@ -122,14 +122,20 @@ def tree(
 
 
 def _write_rows(rows: list[ResultRow], fmt: ResultFormat, out: TextIO) -> None:
-    records = [{field: getattr(row, field) for field in RESULT_FIELDS} for row in rows]
+    records = [
+        {
+            field: row.result if field == "success" else getattr(row, field)
+            for field in RESULT_FIELDS
+        }
+        for row in rows
+    ]
     if fmt is ResultFormat.jsonl:
         for record in records:
             out.write(json.dumps(record) + "\n")
     else:
         writer = csv.DictWriter(out, fieldnames=RESULT_FIELDS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows({**r, "result": int(bool(r["result"]))} for r in records)
+        writer.writerows({**r, "success": int(bool(r["success"]))} for r in records)
 
 
 def results(
@@ -137,7 +143,7 @@ def results(
     fmt: ResultFormat = typer.Option(ResultFormat.jsonl, "--format", help="jsonl or csv"),
     output: Path | None = typer.Option(None, "--output", "-o", help="write here, not stdout"),
 ) -> None:
-    """Export one row per evaluation: agent, task, result, started, finished (and cost, job)."""
+    """Export one row per evaluation: agent, task, success, started, finished (and cost, job)."""
     directory = RunDir.open(run_dir)
     with RunStore.open_for_reading(directory.db_path) as store:
         rows = list(store.results())
