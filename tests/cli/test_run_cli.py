@@ -117,7 +117,7 @@ def test_run_then_read_it_back(
     assert code == 0
     assert out.count("agent ") == status["agents"]
     assert f"agent {best['agent']} " in out
-    assert "★ best" in out
+    assert "★ shipped" in out
 
     code, out, _ = hgm(monkeypatch, capsys, "results", str(run_dir), "--format", "jsonl")
     rows = [json.loads(line) for line in out.splitlines()]

@@ -1,10 +1,9 @@
-"""`hgm run` and `hgm resume`: drive a run with live progress; Ctrl-C stops it resumably.
-
-`register(app)` also adds the read-only commands of `hgm.cli.run_inspect`.
-"""
+"""`hgm run` and `hgm resume`: drive a run with live progress; Ctrl-C stops it resumably."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +12,6 @@ from rich.console import Console
 from rich.live import Live
 from rich.markup import escape
 
-from hgm.cli import run_inspect
 from hgm.cli.progress import RunProgress
 from hgm.engine.engine import RunSummary
 from hgm.runconfig.config import read_run_config
@@ -36,7 +34,7 @@ STOPPED_EXIT_CODE = 130
 PAUSED_EXIT_CODE = 75  # EX_TEMPFAIL (sysexits.h): a temporary failure, retry later
 
 
-def _drive(directory: RunDir, models: Models | None = None) -> None:
+def _drive(directory: RunDir, models: Models | None, as_json: bool) -> None:
     console = Console(stderr=True)
     try:
         with (
@@ -52,7 +50,7 @@ def _drive(directory: RunDir, models: Models | None = None) -> None:
         _after_live(console)
         console.print(escape(f"aborted; continue with: hgm resume {directory.path}"))
         raise typer.Exit(STOPPED_EXIT_CODE) from None
-    _report(console, directory, summary)
+    _report(console, directory, summary, as_json)
 
 
 def _after_live(console: Console) -> None:
@@ -60,16 +58,26 @@ def _after_live(console: Console) -> None:
         console.line()  # rich ends a live display with a newline only on terminals
 
 
-def _report(console: Console, directory: RunDir, summary: RunSummary) -> None:
+def _report(console: Console, directory: RunDir, summary: RunSummary, as_json: bool) -> None:
+    """The end of a drive: one summary (JSON on stdout with --json), what to do next, and
+    the exit code: 0 finished, 130 stopped, 75 paused."""
+    from hgm.api.run import outcome_of
+
+    outcome = outcome_of(summary)
     _after_live(console)
-    console.print(
-        f"[bold]{summary.reason}[/]: {summary.evaluations_finished} evaluations, "
-        f"{summary.agents} agents, {summary.expansions_failed} failed expansions, "
-        f"${summary.money_usd:.2f}"
+    if as_json:
+        typer.echo(json.dumps({"run_dir": str(directory.path), **asdict(outcome)}, indent=2))
+    started, finished = outcome.evaluations_started, outcome.evaluations_finished
+    counted = f"{finished} evaluations" + (
+        f" finished ({started} started)" if started > finished else ""
     )
-    if summary.requeued_jobs:
+    console.print(
+        f"[bold]{outcome.reason}[/]: {counted}, {outcome.agents} agents, "
+        f"{outcome.failed_expansions} failed expansions, ${outcome.money_usd:.2f}"
+    )
+    if outcome.requeued_jobs:
         console.print(
-            f"{summary.requeued_jobs} jobs were re-queued after infrastructure failures "
+            f"{outcome.requeued_jobs} jobs were re-queued after infrastructure failures "
             "(not charged, not counted as results)"
         )
     if summary.pause is not None:
@@ -82,15 +90,20 @@ def _report(console: Console, directory: RunDir, summary: RunSummary) -> None:
             )
         )
         raise typer.Exit(PAUSED_EXIT_CODE)
-    if summary.reason == "stopped":
+    if outcome.reason == "stopped":
         console.print(
             escape(
-                f"stopped with {summary.interrupted_jobs} jobs interrupted; "
-                f"continue with: hgm resume {directory.path}"
+                f"stopped; the {outcome.interrupted_jobs} jobs in flight were interrupted "
+                f"and run again first on: hgm resume {directory.path}"
             )
         )
         raise typer.Exit(STOPPED_EXIT_CODE)
-    console.print(escape(f"see: hgm status {directory.path} | hgm tree {directory.path}"))
+    console.print("next:")
+    for command in ("status", "tree", "best", "certify"):
+        console.print(escape(f"  hgm {command} {directory.path}"))
+
+
+JSON_HELP = "print the final summary as one JSON object on stdout (progress stays on stderr)"
 
 
 def run(
@@ -98,8 +111,20 @@ def run(
     run_dir: Path | None = typer.Option(
         None, "--run-dir", help="where the run lives (default: runs/<run.name>); must not exist"
     ),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Start a run from a config file, with live progress; Ctrl-C stops it resumably."""
+    """Start a run from a config file, with live progress; Ctrl-C stops it resumably.
+
+    A real world is checked first (models, sandbox, benchmark, root agent): a problem is one
+    message and exit code 2, with nothing created. Exit codes: 0 finished, 130 stopped
+    (Ctrl-C or SIGTERM; `hgm resume` continues), 75 paused (repeated infrastructure
+    failures; fix the cause, then `hgm resume`).
+
+    Examples:
+
+        hgm run examples/sim.toml --run-dir runs/sim
+        hgm run examples/quickstart.toml --json > summary.json
+    """
     parsed, text = read_run_config(config)
     path = run_dir if run_dir is not None else DEFAULT_RUNS_DIR / parsed.run.name
     models = None
@@ -108,28 +133,37 @@ def run(
             "checking the set-up: models (a few tokens per role), sandbox, benchmark, root agent"
         ):
             models = check_set_up(parsed)  # before the run directory exists: nothing to undo
-    _drive(RunDir.create(path, text), models)
+    _drive(RunDir.create(path, text), models, as_json)
 
 
-def resume(run_dir: Path = typer.Argument(..., help="the run directory")) -> None:
-    """Continue a stopped or killed run: unfinished work is re-run exactly once."""
+def resume(
+    run_dir: Path = typer.Argument(..., help="the run directory"),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Continue a stopped or killed run: unfinished work is re-run exactly once.
+
+    The run ends at exactly its budget: no evaluation lost, none counted twice. A finished
+    run is left as it is (exit code 0); exit codes otherwise as for `hgm run`.
+
+    Examples:
+
+        hgm resume runs/sim
+        hgm resume runs/quickstart --json
+    """
     found = resumable(run_dir)
     if found is None:
         finish = read_status(run_dir).finish_reason
-        typer.echo(f"{run_dir}: the run already finished ({finish}); nothing to do")
+        typer.echo(f"{run_dir}: the run already finished ({finish}); nothing to do", err=as_json)
         return
     directory, config = found
     models = None
     if isinstance(config.world, RealWorldSection):
         with Console(stderr=True).status("checking the models (a few tokens per role), sandbox"):
             models = check_resume_set_up(config)
-    _drive(directory, models)
+    _drive(directory, models, as_json)
 
 
 def register(app: typer.Typer) -> None:
-    """Add run, resume, status, tree and results to the `hgm` app."""
+    """Add run and resume to the `hgm` app."""
     app.command()(run)
     app.command()(resume)
-    app.command()(run_inspect.status)
-    app.command()(run_inspect.tree)
-    app.command()(run_inspect.results)

@@ -1,4 +1,8 @@
-"""`hgm status`, `hgm tree`, `hgm results`: read a run directory, never write to it."""
+"""`hgm status`, `hgm tree`, `hgm results`: read a run directory, never write to it.
+
+They start fast (benchmarks/bench_readonly.py): numpy, scipy and pydantic load only for
+`tree --json`/`--dot` and for a selection rule `hgm.store.shipped` does not compute.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +20,9 @@ from rich.table import Table
 
 from hgm.cli.tree_view import render_tree
 from hgm.errors import UserError
-from hgm.runconfig.config import read_run_config
-from hgm.runconfig.status import RunStatus, best_agent, read_status
+from hgm.runconfig.facts import read_run_facts
+from hgm.runconfig.status import RunStatus, read_status, shipped_agent
+from hgm.store.agent_counts import read_agents
 from hgm.store.queries import ResultRow
 from hgm.store.run_dir import RunDir
 from hgm.store.run_store import RunStore
@@ -74,7 +79,16 @@ def status(
     run_dir: Path = typer.Argument(..., help="the run directory"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object for scripts"),
 ) -> None:
-    """Show a run's state, budget used, agents and the agent it would ship."""
+    """Show a run's state, budget used, agents and the agent it would ship.
+
+    Works while the run is driven (live), after it ended and on a copied run; the state
+    says what to do next (docs/runs.md, "States and resume").
+
+    Examples:
+
+        hgm status runs/quickstart
+        hgm status runs/quickstart --json
+    """
     current = read_status(run_dir)
     if as_json:
         typer.echo(json.dumps(current.to_json(), indent=2))
@@ -89,7 +103,17 @@ def tree(
     ),
     as_dot: bool = typer.Option(False, "--dot", help="Graphviz text (`dot -Tsvg`)"),
 ) -> None:
-    """Print the tree of agents with own and clade successes/failures; the best is marked."""
+    """Print the tree of agents with own and clade results; the shipped agent is marked.
+
+    "own 7 of 15" is 7 successes in the agent's 15 evaluations; "clade" counts the agent
+    and all its descendants; "failed expansions" are self-modifications that made no agent.
+
+    Examples:
+
+        hgm tree runs/quickstart
+        hgm tree runs/quickstart --json
+        hgm tree runs/quickstart --dot | dot -Tsvg > tree.svg
+    """
     if as_json and as_dot:
         raise UserError("--json and --dot are alternatives: give one of them")
     if as_json or as_dot:
@@ -108,15 +132,15 @@ def tree(
                 typer.echo(json.dumps(tree_json(source, model), indent=1))
         return
     directory = RunDir.open(run_dir)
-    config, _ = read_run_config(directory.config_path)
+    facts = read_run_facts(directory.config_path)
     with RunStore.open_for_reading(directory.db_path) as store:
-        agents = store.tree()
-        best = best_agent(store, config)
-    if len(agents) == 0:
+        agents = read_agents(store.connection)
+        best = shipped_agent(store.connection, facts.rule, facts.epsilon)
+    if not agents:
         raise UserError(f"{run_dir}: the run has no agents yet")
     title = (
-        f"run {config.run.name}: {len(agents)} agents "
-        "(s/f = successes/failures; failed = failed expansions in the clade)"
+        f"run {facts.name}: {len(agents)} agents; own and clade results as successes of "
+        f"evaluations; ★ shipped by {facts.rule}"
     )
     Console().print(render_tree(agents, None if best is None else best.agent, title))
 
@@ -143,7 +167,16 @@ def results(
     fmt: ResultFormat = typer.Option(ResultFormat.jsonl, "--format", help="jsonl or csv"),
     output: Path | None = typer.Option(None, "--output", "-o", help="write here, not stdout"),
 ) -> None:
-    """Export one row per evaluation: agent, task, success, started, finished (and cost, job)."""
+    """Export one row per evaluation: agent, task, success, started, finished (and cost, job).
+
+    Times are seconds on the engine's clock since the run began; `job` is the id that
+    `hgm show` lists and `hgm llm calls` takes.
+
+    Examples:
+
+        hgm results runs/quickstart > results.jsonl
+        hgm results runs/quickstart --format csv -o results.csv
+    """
     directory = RunDir.open(run_dir)
     with RunStore.open_for_reading(directory.db_path) as store:
         rows = list(store.results())
@@ -156,3 +189,10 @@ def results(
     except OSError as error:
         raise UserError(f"{output}: cannot write results ({error.strerror})") from error
     typer.echo(f"wrote {len(rows)} evaluations to {output}", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add status, tree and results to the `hgm` app."""
+    app.command()(status)
+    app.command()(tree)
+    app.command()(results)

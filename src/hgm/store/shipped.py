@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from hgm.store.agent_counts import Agent
 
 LCB_Z = 1.96
+PLAIN_RULES = ("best-belief", "best-mean", "lcb")  # the rules this module computes
 _TINY = 1e-300
 _EPS = 1e-16
 
@@ -115,7 +116,7 @@ def _score(rule: str, successes: int, n: int, epsilon: float) -> float:
 def ship(agents: Sequence[Agent], rule: str, epsilon: float) -> Shipped | None:
     """The agent `rule` ships among agents with an evaluation (else the root); None for a
     rule this module does not compute (use `select_final`) or a run with no agents."""
-    if rule not in ("best-belief", "best-mean", "lcb") or not agents:
+    if rule not in PLAIN_RULES or not agents:
         return None
     scores: dict[tuple[int, int], float] = {}
     best: tuple[float, int, int] | None = None
