@@ -51,7 +51,8 @@ class LazyGroup(TyperGroup):
 
     def get_command(self, ctx: typer.Context, cmd_name: str):  # type: ignore[no-untyped-def,override]
         if cmd_name not in COMMANDS:
-            return super().get_command(ctx, cmd_name)
+            command = super().get_command(ctx, cmd_name)
+            return None if command is None else tidy_help(command)
         return TyperCommand(cmd_name, short_help=COMMANDS[cmd_name].summary)
 
     def resolve_command(self, ctx: typer.Context, args: list[str]):  # type: ignore[no-untyped-def,override]
@@ -117,7 +118,14 @@ def root(
 
 @app.command()
 def version() -> None:
-    """Print the hgm version."""
+    """Print the hgm version (also `hgm --version`).
+
+    Examples:
+
+    ```
+    hgm version
+    ```
+    """
     from hgm import __version__
 
     typer.echo(__version__)

@@ -36,8 +36,10 @@ def best(
 
     Examples:
 
-        hgm best runs/quickstart
-        hgm best runs/quickstart --rule lcb --json
+    ```
+    hgm best runs/quickstart
+    hgm best runs/quickstart --rule lcb --json
+    ```
     """
     directory = RunDir.open(run_dir)
     facts = read_run_facts(directory.config_path)

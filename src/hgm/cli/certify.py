@@ -65,7 +65,17 @@ def certify_command(
     ),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object for scripts"),
 ) -> None:
-    """Grade an agent and the root on held-out tasks: rates, their difference, 95% CIs."""
+    """Grade an agent and the root on held-out tasks: rates, their difference, 95% CIs.
+
+    Graded pairs are recorded in run.db; a second certify reuses them (docs/commands.md).
+
+    Examples:
+
+    ```
+    hgm certify runs/quickstart
+    hgm certify runs/quickstart 7 --tasks 10 --json
+    ```
+    """
     progress = Progress(
         TextColumn("certifying"),
         BarColumn(),

@@ -122,8 +122,10 @@ def run(
 
     Examples:
 
-        hgm run examples/sim.toml --run-dir runs/sim
-        hgm run examples/quickstart.toml --json > summary.json
+    ```
+    hgm run examples/sim.toml --run-dir runs/sim
+    hgm run examples/quickstart.toml --json > summary.json
+    ```
     """
     parsed, text = read_run_config(config)
     path = run_dir if run_dir is not None else DEFAULT_RUNS_DIR / parsed.run.name
@@ -147,8 +149,10 @@ def resume(
 
     Examples:
 
-        hgm resume runs/sim
-        hgm resume runs/quickstart --json
+    ```
+    hgm resume runs/sim
+    hgm resume runs/quickstart --json
+    ```
     """
     found = resumable(run_dir)
     if found is None:

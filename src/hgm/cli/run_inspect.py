@@ -86,8 +86,10 @@ def status(
 
     Examples:
 
-        hgm status runs/quickstart
-        hgm status runs/quickstart --json
+    ```
+    hgm status runs/quickstart
+    hgm status runs/quickstart --json
+    ```
     """
     current = read_status(run_dir)
     if as_json:
@@ -110,9 +112,11 @@ def tree(
 
     Examples:
 
-        hgm tree runs/quickstart
-        hgm tree runs/quickstart --json
-        hgm tree runs/quickstart --dot | dot -Tsvg > tree.svg
+    ```
+    hgm tree runs/quickstart
+    hgm tree runs/quickstart --json
+    hgm tree runs/quickstart --dot | dot -Tsvg > tree.svg
+    ```
     """
     if as_json and as_dot:
         raise UserError("--json and --dot are alternatives: give one of them")
@@ -174,8 +178,10 @@ def results(
 
     Examples:
 
-        hgm results runs/quickstart > results.jsonl
-        hgm results runs/quickstart --format csv -o results.csv
+    ```
+    hgm results runs/quickstart > results.jsonl
+    hgm results runs/quickstart --format csv -o results.csv
+    ```
     """
     directory = RunDir.open(run_dir)
     with RunStore.open_for_reading(directory.db_path) as store:

@@ -87,7 +87,15 @@ def exec_command(
     mount: list[str] = typer.Option([], help="SOURCE:TARGET[:ro|rw] extra mount (repeatable)"),
     as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
 ) -> None:
-    """Run CMD in a sandbox and print exit code, kill reason, times, memory and output tails."""
+    """Run CMD in a sandbox and print exit code, kill reason, times, memory and output tails.
+
+    Examples:
+
+    ```
+    hgm sandbox exec --workdir /tmp/w -- python3 -c "print('hello')"
+    hgm sandbox exec --workdir /tmp/w --timeout 5 --json -- sh -c "sleep 60"
+    ```
+    """
     config = parse_sandbox_config(_backend(backend), "--backend")
     limits = Limits(
         wall_s=timeout,
@@ -110,7 +118,15 @@ def exec_command(
 def check_command(
     backend: str = typer.Option("bubblewrap", help="bubblewrap, docker or unsafe-local"),
 ) -> None:
-    """Say whether a sandbox backend works on this machine, and how to fix it if not."""
+    """Say whether a sandbox backend works on this machine, and how to fix it if not.
+
+    Examples:
+
+    ```
+    hgm sandbox check
+    hgm sandbox check --backend docker
+    ```
+    """
     problem = check_backend(parse_sandbox_config(_backend(backend), "--backend"))
     if problem is not None:
         raise UserError(f"sandbox backend {backend!r} is not usable: {problem}")
