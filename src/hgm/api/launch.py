@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from hgm.runconfig.config import RunConfig
 
 DEFAULT_RUNS_DIR = Path("runs")
-ConfigSource = "str | os.PathLike[str] | RunConfig"
 
 
 def config_and_text(

@@ -181,8 +181,7 @@ class Run:
         """The unified diff that made `agent` (against its parent, or agent `against`)."""
         from hgm.runconfig.agent_report import open_archive
 
-        if agent not in {row.agent for row in self.agents()}:
-            self.lineage(agent)  # the error naming the run's agents
+        self.lineage(agent)  # a UserError for an agent the run does not have
         return open_archive(self._dir, self.config, "diff").diff(agent, against=against)
 
     # ---- certification ------------------------------------------------------------------
