@@ -5,9 +5,10 @@ from __future__ import annotations
 import types
 from collections.abc import Iterator
 from difflib import get_close_matches
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, ValidationError
+if TYPE_CHECKING:  # pydantic is imported only where a config is validated
+    from pydantic import BaseModel, ValidationError
 
 SHOWN_CHARS = 80
 LISTED_KEYS = 12
@@ -59,6 +60,8 @@ def _key_path(loc: tuple[int | str, ...], data: Any) -> str:
 
 def _models(annotation: Any) -> Iterator[type[BaseModel]]:
     """The pydantic models an annotation can hold (through Optional, unions, Annotated)."""
+    from pydantic import BaseModel
+
     origin = get_origin(annotation)
     if origin is Annotated:
         yield from _models(get_args(annotation)[0])

@@ -117,12 +117,12 @@ def test_run_then_read_it_back(
     assert code == 0
     assert out.count("agent ") == status["agents"]
     assert f"agent {best['agent']} " in out
-    assert "★ best" in out
+    assert "★ shipped" in out
 
     code, out, _ = hgm(monkeypatch, capsys, "results", str(run_dir), "--format", "jsonl")
     rows = [json.loads(line) for line in out.splitlines()]
     assert len(rows) == 40
-    assert {"agent", "task", "result", "started", "finished"} <= set(rows[0])
+    assert {"agent", "task", "success", "started", "finished"} <= set(rows[0])
     assert len({(r["agent"], r["task"]) for r in rows}) == 40
 
     out_csv = tmp_path / "results.csv"
@@ -132,7 +132,7 @@ def test_run_then_read_it_back(
     assert code == 0
     table = list(csv.DictReader(io.StringIO(out_csv.read_text())))
     assert [(int(r["agent"]), r["task"]) for r in table] == [(r["agent"], r["task"]) for r in rows]
-    assert sum(int(r["result"]) for r in table) == sum(r["result"] for r in rows)
+    assert sum(int(r["success"]) for r in table) == sum(r["success"] for r in rows)
 
     # the run directory is never overwritten; resume did nothing, so it says so and exits 2
     result = hgm(monkeypatch, capsys, "run", str(config), "--run-dir", str(run_dir))

@@ -83,7 +83,7 @@ def test_status_results_show_and_tree_report_tampered_grades(
     rows = [json.loads(line) for line in out.splitlines()]
     tampered = [row for row in rows if row["tampered"]]
     assert len(tampered) == count and {row["agent"] for row in tampered} == {cheater}
-    assert all(row["result"] is False for row in tampered)
+    assert all(row["success"] is False for row in tampered)
     assert tampered[0]["tamper_evidence"] == EVIDENCE and tampered[0]["suspicious"] == SUSPICIOUS
     assert all(row["tamper_evidence"] == [] for row in rows if not row["tampered"])
     out_csv = run / "results.csv"

@@ -67,7 +67,7 @@ def test_check_probes_each_role(config: Path) -> None:
 def test_bad_input_is_a_user_error(config: Path, tmp_path: Path) -> None:
     assert "task, self_improve, diagnose" in _user_error(["check", str(config), "--role", "plan"])
     assert "no such file" in _user_error(["check", str(tmp_path / "absent.toml")])
-    assert "no such run database" in _user_error(["calls", str(tmp_path / "absent.db"), "j"])
+    assert "no run database here" in _user_error(["calls", str(tmp_path / "absent.db"), "j"])
     config.write_text(CONFIG.replace('provider = "mute"', 'provider = "nobody"'))
     assert "configured providers: mute, script" in _user_error(["check", str(config)])
 

@@ -42,9 +42,11 @@ class Exercise:
         return f"{self.language}/{self.slug}"
 
     def is_hidden(self, relative: str) -> bool:
-        """Files the agent never sees: tests, examples, and the `.meta`/`.docs` dirs."""
-        first = relative.split("/", 1)[0]
-        return first in HIDDEN_DIRS or relative in self.test or relative in self.example
+        """Files the agent never sees: tests, examples, the `.meta`/`.docs` dirs, and
+        `__pycache__` anywhere (pip compiles an installed package's test files there)."""
+        parts = relative.split("/")
+        hidden = parts[0] in HIDDEN_DIRS or "__pycache__" in parts
+        return hidden or relative in self.test or relative in self.example
 
     def visible_files(self) -> list[str]:
         """Relative paths of every file copied into the agent's workspace."""

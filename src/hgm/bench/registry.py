@@ -1,12 +1,19 @@
 """Benchmark names resolved lazily to factories, so optional dependencies load only when chosen.
 
 A factory is `factory(path: Path | None, sandbox: Sandbox | None, **options) -> Benchmark`.
+Besides the built-in adapters, any installed distribution can add benchmarks through the
+entry point group `hgm.benchmarks` (`name = "module:factory"`, docs/api.md): `pip install`
+it and `hgm bench list`, `hgm bench check NAME` and `[world.bench] name = "NAME"` find it.
+A plugin cannot replace a built-in name.
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +22,8 @@ from hgm.errors import UserError
 if TYPE_CHECKING:
     from hgm.bench.types import Benchmark
     from hgm.sandbox.types import Sandbox
+
+ENTRY_POINT_GROUP = "hgm.benchmarks"
 
 # name -> "module:factory"; one line per adapter.
 BENCHMARKS: dict[str, str] = {
@@ -26,8 +35,75 @@ BENCHMARKS: dict[str, str] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class BenchmarkSource:
+    """Where a benchmark name comes from: hgm itself, or an installed distribution."""
+
+    name: str
+    target: str
+    distribution: str | None = None
+    version: str | None = None
+
+    @property
+    def builtin(self) -> bool:
+        return self.distribution is None
+
+    def describe(self) -> str:
+        if self.builtin:
+            return "built-in"
+        return f"plugin: {self.distribution} {self.version or ''}".rstrip()
+
+
+def _plugin_source(point: EntryPoint) -> BenchmarkSource:
+    dist = point.dist
+    return BenchmarkSource(
+        point.name,
+        point.value,
+        dist.metadata["Name"] if dist is not None else "(unknown distribution)",
+        dist.version if dist is not None else None,
+    )
+
+
+def plugin_sources() -> list[BenchmarkSource]:
+    """Every benchmark the installed distributions declare, built-in names included."""
+    return [_plugin_source(point) for point in entry_points(group=ENTRY_POINT_GROUP)]
+
+
+def benchmark_sources() -> dict[str, BenchmarkSource]:
+    """Every usable benchmark name: the built-ins, then plugins (a plugin that takes a
+    built-in's name is left out; `shadowed_plugins` lists it)."""
+    found = {name: BenchmarkSource(name, target) for name, target in BENCHMARKS.items()}
+    for source in plugin_sources():
+        found.setdefault(source.name, source)
+    return dict(sorted(found.items()))
+
+
+def shadowed_plugins() -> list[BenchmarkSource]:
+    """Plugins that declare a built-in benchmark's name (and are therefore ignored)."""
+    return [source for source in plugin_sources() if source.name in BENCHMARKS]
+
+
 def benchmark_names() -> list[str]:
-    return sorted(BENCHMARKS)
+    return list(benchmark_sources())
+
+
+def _factory(name: str) -> Callable[..., Benchmark]:
+    source = benchmark_sources().get(name)
+    if source is None:
+        valid = ", ".join(benchmark_names())
+        raise UserError(f"unknown benchmark {name!r}; valid names: {valid}")
+    module_name, _, factory_name = source.target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+        factory: Callable[..., Benchmark] = getattr(module, factory_name)
+    except (ImportError, AttributeError) as error:
+        if source.builtin:
+            raise
+        raise UserError(
+            f"benchmark {name!r} ({source.describe()}) cannot be loaded from "
+            f"{source.target!r}: {error}"
+        ) from None
+    return factory
 
 
 def make_benchmark(
@@ -37,12 +113,7 @@ def make_benchmark(
     **options: object,
 ) -> Benchmark:
     """Build the benchmark called `name`; unknown names raise a UserError listing valid ones."""
-    target = BENCHMARKS.get(name)
-    if target is None:
-        valid = ", ".join(benchmark_names())
-        raise UserError(f"unknown benchmark {name!r}; valid names: {valid}")
-    module_name, _, factory_name = target.partition(":")
-    factory = getattr(importlib.import_module(module_name), factory_name)
+    factory = _factory(name)
     params = inspect.signature(factory).parameters
     if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
         allowed = sorted(set(params) - {"path", "sandbox"})

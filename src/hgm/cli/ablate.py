@@ -81,7 +81,17 @@ def ablate_command(
     ),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object for scripts"),
 ) -> None:
-    """Revert each step of an agent's lineage, grade the variants: which changes carry its gain."""
+    """Revert each step of an agent's lineage, grade the variants: which changes carry its gain.
+
+    Each variant is graded on held-out tasks like `hgm certify` (docs/dashboard.md).
+
+    Examples:
+
+    ```
+    hgm ablate runs/quickstart
+    hgm ablate runs/quickstart 7 --tasks 10 --json
+    ```
+    """
     directory = RunDir.open(run_dir)
     config, _ = read_run_config(directory.config_path)
     require_real_world(config, directory)

@@ -47,9 +47,9 @@ def _short(text: str) -> str:
 
 def _record_text(record: Record) -> str:
     n = record.successes + record.failures
-    mean = "no evaluations" if record.mean is None else f"mean {record.mean:.3f}"
+    mean = "" if record.mean is None else f", mean {record.mean:.3f}"
     low, high = record.interval
-    return f"{record.successes}/{record.failures} (s/f), {mean} over {n}, [{low:.3f}, {high:.3f}]"
+    return f"{record.successes} of {n} evaluations succeeded{mean}, [{low:.3f}, {high:.3f}]"
 
 
 def _render(report: AgentReport) -> Group:
@@ -90,7 +90,7 @@ def _render(report: AgentReport) -> Group:
     parts: list[Any] = [facts]
     if report.evaluations:
         table = Table(title="evaluations (latest last)")
-        for column in ("job", "task", "result", "cost"):
+        for column in ("job", "task", "success", "cost"):
             table.add_column(column)
         for row in report.evaluations[-SHOWN_EVALUATIONS:]:
             result = "[green]resolved[/]" if row["success"] else "[red]failed[/]"
@@ -100,26 +100,60 @@ def _render(report: AgentReport) -> Group:
                 result += f" ({len(row['suspicious'])} suspicious)"
             table.add_row(str(row["job"]), escape(row["task"]), result, f"${row['cost_usd']:.4f}")
         parts.append(table)
+        parts.append("a job's LLM calls: hgm llm calls RUN_DIR JOB")
     if report.certifications:
         resolved = sum(1 for row in report.certifications if row["success"])
         parts.append(
-            f"certified: {resolved}/{len(report.certifications)} held-out tasks resolved "
+            f"certified: {resolved} of {len(report.certifications)} held-out tasks resolved "
             "(see hgm certify)"
         )
     return Group(*parts)
 
 
+AGENT_HELP = "an agent id (see hgm tree), `best` (the agent the run ships) or `root`"
+
+
+def resolve_agent(value: str, directory: RunDir) -> int:
+    """An agent id from `AGENT`: digits, `best` (the run's [select] rule) or `root`."""
+    word = value.strip().lower()
+    if word.isdigit():
+        return int(word)
+    if word not in ("best", "root"):
+        raise UserError(f"AGENT {value!r} is not allowed: give an agent id, best or root")
+    from hgm.runconfig.facts import read_run_facts
+    from hgm.runconfig.status import shipped_agent
+
+    facts = read_run_facts(directory.config_path)
+    with RunStore.open_for_reading(directory.db_path) as store:
+        found = shipped_agent(store.connection, facts.rule, facts.epsilon)
+        root = store.connection.execute("SELECT min(id) FROM agents").fetchone()[0]
+    if found is None or root is None:
+        raise UserError(f"{directory.path}: the run has no agents yet")
+    return found.agent if word == "best" else int(root)
+
+
 def show(
     run_dir: Path = typer.Argument(..., help="the run directory"),
-    agent: int = typer.Argument(..., help="the agent id (see hgm tree)"),
+    agent: str = typer.Argument(..., help=AGENT_HELP),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object for scripts"),
 ) -> None:
-    """Show one agent: lineage, own and clade results, what it was made from, its cost."""
+    """Show one agent: lineage, own and clade results, what it was made from, its cost.
+
+    Its evaluations list their job ids: `hgm llm calls RUN_DIR JOB` shows a job's LLM calls.
+
+    Examples:
+
+    ```
+    hgm show runs/quickstart best
+    hgm show runs/quickstart 0 --json
+    ```
+    """
     directory, config = _open(run_dir)
+    agent_id = resolve_agent(agent, directory)
     with RunStore.open_for_reading(directory.db_path) as store:
         db = store.connection
         report = agent_report(
-            directory, config, db, store.tree(), agent, certification_rows(db, agent)
+            directory, config, db, store.tree(), agent_id, certification_rows(db, agent_id)
         )
     if as_json:
         typer.echo(json.dumps(report.to_json(), indent=2, default=str))
@@ -141,35 +175,73 @@ def _against(value: str | None, tree: Tree, run_dir: Path) -> int | None:
 
 def diff(
     run_dir: Path = typer.Argument(..., help="the run directory"),
-    agent: int = typer.Argument(..., help="the agent id (see hgm tree)"),
+    agent: str = typer.Argument(..., help=AGENT_HELP),
     against: str | None = typer.Option(
         None, "--against", help="PARENT (default), ROOT or another agent id"
     ),
+    as_json: bool = typer.Option(
+        False, "--json", help="one JSON object: agent, against, files changed, the diff"
+    ),
 ) -> None:
-    """Print the unified diff that made an agent (or against the root or any agent)."""
+    """Print the unified diff that made an agent (or against the root or any agent).
+
+    Examples:
+
+    ```
+    hgm diff runs/quickstart best
+    hgm diff runs/quickstart best --against ROOT
+    hgm diff runs/quickstart 7 --json
+    ```
+    """
     directory, config = _open(run_dir)
+    agent_id = resolve_agent(agent, directory)
     archive = open_archive(directory, config, "diff")
     with RunStore.open_for_reading(directory.db_path) as store:
         tree = store.tree()
-    require_agent(tree, agent, run_dir)
+    require_agent(tree, agent_id, run_dir)
     base = _against(against, tree, run_dir)
-    typer.echo(archive.diff(agent, against=base), nl=False)
+    text = archive.diff(agent_id, against=base)
+    if not as_json:
+        typer.echo(text, nl=False)
+        return
+    files = [
+        line.split(" b/", 1)[-1] for line in text.splitlines() if line.startswith("diff --git ")
+    ]
+    record = {
+        "agent": agent_id,
+        "against": tree.parent(agent_id) if base is None else base,
+        "files": files,
+        "diff": text,
+    }
+    typer.echo(json.dumps(record, indent=2))
 
 
 def export(
     run_dir: Path = typer.Argument(..., help="the run directory"),
-    agent: int = typer.Argument(..., help="the agent id (see hgm tree)"),
+    agent: str = typer.Argument(..., help=AGENT_HELP),
     dest: Path = typer.Argument(..., help="a new (or empty) directory for the agent's files"),
+    as_json: bool = typer.Option(False, "--json", help="print what was written as one JSON object"),
 ) -> None:
-    """Write an agent's files plus LINEAGE.json (parent chain, diffs, evaluations) to DEST."""
+    """Write an agent's files plus LINEAGE.json (parent chain, diffs, evaluations) to DEST.
+
+    DEST can be the root of a new run: `[world.agent] source = "DEST"`.
+
+    Examples:
+
+    ```
+    hgm export runs/quickstart best my-agent
+    hgm export runs/quickstart 7 agent-7 --json
+    ```
+    """
     directory, config = _open(run_dir)
+    agent_id = resolve_agent(agent, directory)
     archive = open_archive(directory, config, "export")
     with RunStore.open_for_reading(directory.db_path) as store:
         tree = store.tree()
-        require_agent(tree, agent, run_dir)
+        require_agent(tree, agent_id, run_dir)
         db = store.connection
         records: dict[int, dict[str, Any]] = {}
-        for step in archive.lineage(agent):
+        for step in archive.lineage(agent_id):
             made = expansion_of(db, step)
             records[step] = {
                 "admitted": step in tree,
@@ -177,8 +249,12 @@ def export(
                 "evaluations": evaluations_of(db, step),
                 "certifications": certification_rows(db, step),
             }
-    export_agent(archive, agent, dest, manifest_extra=records)
-    typer.echo(f"wrote agent {agent} ({len(records)} lineage steps) to {dest}")
+    export_agent(archive, agent_id, dest, manifest_extra=records)
+    if as_json:
+        record = {"agent": agent_id, "dest": str(dest), "lineage": list(records)}
+        typer.echo(json.dumps(record | {"manifest": str(dest / "LINEAGE.json")}, indent=2))
+        return
+    typer.echo(f"wrote agent {agent_id} ({len(records)} lineage steps) to {dest}")
 
 
 def register(app: typer.Typer) -> None:

@@ -16,22 +16,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from hgm.errors import UserError
-from hgm.evolve.certify import (
-    Certification,
-    certify,
-    check_request,
-    choose_tasks,
-    open_certifier,
-    refuse_tampered,
-)
+from hgm.evolve.certify import Certification
+from hgm.evolve.certify_run import certify_run
 from hgm.evolve.certify_stats import DIFFERENCE_METHOD, RATE_METHOD, TEST_METHOD
-from hgm.runconfig.agent_report import require_agent
-from hgm.runconfig.config import read_run_config
-from hgm.runconfig.status import best_agent
-from hgm.store.run_dir import RunDir, RunLock
-from hgm.store.run_store import RunStore
-from hgm.store.schema import connect
+from hgm.store.run_dir import RunDir
 
 
 def _summary(result: Certification) -> Table:
@@ -77,52 +65,40 @@ def certify_command(
     ),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object for scripts"),
 ) -> None:
-    """Grade an agent and the root on held-out tasks: rates, their difference, 95% CIs."""
-    directory = RunDir.open(run_dir)
-    config, _ = read_run_config(directory.config_path)
-    console = Console(stderr=True)
-    check_request(config, tasks)
-    with RunStore.open_for_reading(directory.db_path) as store:
-        tree = store.tree()
-        shipped = best_agent(store, config)
-        if shipped is None:
-            raise UserError(f"{run_dir}: the run has no agents yet")
-        chosen = shipped.agent if agent is None else agent
-        require_agent(tree, chosen, run_dir)
-        root = tree.agents()[0]
-        refuse_tampered(store.connection, chosen, root)
-    with RunLock(directory.lock_path), open_certifier(config, directory, tree) as certifier:
-        chosen_tasks = choose_tasks(certifier, tasks, config)
-        total = len(chosen_tasks) * len({chosen, root})
-        db = connect(directory.db_path)
-        try:
-            with Progress(
-                TextColumn("certifying"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("{task.fields[last]}"),
-                TimeElapsedColumn(),
-                console=console,
-                transient=as_json,
-            ) as progress:
-                bar = progress.add_task("certify", total=total, last="")
+    """Grade an agent and the root on held-out tasks: rates, their difference, 95% CIs.
 
-                def advance(who: int, task: str, success: bool) -> None:
-                    verdict = "resolved" if success else "failed"
-                    progress.update(bar, advance=1, last=escape(f"agent {who} {task}: {verdict}"))
+    Graded pairs are recorded in run.db; a second certify reuses them (docs/commands.md).
 
-                result = certify(
-                    certifier,
-                    db,
-                    chosen,
-                    root,
-                    chosen_tasks,
-                    tasks,
-                    workers or config.run.workers,
-                    advance,
-                )
-        finally:
-            db.close()
+    Examples:
+
+    ```
+    hgm certify runs/quickstart
+    hgm certify runs/quickstart 7 --tasks 10 --json
+    ```
+    """
+    progress = Progress(
+        TextColumn("certifying"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[last]}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=as_json,
+    )
+    bar = progress.add_task("certify", total=None, last="")
+
+    def advance(who: int, task: str, success: bool) -> None:
+        verdict = "resolved" if success else "failed"
+        progress.update(bar, advance=1, last=escape(f"agent {who} {task}: {verdict}"))
+
+    def begin(total: int) -> None:  # shown once the request is known to be good
+        progress.update(bar, total=total)
+        progress.start()
+
+    try:
+        result = certify_run(RunDir.open(run_dir), agent, tasks, workers, advance, begin)
+    finally:
+        progress.stop()
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=2))
         return

@@ -31,15 +31,15 @@ COMMANDS = MappingProxyType(
             "run", "Continue a stopped or killed run: unfinished work is re-run exactly once."
         ),
         "status": CommandEntry(
-            "run", "Show a run's state, budget used, agents and the agent it would ship."
+            "run_inspect", "Show a run's state, budget used, agents and the agent it would ship."
         ),
         "tree": CommandEntry(
-            "run",
-            "Print the tree of agents with own and clade successes/failures; the best is marked.",
+            "run_inspect",
+            "Print the tree of agents with own and clade results; the shipped agent is marked.",
         ),
         "results": CommandEntry(
-            "run",
-            "Export one row per evaluation: agent, task, result, started, finished "
+            "run_inspect",
+            "Export one row per evaluation: agent, task, success, started, finished "
             "(and cost, job).",
         ),
         "best": CommandEntry(

@@ -195,7 +195,15 @@ def doctor(
     ),
 ) -> None:
     """Which sandbox backends, language toolchains and providers work here, and how to fix
-    what does not."""
+    what does not.
+
+    Examples:
+
+    ```
+    hgm doctor
+    hgm doctor --base-url http://127.0.0.1:8080/v1 --json
+    ```
+    """
     if base_url is not None:
         require_local_url(base_url)
     if json_output:

@@ -68,7 +68,17 @@ def check(
     role: list[str] = typer.Option([], "--role", help="only these roles (repeatable)"),
     as_json: bool = typer.Option(False, "--json", help="print the results as JSON"),
 ) -> None:
-    """Prove each role's model works: model name, context window, a chat call, tool calls."""
+    """Prove each role's model works: model name, context window, a chat call, tool calls.
+
+    A few tokens per role; every problem is named with its fix (exit code 2).
+
+    Examples:
+
+    ```
+    hgm llm check my-run.toml
+    hgm llm check my-run.toml --role task --json
+    ```
+    """
     from hgm.llm.preflight import check_models, problems
 
     checks = check_models(load_gateway_config(config), _roles(role) or None)
@@ -87,23 +97,55 @@ def _short(value: Any, width: int = 70) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def job_key(run_db: Path, job: str) -> str:
+    """The gateway's job id for `job`: a number from `hgm show`/`hgm results` (looked up in
+    the run's jobs), or the gateway's own id (`eval-7-HumanEval-61`, `expand-7`, ...)."""
+    if not job.isdigit():
+        return job
+    from hgm.store.schema import connect
+
+    db = connect(run_db, readonly=True)
+    try:
+        row = db.execute("SELECT kind, agent, child, task FROM jobs WHERE id = ?", (int(job),))
+        found = row.fetchone()
+    finally:
+        db.close()
+    if found is None:
+        raise UserError(f"{run_db}: no job {job} in this run (job ids: hgm show, hgm results)")
+    if found["kind"] == "evaluate":
+        return f"eval-{found['agent']}-{found['task']}"
+    return f"expand-{found['child']}"
+
+
 @app.command()
 def calls(
-    run_db: Path = typer.Argument(..., help="the run's run.db"),
-    job: str = typer.Argument(..., help="job id"),
+    run: Path = typer.Argument(..., help="the run directory (or its run.db)"),
+    job: str = typer.Argument(
+        ..., help="the job id `hgm show` and `hgm results` list, or the gateway's (eval-7-...)"
+    ),
     as_json: bool = typer.Option(False, "--json", help="print every call in full as JSON"),
 ) -> None:
-    """Every LLM call a job made, in order: the authoritative trajectory."""
+    """Every LLM call a job made, in order: the authoritative trajectory.
+
+    Examples:
+
+    ```
+    hgm llm calls runs/quickstart 34
+    hgm llm calls runs/quickstart eval-7-HumanEval-61 --json
+    ```
+    """
     from hgm.llm.recording import calls_for_job
 
+    run_db = run / "run.db" if run.is_dir() else run
     if not run_db.is_file():
-        raise UserError(f"{run_db}: no such run database")
-    records = calls_for_job(run_db, job)
+        raise UserError(f"{run}: no run database here (give a run directory or its run.db)")
+    key = job_key(run_db, job)
+    records = calls_for_job(run_db, key)
     if as_json:
         typer.echo(json.dumps([dataclasses.asdict(r) for r in records], indent=2))
         return
     if not records:
-        raise UserError(f"{run_db}: no LLM calls recorded for job {job!r}")
+        raise UserError(f"{run}: no LLM calls recorded for job {job!r} ({key})")
     table = Table("#", "status", "tokens", "cost $", "latency", "last message", "answer")
     for index, r in enumerate(records, 1):
         last = (r.request.get("messages") or [{"content": r.request_excerpt}])[-1]

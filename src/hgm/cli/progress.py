@@ -51,7 +51,7 @@ class RunProgress:
         self._money = 0.0
         self._last_render = 0.0
         self._bar = Progress(
-            TextColumn("evaluations"),
+            TextColumn("evaluations started"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),

@@ -27,7 +27,15 @@ def report(
     ),
     fmt: ReportFormat = typer.Option(ReportFormat.html, "--format", help="html or json"),
 ) -> None:
-    """Write a self-contained HTML report of a run: tree, progress, lineage, diffs, costs."""
+    """Write a self-contained HTML report of a run: tree, progress, lineage, diffs, costs.
+
+    Examples:
+
+    ```
+    hgm report runs/quickstart -o report.html
+    hgm report runs/quickstart --format json -o -
+    ```
+    """
     from hgm.ui.report import build_bundle, render_html
 
     bundle = build_bundle(run_dir)

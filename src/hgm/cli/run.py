@@ -1,15 +1,10 @@
-"""`hgm run` and `hgm resume`: drive a run with live progress; Ctrl-C stops it resumably.
-
-`register(app)` also adds the read-only commands of `hgm.cli.run_inspect`.
-"""
+"""`hgm run` and `hgm resume`: drive a run with live progress; Ctrl-C stops it resumably."""
 
 from __future__ import annotations
 
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
+import json
+from dataclasses import asdict
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING
 
 import typer
@@ -17,64 +12,44 @@ from rich.console import Console
 from rich.live import Live
 from rich.markup import escape
 
-from hgm.cli import run_inspect
 from hgm.cli.progress import RunProgress
-from hgm.engine.engine import Engine, RunSummary
+from hgm.engine.engine import RunSummary
 from hgm.errors import UserError
-from hgm.runconfig.changes import finished_blocker, reconcile_config
 from hgm.runconfig.config import read_run_config
-from hgm.runconfig.launch import open_run
+from hgm.runconfig.drive import (
+    check_resume_set_up,
+    check_set_up,
+    driving,
+    resumable,
+    stop_on_signals,
+)
 from hgm.runconfig.real_world import RealWorldSection
-from hgm.runconfig.status import read_status
 from hgm.store.failures import database_errors
 from hgm.store.run_dir import RunDir
 
 if TYPE_CHECKING:
-    from hgm.llm.config import Role
-    from hgm.llm.model_facts import ModelFacts
-
-    ModelFactsByRole = dict[Role, ModelFacts]
+    from hgm.runconfig.drive import Models
 
 DEFAULT_RUNS_DIR = Path("runs")
 STOPPED_EXIT_CODE = 130
 PAUSED_EXIT_CODE = 75  # EX_TEMPFAIL (sysexits.h): a temporary failure, retry later
 
 
-@contextmanager
-def _stop_on_signals(engine: Engine) -> Iterator[None]:
-    """First Ctrl-C (or SIGTERM): ask the engine to stop cleanly. Second Ctrl-C: abort now."""
-    stopping = False
-
-    def handle(signum: int, frame: FrameType | None) -> None:
-        nonlocal stopping
-        if stopping and signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        stopping = True
-        engine.request_stop()
-
-    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-def _drive(directory: RunDir, models: ModelFactsByRole | None = None) -> None:
+def _drive(directory: RunDir, models: Models | None, as_json: bool) -> None:
     console = Console(stderr=True)
     shown = False
     try:
         with (
             database_errors(directory.db_path),
-            open_run(directory, models) as prepared,
+            driving(directory, models) as drive,
             Live(console=console, refresh_per_second=4) as live,
         ):
             shown = True
-            progress = RunProgress(prepared.config, live)
-            engine = prepared.make_engine(observers=(progress,))
-            progress.bind(engine.tree, prepared.state)
-            with _stop_on_signals(engine):
-                summary = engine.run()
+            progress = RunProgress(drive.config, live)
+            with stop_on_signals(drive.switch):
+                summary = drive.run(
+                    (progress,), lambda engine: progress.bind(engine.tree, drive.prepared.state)
+                )
     except KeyboardInterrupt:  # the second Ctrl-C: the store has recorded the abort
         _after_live(console)
         console.print(escape(f"aborted; continue with: hgm resume {directory.path}"))
@@ -83,7 +58,7 @@ def _drive(directory: RunDir, models: ModelFactsByRole | None = None) -> None:
         if shown:
             _after_live(console)  # the message goes on a line of its own
         raise
-    _report(console, directory, summary)
+    _report(console, directory, summary, as_json)
 
 
 def _after_live(console: Console) -> None:
@@ -91,16 +66,26 @@ def _after_live(console: Console) -> None:
         console.line()  # rich ends a live display with a newline only on terminals
 
 
-def _report(console: Console, directory: RunDir, summary: RunSummary) -> None:
+def _report(console: Console, directory: RunDir, summary: RunSummary, as_json: bool) -> None:
+    """The end of a drive: one summary (JSON on stdout with --json), what to do next, and
+    the exit code: 0 finished, 130 stopped, 75 paused."""
+    from hgm.api.run import outcome_of
+
+    outcome = outcome_of(summary)
     _after_live(console)
-    console.print(
-        f"[bold]{summary.reason}[/]: {summary.evaluations_finished} evaluations, "
-        f"{summary.agents} agents, {summary.expansions_failed} failed expansions, "
-        f"${summary.money_usd:.2f}"
+    if as_json:
+        typer.echo(json.dumps({"run_dir": str(directory.path), **asdict(outcome)}, indent=2))
+    started, finished = outcome.evaluations_started, outcome.evaluations_finished
+    counted = f"{finished} evaluations" + (
+        f" finished ({started} started)" if started > finished else ""
     )
-    if summary.requeued_jobs:
+    console.print(
+        f"[bold]{outcome.reason}[/]: {counted}, {outcome.agents} agents, "
+        f"{outcome.failed_expansions} failed expansions, ${outcome.money_usd:.2f}"
+    )
+    if outcome.requeued_jobs:
         console.print(
-            f"{summary.requeued_jobs} jobs were re-queued after infrastructure failures "
+            f"{outcome.requeued_jobs} jobs were re-queued after infrastructure failures "
             "(not charged, not counted as results)"
         )
     if summary.pause is not None:
@@ -113,15 +98,20 @@ def _report(console: Console, directory: RunDir, summary: RunSummary) -> None:
             )
         )
         raise typer.Exit(PAUSED_EXIT_CODE)
-    if summary.reason == "stopped":
+    if outcome.reason == "stopped":
         console.print(
             escape(
-                f"stopped with {summary.interrupted_jobs} jobs interrupted; "
-                f"continue with: hgm resume {directory.path}"
+                f"stopped; the {outcome.interrupted_jobs} jobs in flight were interrupted "
+                f"and run again first on: hgm resume {directory.path}"
             )
         )
         raise typer.Exit(STOPPED_EXIT_CODE)
-    console.print(escape(f"see: hgm status {directory.path} | hgm tree {directory.path}"))
+    console.print("next:")
+    for command in ("status", "tree", "best", "certify"):
+        console.print(escape(f"  hgm {command} {directory.path}"))
+
+
+JSON_HELP = "print the final summary as one JSON object on stdout (progress stays on stderr)"
 
 
 def run(
@@ -129,59 +119,60 @@ def run(
     run_dir: Path | None = typer.Option(
         None, "--run-dir", help="where the run lives (default: runs/<run.name>); must not exist"
     ),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Start a run from a config file, with live progress; Ctrl-C stops it resumably."""
+    """Start a run from a config file, with live progress; Ctrl-C stops it resumably.
+
+    A real world is checked first (models, sandbox, benchmark, root agent): a problem is one
+    message and exit code 2, with nothing created. Exit codes: 0 finished, 130 stopped
+    (Ctrl-C or SIGTERM; `hgm resume` continues), 75 paused (repeated infrastructure
+    failures; fix the cause, then `hgm resume`).
+
+    Examples:
+
+    ```
+    hgm run examples/sim.toml --run-dir runs/sim
+    hgm run examples/quickstart.toml --json > summary.json
+    ```
+    """
     parsed, text = read_run_config(config)
     path = run_dir if run_dir is not None else DEFAULT_RUNS_DIR / parsed.run.name
     models = None
     if isinstance(parsed.world, RealWorldSection):
-        from hgm.evolve.preflight import check_before_run
-
         with Console(stderr=True).status(
             "checking the set-up: models (a few tokens per role), sandbox, benchmark, root agent"
         ):
-            # before the run directory exists: nothing to undo
-            models = check_before_run(parsed.world)
-    _drive(RunDir.create(path, text), models)
+            models = check_set_up(parsed)  # before the run directory exists: nothing to undo
+    _drive(RunDir.create(path, text), models, as_json)
 
 
-def resume(run_dir: Path = typer.Argument(..., help="the run directory")) -> None:
+def resume(
+    run_dir: Path = typer.Argument(..., help="the run directory"),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
     """Continue a stopped or killed run: unfinished work is re-run exactly once.
 
-    run.toml may have been edited to give the run more budget or another number of
-    workers (recorded in run.db; a finished run then continues); other edits are refused."""
-    current = read_status(run_dir)
-    if current.state == "running":
-        raise UserError(f"{run_dir}: the run is being driven by another process right now")
-    directory = RunDir.open(run_dir)
-    config, text = read_run_config(directory.config_path)
-    reconciled = reconcile_config(directory.db_path, config, text)  # refused edits stop here
-    if current.state == "finished":
-        blocker = finished_blocker(
-            current.finish_reason,
-            config,
-            reconciled,
-            current.task_evals_started,
-            current.money_usd,
-        )
-        if blocker is not None:
-            raise UserError(
-                f"{run_dir}: the run already finished ({current.finish_reason}); "
-                f"nothing to do: {blocker}"
-            )
+    The run ends at exactly its budget: no evaluation lost, none counted twice. run.toml may
+    have been edited to give the run more budget or another number of workers (recorded in
+    run.db; a finished run then continues); other edits are refused, and so is a finished
+    run with nothing more to do (exit code 2). Exit codes otherwise as for `hgm run`.
+
+    Examples:
+
+    ```
+    hgm resume runs/sim
+    hgm resume runs/quickstart --json
+    ```
+    """
+    directory, config = resumable(run_dir)
     models = None
     if isinstance(config.world, RealWorldSection):
-        from hgm.evolve.preflight import check_before_resume
-
         with Console(stderr=True).status("checking the models (a few tokens per role), sandbox"):
-            models = check_before_resume(config.world)
-    _drive(directory, models)
+            models = check_resume_set_up(config)
+    _drive(directory, models, as_json)
 
 
 def register(app: typer.Typer) -> None:
-    """Add run, resume, status, tree and results to the `hgm` app."""
+    """Add run and resume to the `hgm` app."""
     app.command()(run)
     app.command()(resume)
-    app.command()(run_inspect.status)
-    app.command()(run_inspect.tree)
-    app.command()(run_inspect.results)

@@ -1,4 +1,8 @@
-"""`hgm status`, `hgm tree`, `hgm results`: read a run directory, never write to it."""
+"""`hgm status`, `hgm tree`, `hgm results`: read a run directory, never write to it.
+
+They start fast (benchmarks/bench_readonly.py): numpy, scipy and pydantic load only for
+`tree --json`/`--dot` and for a selection rule `hgm.store.shipped` does not compute.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +20,9 @@ from rich.table import Table
 
 from hgm.cli.tree_view import render_tree
 from hgm.errors import UserError
-from hgm.runconfig.config import read_run_config
-from hgm.runconfig.status import RunStatus, best_agent, read_status
+from hgm.runconfig.facts import read_run_facts
+from hgm.runconfig.status import RunStatus, read_status, shipped_agent
+from hgm.store.agent_counts import read_agents
 from hgm.store.queries import ResultRow
 from hgm.store.run_dir import RunDir
 from hgm.store.run_store import RunStore
@@ -26,7 +31,7 @@ from hgm.store.tampering import tampered_by_agent
 RESULT_FIELDS = (
     "agent",
     "task",
-    "result",
+    "success",
     "started",
     "finished",
     "cost_usd",
@@ -100,7 +105,18 @@ def status(
     run_dir: Path = typer.Argument(..., help="the run directory"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object for scripts"),
 ) -> None:
-    """Show a run's state, budget used, agents and the agent it would ship."""
+    """Show a run's state, budget used, agents and the agent it would ship.
+
+    Works while the run is driven (live), after it ended and on a copied run; the state
+    says what to do next (docs/runs.md, "States and resume").
+
+    Examples:
+
+    ```
+    hgm status runs/quickstart
+    hgm status runs/quickstart --json
+    ```
+    """
     current = read_status(run_dir)
     if as_json:
         typer.echo(json.dumps(current.to_json(), indent=2))
@@ -115,7 +131,19 @@ def tree(
     ),
     as_dot: bool = typer.Option(False, "--dot", help="Graphviz text (`dot -Tsvg`)"),
 ) -> None:
-    """Print the tree of agents with own and clade successes/failures; the best is marked."""
+    """Print the tree of agents with own and clade results; the shipped agent is marked.
+
+    "own 7 of 15" is 7 successes in the agent's 15 evaluations; "clade" counts the agent
+    and all its descendants; "failed expansions" are self-modifications that made no agent.
+
+    Examples:
+
+    ```
+    hgm tree runs/quickstart
+    hgm tree runs/quickstart --json
+    hgm tree runs/quickstart --dot | dot -Tsvg > tree.svg
+    ```
+    """
     if as_json and as_dot:
         raise UserError("--json and --dot are alternatives: give one of them")
     if as_json or as_dot:
@@ -134,23 +162,29 @@ def tree(
                 typer.echo(json.dumps(tree_json(source, model), indent=1))
         return
     directory = RunDir.open(run_dir)
-    config, _ = read_run_config(directory.config_path)
+    facts = read_run_facts(directory.config_path)
     with RunStore.open_for_reading(directory.db_path) as store:
-        agents = store.tree()
-        best = best_agent(store, config)
+        agents = read_agents(store.connection)
+        best = shipped_agent(store.connection, facts.rule, facts.epsilon)
         tampered = tampered_by_agent(store.connection)
-    if len(agents) == 0:
+    if not agents:
         raise UserError(f"{run_dir}: the run has no agents yet")
     title = (
-        f"run {config.run.name}: {len(agents)} agents "
-        "(s/f = successes/failures; failed = failed expansions in the clade; "
-        "tampered = grades that attacked their grading, counted as failures)"
+        f"run {facts.name}: {len(agents)} agents; own and clade results as successes of "
+        f"evaluations; ★ shipped by {facts.rule}; tampered = grades that attacked their "
+        "grading, counted as failures"
     )
     Console().print(render_tree(agents, None if best is None else best.agent, title, tampered))
 
 
 def _write_rows(rows: list[ResultRow], fmt: ResultFormat, out: TextIO) -> None:
-    records = [{field: getattr(row, field) for field in RESULT_FIELDS} for row in rows]
+    records = [
+        {
+            field: row.result if field == "success" else getattr(row, field)
+            for field in RESULT_FIELDS
+        }
+        for row in rows
+    ]
     if fmt is ResultFormat.jsonl:
         for record in records:
             out.write(json.dumps(record) + "\n")
@@ -160,7 +194,7 @@ def _write_rows(rows: list[ResultRow], fmt: ResultFormat, out: TextIO) -> None:
         writer.writerows(
             {
                 **r,
-                "result": int(bool(r["result"])),
+                "success": int(bool(r["success"])),
                 "tampered": int(bool(r["tampered"])),
                 "tamper_evidence": LIST_SEPARATOR.join(r["tamper_evidence"]),
                 "suspicious": LIST_SEPARATOR.join(r["suspicious"]),
@@ -174,10 +208,18 @@ def results(
     fmt: ResultFormat = typer.Option(ResultFormat.jsonl, "--format", help="jsonl or csv"),
     output: Path | None = typer.Option(None, "--output", "-o", help="write here, not stdout"),
 ) -> None:
-    """Export one row per evaluation: agent, task, result, started, finished (and cost, job).
+    """Export one row per evaluation: agent, task, success, started, finished (and cost, job).
 
     Each row also says whether the grade was tampered, with its evidence and the
-    suspicious constructs of the diff.
+    suspicious constructs of the diff. Times are seconds on the engine's clock since the
+    run began; `job` is the id that `hgm show` lists and `hgm llm calls` takes.
+
+    Examples:
+
+    ```
+    hgm results runs/quickstart > results.jsonl
+    hgm results runs/quickstart --format csv -o results.csv
+    ```
     """
     directory = RunDir.open(run_dir)
     with RunStore.open_for_reading(directory.db_path) as store:
@@ -191,3 +233,10 @@ def results(
     except OSError as error:
         raise UserError(f"{output}: cannot write results ({error.strerror})") from error
     typer.echo(f"wrote {len(rows)} evaluations to {output}", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add status, tree and results to the `hgm` app."""
+    app.command()(status)
+    app.command()(tree)
+    app.command()(results)

@@ -87,7 +87,15 @@ def exec_command(
     mount: list[str] = typer.Option([], help="SOURCE:TARGET[:ro|rw] extra mount (repeatable)"),
     as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
 ) -> None:
-    """Run CMD in a sandbox and print exit code, kill reason, times, memory and output tails."""
+    """Run CMD in a sandbox and print exit code, kill reason, times, memory and output tails.
+
+    Examples:
+
+    ```
+    hgm sandbox exec --workdir /tmp/w -- python3 -c "print('hello')"
+    hgm sandbox exec --workdir /tmp/w --timeout 5 --json -- sh -c "sleep 60"
+    ```
+    """
     config = parse_sandbox_config(_backend(backend), "--backend")
     limits = Limits(
         wall_s=timeout,
@@ -112,7 +120,15 @@ def check_command(
     as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
 ) -> None:
     """Say whether a sandbox backend works on this machine (how to fix it if not), and which
-    mechanism enforces each limit."""
+    mechanism enforces each limit.
+
+    Examples:
+
+    ```
+    hgm sandbox check
+    hgm sandbox check --backend docker --json
+    ```
+    """
     from hgm.sandbox.enforcement import limit_enforcement
 
     config = parse_sandbox_config(_backend(backend), "--backend")

@@ -19,10 +19,18 @@ from hgm.sim.config import world_config
 from hgm.sim.statistics import PAIRED_TEST, summarize
 
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+MIN_SEEDS_FOR_CI = 3  # with 2 seeds, t(0.975, 1 df) = 12.7: an interval wider than the 0-1 scale
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _fmt_p(value: float | None) -> str:
+    """A p-value: `< 1e-4` rather than 0.0000."""
+    if value is None:
+        return "-"
+    return "< 1e-4" if value < 1e-4 else f"{value:.4f}"
 
 
 def simulate(
@@ -46,12 +54,26 @@ def simulate(
     ),
     epsilon: float = typer.Option(0.01, "--epsilon", help="quantile for best-belief"),
     processes: int = typer.Option(0, "--processes", help="worker processes (0: all cores)"),
-    json_path: Path | None = typer.Option(None, "--json", help="write the results as JSON here"),
+    json_path: Path | None = typer.Option(
+        None, "--json", help="write the results as JSON to this file (`-`: stdout)"
+    ),
     plot_path: Path | None = typer.Option(
         None, "--plot", help="write a chart here (.png, .svg or .pdf)"
     ),
 ) -> None:
-    """Compare search policies on simulated self-improving agents (paired seeds)."""
+    """Compare search policies on simulated self-improving agents (paired seeds).
+
+    The table gives the true skill of the agent each policy ships (mean over seeds, 95% CI)
+    and its paired difference against the first policy with a p-value (docs/simulate.md).
+
+    Examples:
+
+    ```
+    hgm simulate --world drift --policies hgm,greedy --seeds 100
+    hgm simulate --policies hgm,hgm:cool_down=false --param fail_prob=0.2 --json sim.json
+    hgm simulate --seeds 20 --json - | jq .policies
+    ```
+    """
     config = world_config(world, param)
     chosen = policy_configs(policies)
     if select not in SELECTION_RULES:
@@ -66,7 +88,7 @@ def simulate(
             raise UserError(f"--{name} must be >= {low}, given {value}")
     if not 0.0 < epsilon < 0.5:
         raise UserError(f"--epsilon must be in (0, 0.5), given {epsilon}")
-    if json_path is not None:
+    if json_path is not None and str(json_path) != "-":
         check_output_file(json_path, "--json")
     if plot_path is not None:  # checked before the simulation, not after it
         check_output_file(plot_path, "--plot", PLOT_SUFFIXES)
@@ -95,7 +117,7 @@ def simulate(
     )
     for column in (
         "policy",
-        "shipped ± 95% CI",
+        "shipped ± 95% CI" if seeds >= MIN_SEEDS_FOR_CI else "shipped",
         "diff",
         "p",
         "oracle",
@@ -111,21 +133,28 @@ def simulate(
             entry["shipped_skill_mean"],
             entry["ci95"][1] - entry["shipped_skill_mean"],
         )
+        interval = f" ± {_fmt(half_width)}" if seeds >= MIN_SEEDS_FOR_CI else ""
         table.add_row(
             name,
-            f"{_fmt(mean)} ± {_fmt(half_width)}",
+            f"{_fmt(mean)}{interval}",
             "-" if name == names[0] else f"{entry['diff_vs_first']:+.3f}",
-            _fmt(entry["p_value_vs_first"], 4),
+            _fmt_p(entry["p_value_vs_first"]),
             _fmt(entry["oracle_skill_mean"]),
             _fmt(entry["agents_mean"], 1),
             _fmt(entry["failed_expansions_mean"], 1),
         )
-    Console().print(table)
-    Console().print(
+    out = Console(stderr=json_path is not None and str(json_path) == "-")
+    out.print(table)
+    out.print(
         f"shipped: mean true skill of the agent shipped by {select}; diff, p: against "
         f"{names[0]}, {PAIRED_TEST}, paired by seed; oracle: best true skill in the tree; "
         "failed: failed expansions"
     )
+    if seeds < MIN_SEEDS_FOR_CI:
+        out.print(
+            f"[yellow]{seeds} seeds are too few for a confidence interval (no CI shown; "
+            f"use --seeds {MIN_SEEDS_FOR_CI} or more, 50+ to tell policies apart)[/]"
+        )
     if json_path is not None:
         document = {
             "world": config.model_dump(),
@@ -138,7 +167,11 @@ def simulate(
             "policies": summary,
             "per_run": [asdict(run) for run in runs],
         }
-        json_path.write_text(json.dumps(document, indent=2) + "\n")
+        text = json.dumps(document, indent=2) + "\n"
+        if str(json_path) == "-":
+            typer.echo(text, nl=False)
+        else:
+            json_path.write_text(text)
     if plot_path is not None:
         from hgm.sim.plot import plot_comparison
 

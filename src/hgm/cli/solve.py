@@ -98,7 +98,16 @@ def solve(
     out: Path = typer.Option(Path("hgm-solve"), help="run.db and artifacts/<job>/ go here"),
     json_output: bool = typer.Option(False, "--json", help="print the full record as JSON"),
 ) -> None:
-    """Run one agent version on one task in the sandbox through the gateway, then grade it."""
+    """Run one agent version on one task in the sandbox through the gateway, then grade it.
+
+    Examples:
+
+    ```
+    hgm solve --bench exercises --task python/bracket-depth --model gpt-4.1-mini
+    hgm solve --bench humaneval --task HumanEval-0 --provider openai-compatible \\
+        --base-url http://127.0.0.1:8080/v1 --model local --api-key-env "" --json
+    ```
+    """
     if sandbox not in BACKEND_KINDS:
         raise UserError(f"--sandbox {sandbox!r} is not one of: {', '.join(BACKEND_KINDS)}")
     keyless = api_key_env is not None and no_key(api_key_env)

@@ -19,7 +19,15 @@ def ui(
         None, "--token", help="require this token in the URL (made up for a non-loopback host)"
     ),
 ) -> None:
-    """Serve a live dashboard of runs (tree, agents, clades, progress, compare), read-only."""
+    """Serve a live dashboard of runs (tree, agents, clades, progress, compare), read-only.
+
+    Examples:
+
+    ```
+    hgm ui runs/quickstart
+    hgm ui runs/sim-hgm runs/sim-greedy --port 8765
+    ```
+    """
     from hgm.ui.serve import bind, choose_token, is_loopback, open_runs, serve
 
     if token is not None and (len(token) < 8 or not token.isascii() or not token.isprintable()):

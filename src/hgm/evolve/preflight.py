@@ -19,6 +19,7 @@ from pathlib import Path
 from hgm.archive import Archive
 from hgm.errors import InfrastructureFailure, UserError
 from hgm.evolve.build import load_bench, make_validator, root_source, started_gateway
+from hgm.evolve.quickstart import quickstart_gateway
 from hgm.evolve.validation import smoke_gateway_config
 from hgm.llm.config import Role
 from hgm.llm.model_facts import ModelFacts
@@ -57,7 +58,9 @@ def provider_problems(section: RealWorldSection) -> list[str]:
     return check_providers(section)[0]
 
 
-def bench_and_root_problems(section: RealWorldSection, sandbox: Sandbox) -> list[str]:
+def bench_problems(section: RealWorldSection, sandbox: Sandbox) -> list[str]:
+    """The benchmark loads, splits, grades its first search task's reference here, and (for
+    the quick start) the scripted model can be written for every task."""
     try:
         setup = load_bench(section, sandbox)
     except UserError as error:
@@ -74,6 +77,24 @@ def bench_and_root_problems(section: RealWorldSection, sandbox: Sandbox) -> list
             f"fails its tests here ({detail.strip()}); is the toolchain installed? "
             "see `hgm doctor`"
         ]
+    if section.quickstart is not None:
+        with tempfile.TemporaryDirectory(prefix="hgm-preflight-") as scratch:
+            try:
+                quickstart_gateway(
+                    section.quickstart,
+                    setup.benchmark,
+                    [*setup.search, *setup.heldout],
+                    Path(scratch),
+                )
+            except UserError as error:
+                return [f"benchmark {section.bench.name!r} with [world.quickstart]: {error}"]
+    return []
+
+
+def bench_and_root_problems(section: RealWorldSection, sandbox: Sandbox) -> list[str]:
+    found = bench_problems(section, sandbox)
+    if found:
+        return found
     source = root_source(section)
     if isinstance(source, str) and not Path(source).exists() and "://" not in source:
         return [f"[world.agent] source {source!r} does not exist (a directory or git repository)"]

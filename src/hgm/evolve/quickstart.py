@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 from hgm.bench.diffs import apply_diff
 from hgm.bench.types import Benchmark, Task
+from hgm.errors import UserError
 from hgm.llm.config import (
     GatewayConfig,
     ModelPrice,
@@ -105,11 +106,18 @@ def _solutions(
         for path in sorted(p for p in solved.rglob("*") if p.is_file()):
             relative = str(path.relative_to(solved))
             before = pristine / relative
-            text = path.read_text()
-            if before.is_file() and before.read_text() == text:
+            data = path.read_bytes()  # workspaces hold binary files too (jars, images)
+            if before.is_file() and before.read_bytes() == data:
                 continue
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise UserError(
+                    f"task {task.id}: its reference solution changes the binary file "
+                    f"{relative}; the scripted demo model writes text files only"
+                ) from None
             right.append(_call("editor", command="create", path=relative, file_text=text))
-            stub = before.read_text() if before.is_file() else ""
+            stub = before.read_text(errors="replace") if before.is_file() else ""
             wrong_text = stub + "\n# TODO: handle the remaining cases\n"
             wrong.append(_call("editor", command="create", path=relative, file_text=wrong_text))
     return right, wrong

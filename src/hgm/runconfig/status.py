@@ -1,20 +1,30 @@
-"""A run's status, read from its directory only (works on live, finished and copied runs)."""
+"""A run's status, read from its directory only (works on live, finished and copied runs).
+
+Read with SQL, `tomllib` and plain Python (`hgm.runconfig.facts`, `hgm.store.agent_counts`,
+`hgm.store.shipped`), so `hgm status` starts fast; numpy and scipy load only for a
+final-selection rule that `hgm.store.shipped` does not compute.
+"""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from hgm.errors import UserError
-from hgm.runconfig.config import RunConfig, parse_run_config, read_run_config
-from hgm.search.selection import Selection, select_final
+from hgm.runconfig.facts import RunFacts, parse_run_facts, read_run_facts
+from hgm.store.agent_counts import read_agents
 from hgm.store.configs import recorded_configs
 from hgm.store.failures import database_errors
 from hgm.store.queries import Counts, SessionRow
 from hgm.store.run_dir import RunDir
 from hgm.store.run_store import ABORTED_REASON, RunStore
+from hgm.store.shipped import ship
 from hgm.store.tampering import tampered_grades
+
+if TYPE_CHECKING:
+    from hgm.runconfig.config import RunConfig
 
 RunState = Literal["created", "running", "finished", "interrupted", "paused", "crashed", "failed"]
 INTERRUPTED_REASONS = ("stopped", ABORTED_REASON)
@@ -118,18 +128,24 @@ def running_jobs(store: RunStore) -> tuple[RunningJob, ...]:
     )
 
 
-def best_agent(store: RunStore, config: RunConfig) -> BestAgent | None:
-    tree = store.tree()
-    if len(tree) == 0:
+def shipped_agent(db: sqlite3.Connection, rule: str, epsilon: float) -> BestAgent | None:
+    """The agent the run ships under `rule` now (None before the root exists)."""
+    agents = read_agents(db)
+    if not agents:
         return None
-    selection: Selection = select_final(tree, config.select.rule, config.select.epsilon)
+    found = ship(agents, rule, epsilon)
+    if found is None:  # a rule only hgm.search.selection computes
+        from hgm.search.selection import select_final
+        from hgm.store.queries import build_tree
+
+        found = select_final(build_tree(db), rule, epsilon)
     return BestAgent(
-        agent=selection.agent,
-        mean=selection.mean,
-        interval=(selection.low, selection.high),
-        evaluations=selection.n,
-        rule=config.select.rule,
-        epsilon=config.select.epsilon,
+        agent=found.agent,
+        mean=found.mean,
+        interval=(found.low, found.high),
+        evaluations=found.n,
+        rule=rule,
+        epsilon=epsilon,
     )
 
 
@@ -141,23 +157,28 @@ def tampered_agents(store: RunStore) -> tuple[TamperedAgent, ...]:
     return tuple(TamperedAgent(agent, *counts[agent]) for agent in sorted(counts))
 
 
-def config_in_use(run_dir: RunDir, store: RunStore) -> RunConfig:
-    """The config the run runs with: the last one it recorded (run.toml may hold an edit a
-    resume has not taken yet), else run.toml (runs made before configs were recorded)."""
+def facts_in_use(run_dir: RunDir, store: RunStore) -> RunFacts:
+    """The facts of the config the run runs with: the last one it recorded (run.toml may
+    hold an edit a resume has not taken yet), else run.toml (runs made before configs
+    were recorded)."""
     recorded = recorded_configs(store.connection)
     if recorded:
         try:
-            return parse_run_config(recorded[-1].config, f"{run_dir.db_path} (recorded config)")
+            return parse_run_facts(recorded[-1].config, f"{run_dir.db_path} (recorded config)")
         except UserError:
             pass  # written by another hgm version: run.toml is the best there is
-    config, _ = read_run_config(run_dir.config_path)
-    return config
+    return read_run_facts(run_dir.config_path)
+
+
+def best_agent(store: RunStore, config: RunConfig) -> BestAgent | None:
+    """The agent the run ships under its [select] rule."""
+    return shipped_agent(store.connection, config.select.rule, config.select.epsilon)
 
 
 def read_status(path: Path) -> RunStatus:
     """The status of the run in directory `path`."""
     run_dir = RunDir.open(path)
-    read_run_config(run_dir.config_path)  # a broken run.toml is reported as such
+    read_run_facts(run_dir.config_path)  # a broken run.toml is reported as such
     with database_errors(run_dir.db_path):
         return _read_status(run_dir, path)
 
@@ -165,10 +186,10 @@ def read_status(path: Path) -> RunStatus:
 def _read_status(run_dir: RunDir, path: Path) -> RunStatus:
     active = run_dir.is_active()
     with RunStore.open_for_reading(run_dir.db_path) as store:
-        config = config_in_use(run_dir, store)
+        facts = facts_in_use(run_dir, store)
         counts: Counts = store.counts()
         session = store.last_session()
-        best = best_agent(store, config)
+        best = shipped_agent(store.connection, facts.rule, facts.epsilon)
         running = running_jobs(store) if active else ()
         tampered = tampered_agents(store)
         edits = [line for record in recorded_configs(store.connection) for line in record.changes]
@@ -177,21 +198,21 @@ def _read_status(run_dir: RunDir, path: Path) -> RunStatus:
         ).fetchone()
     state = run_state(active, session)
     return RunStatus(
-        name=config.run.name,
+        name=facts.name,
         run_dir=str(path),
         state=state,
         finish_reason=None if session is None else session.end_reason,
         task_evals_started=counts.task_evals_started,
         task_evals_done=counts.task_evals_done,
-        budget_task_evals=config.budget.task_evals,
+        budget_task_evals=facts.task_evals,
         agents=counts.agents,
         expansions=counts.expansions_started,
         failed_expansions=counts.failed_expansions,
         jobs_unfinished=counts.jobs_unfinished,
         money_usd=counts.money_usd,
         best=best,
-        workers=config.run.workers,
-        budget_money_usd=config.budget.money_usd,
+        workers=facts.workers,
+        budget_money_usd=facts.money_usd,
         running=running,
         finish_detail=detail["value"] if detail is not None and state == "paused" else "",
         tampered_grades=sum(agent.search + agent.certification for agent in tampered),

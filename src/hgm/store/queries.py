@@ -6,20 +6,11 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hgm.engine.events import (
-    AgentCreated,
-    EvaluationFinished,
-    EvaluationStarted,
-    Event,
-    ExpansionFinished,
-    ExpansionStarted,
-    JobInterrupted,
-    JobRequeued,
-    RunFinished,
-)
-from hgm.search.tree import Tree
+if TYPE_CHECKING:  # imported where used: counts and results read without numpy
+    from hgm.engine.events import Event
+    from hgm.search.tree import Tree
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +106,8 @@ def build_tree(db: sqlite3.Connection) -> Tree:
     Agent ids grow with creation (a child's id is assigned after its parent
     exists), so adding agents in id order always finds the parent present.
     """
+    from hgm.search.tree import Tree
+
     agent_count = db.execute("SELECT count(*) FROM agents").fetchone()[0]
     tree = Tree(capacity=max(64, agent_count))
     for agent, parent in db.execute("SELECT id, parent FROM agents ORDER BY id"):
@@ -148,6 +141,17 @@ def read_results(db: sqlite3.Connection) -> Iterator[ResultRow]:
 
 def read_events(db: sqlite3.Connection) -> Iterator[Event]:
     """The run's event log, every session, in the order it was written."""
+    from hgm.engine.events import (
+        AgentCreated,
+        EvaluationFinished,
+        EvaluationStarted,
+        ExpansionFinished,
+        ExpansionStarted,
+        JobInterrupted,
+        JobRequeued,
+        RunFinished,
+    )
+
     kinds: dict[str, type[Event]] = {
         kind.__name__: kind
         for kind in (

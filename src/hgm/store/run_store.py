@@ -15,10 +15,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from hgm.engine.events import Event
-from hgm.engine.state import EngineState
-from hgm.search.tree import Tree
 from hgm.store.configs import record_config
 from hgm.store.queries import (
     Counts,
@@ -30,9 +28,12 @@ from hgm.store.queries import (
     read_last_session,
     read_results,
 )
-from hgm.store.recorder import record_event
-from hgm.store.resume import load_engine_state
 from hgm.store.schema import check_schema, connect, initialize_database
+
+if TYPE_CHECKING:  # the writing side is imported where used: readers start without numpy
+    from hgm.engine.events import Event
+    from hgm.engine.state import EngineState
+    from hgm.search.tree import Tree
 
 ABORTED_REASON = "aborted"
 """Session end reason when the process was aborted (second Ctrl-C) mid-run."""
@@ -76,6 +77,8 @@ class RunStore:
         """Record `event` durably before returning (one committed transaction)."""
         if self.session is None:
             raise RuntimeError("this RunStore was opened for reading")
+        from hgm.store.recorder import record_event
+
         record_event(self._db, self.session, event)
 
     def record_config(self, text: str, changes: list[str]) -> None:
@@ -103,6 +106,8 @@ class RunStore:
 
     def load_engine_state(self) -> EngineState | None:
         """What the engine needs to continue this run (see `hgm.store.resume`)."""
+        from hgm.store.resume import load_engine_state
+
         return load_engine_state(self._db)
 
     def results(self) -> Iterator[ResultRow]:
