@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hgm.evolve import diagnosis_prompt as prompt
 from hgm.evolve.entries import Entry, PastEvaluation
-from hgm.llm.gateway import Gateway
+from hgm.llm.job_gateway import JobGateway
 from hgm.llm.probe import post_chat
 from hgm.llm.recording import CallRecord
 
@@ -188,7 +188,7 @@ def parse_answer(text: str) -> Diagnosis:
 
 
 def diagnose(
-    gateway: Gateway,
+    gateway: JobGateway,
     run: str,
     agent: str,
     job: str,

@@ -20,7 +20,7 @@ from hgm.evolve.agent_task import AgentLimits, AgentTask
 from hgm.evolve.records import AgentRun, Evaluation
 from hgm.evolve.workspace import JobLayout, WorkspaceError, repo_diff, snapshot_repo
 from hgm.llm.config import Role
-from hgm.llm.gateway import Gateway
+from hgm.llm.job_gateway import JobGateway
 from hgm.llm.launch import agent_launch
 from hgm.sandbox.types import Sandbox
 
@@ -59,7 +59,7 @@ class Harness:
     def __init__(
         self,
         sandbox: Sandbox,
-        gateway: Gateway,
+        gateway: JobGateway,
         run: str,
         limits: AgentLimits | None = None,
         python: str | None = None,

@@ -20,7 +20,7 @@ from hgm.evolve.records import DiffStats, Evaluation
 from hgm.evolve.versions import fresh_job_dir, job_cost
 
 
-def _details(job: str, job_dir: Path, evaluation: Evaluation) -> dict[str, Any]:
+def evaluation_details(job: str, job_dir: Path, evaluation: Evaluation) -> dict[str, Any]:
     run, grade = evaluation.run, evaluation.grade
     stats = DiffStats.of(run.diff)
     return {
@@ -101,5 +101,5 @@ class RealWorld:
             success=evaluation.resolved,
             cost_usd=job_cost(context.db_path, job),
             duration=evaluation.wall_s,
-            details=_details(job, job_dir, evaluation),
+            details=evaluation_details(job, job_dir, evaluation),
         )

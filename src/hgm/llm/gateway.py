@@ -85,7 +85,8 @@ class Gateway:
         await web.UnixSite(runner, str(self.socket_path)).start()
         self.socket_path.chmod(0o600)
         if self.config.tcp is not None:
-            await web.TCPSite(runner, self.config.tcp.host, self.config.tcp.port).start()
+            tcp = self.config.tcp
+            await web.TCPSite(runner, tcp.host, tcp.port, ssl_context=tcp.ssl_context()).start()
             ports = [address[1] for address in runner.addresses if isinstance(address, tuple)]
             self.tcp_port = ports[0]
 
