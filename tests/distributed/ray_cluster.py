@@ -9,6 +9,7 @@ environment without provider keys: jobs must never see one.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -89,10 +90,8 @@ class RayNode:
     def kill(self) -> list[int]:
         pids = self.pids()
         for pid in pids:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         return pids
 
 
@@ -132,10 +131,8 @@ class LocalCluster:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        self._wait(
-            [self._start("head", ["--head", f"--port={self.port}", "--num-cpus=0",
-                                   "--include-dashboard=false"])]  # fmt: skip
-        )
+        head = ["--head", f"--port={self.port}", "--num-cpus=0", "--include-dashboard=false"]
+        self._wait([self._start("head", head)])
         self._wait([self._start_worker(name, cpus) for name, cpus in workers.items()])
         return self
 

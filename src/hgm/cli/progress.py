@@ -24,6 +24,7 @@ from hgm.engine.events import (
     ExpansionFinished,
     ExpansionStarted,
     JobInterrupted,
+    JobPlaced,
     RunFinished,
 )
 from hgm.engine.state import EngineState
@@ -43,6 +44,7 @@ class RunProgress:
         self._live = live
         self._tree: Tree | None = None
         self._in_flight: dict[int, str] = {}
+        self._nodes: dict[int, str] = {}  # where a distributed executor placed each job
         self._charged: set[int] = set()
         self._failed_expansions = 0
         self._money = 0.0
@@ -79,13 +81,19 @@ class RunProgress:
                 | ExpansionFinished(job=job, cost_usd=cost)
             ):
                 self._in_flight.pop(job, None)
+                self._nodes.pop(job, None)
                 self._charged.discard(job)
                 self._money += cost
                 if isinstance(event, ExpansionFinished) and not event.ok:
                     self._failed_expansions += 1
             case JobInterrupted(job=job):
                 self._in_flight.pop(job, None)
+                self._nodes.pop(job, None)
                 self._charged.discard(job)
+            case JobPlaced(job=job, node=node) if job in self._in_flight:
+                self._in_flight[job] = (
+                    self._in_flight[job].split(" on node ")[0] + f" on node {node}"
+                )
             case AgentCreated() | RunFinished():
                 pass
         self._render(force=isinstance(event, RunFinished))
@@ -107,7 +115,8 @@ class RunProgress:
         table.add_row("money", money)
         table.add_row("workers busy", f"{len(self._in_flight)} / {self._config.run.workers}")
         for job, what in list(self._in_flight.items())[:SHOWN_JOBS]:
-            table.add_row("", Text(f"job {job}: {what}", style="dim"))
+            where = f" on node {self._nodes[job]}" if job in self._nodes else ""
+            table.add_row("", Text(f"job {job}: {what}{where}", style="dim"))
         if self._tree is not None and len(self._tree):
             table.add_row(
                 "tree", f"{len(self._tree)} agents, {self._failed_expansions} failed expansions"

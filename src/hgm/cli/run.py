@@ -19,8 +19,10 @@ from rich.markup import escape
 from hgm.cli import run_inspect
 from hgm.cli.progress import RunProgress
 from hgm.engine.engine import Engine, RunSummary
+from hgm.engine.registry import executor_backend
 from hgm.errors import UserError
-from hgm.runconfig.config import read_run_config
+from hgm.runconfig.config import RunConfig, read_run_config
+from hgm.runconfig.executor import LocalExecutorSection
 from hgm.runconfig.launch import open_run
 from hgm.runconfig.real_world import RealWorldSection
 from hgm.runconfig.status import read_status
@@ -92,6 +94,15 @@ def _report(console: Console, directory: RunDir, summary: RunSummary) -> None:
     console.print(escape(f"see: hgm status {directory.path} | hgm tree {directory.path}"))
 
 
+def _check_cluster(config: RunConfig) -> None:
+    """A distributed executor's nodes, checked before anything is spent."""
+    if isinstance(config.executor, LocalExecutorSection):
+        return
+    backend = executor_backend(config.executor.kind)
+    with Console(stderr=True).status("checking the cluster's nodes: sandbox, toolchains, network"):
+        backend.check_cluster(config)
+
+
 def run(
     config: Path = typer.Argument(..., help="the run config (TOML), e.g. examples/sim.toml"),
     run_dir: Path | None = typer.Option(
@@ -108,6 +119,7 @@ def run(
             "checking the set-up: providers, sandbox, benchmark, root agent"
         ):
             check_before_run(parsed.world)  # before the run directory exists: nothing to undo
+    _check_cluster(parsed)
     _drive(RunDir.create(path, text))
 
 
@@ -119,7 +131,9 @@ def resume(run_dir: Path = typer.Argument(..., help="the run directory")) -> Non
     if current.state == "finished":
         typer.echo(f"{run_dir}: the run already finished ({current.finish_reason}); nothing to do")
         return
-    _drive(RunDir.open(run_dir))
+    directory = RunDir.open(run_dir)
+    _check_cluster(read_run_config(directory.config_path)[0])
+    _drive(directory)
 
 
 def register(app: typer.Typer) -> None:

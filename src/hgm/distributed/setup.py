@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from hgm.distributed.executor import RayExecutor
 from hgm.distributed.forwarder import GatewayAddress
+from hgm.distributed.preflight import check_cluster
 from hgm.distributed.real_node import RunSettings
 from hgm.distributed.real_remote import RealRemote
 from hgm.distributed.sim_remote import SimRemote
@@ -16,6 +17,7 @@ from hgm.llm.gateway import Gateway
 from hgm.runconfig.executor import RayExecutorSection
 from hgm.runconfig.real_world import RealWorldSection
 
+__all__ = ["check_cluster", "cluster_listener", "real_executor", "sim_executor"]
 ANY_ADDRESS = ("0.0.0.0", "::", "")
 MEGABYTE = 1024 * 1024
 
