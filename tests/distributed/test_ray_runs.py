@@ -5,7 +5,10 @@ provider key on any node. The worker node is killed last: the module shares one 
 from __future__ import annotations
 
 import json
+import socket
 import sqlite3
+import subprocess
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -14,6 +17,19 @@ from ray_cluster import LocalCluster
 
 from conftest import SECRET, hgm, kill_group, run_env, start_hgm, wait_for
 from hgm.archive import Archive
+from hgm.distributed.forwarder import GatewayAddress
+from hgm.llm.config import (
+    GatewayConfig,
+    RoleModel,
+    ScriptedProviderConfig,
+    ScriptReply,
+    TcpListenerConfig,
+)
+from hgm.llm.gateway import Gateway
+from hgm.runconfig.config import parse_run_config
+from hgm.runconfig.executor import RayExecutorSection
+from hgm.runconfig.real_world import BenchSection
+from hgm.sandbox.config import BubblewrapConfig
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
@@ -43,9 +59,13 @@ def sim_config(tmp_path: Path, cluster: LocalCluster, **values: object) -> Path:
     return path
 
 
-def rows(run: Path, query: str) -> list[tuple]:
-    with sqlite3.connect(run / "run.db") as db:
+def rows_of(database: Path, query: str) -> list[tuple]:
+    with sqlite3.connect(database) as db:
         return db.execute(query).fetchall()
+
+
+def rows(run: Path, query: str) -> list[tuple]:
+    return rows_of(run / "run.db", query)
 
 
 def placements(run: Path) -> list[dict]:
@@ -139,6 +159,105 @@ host = "127.0.0.1"
             except OSError:
                 continue
             assert SECRET.encode() not in environ, f"the key reached {node.name} (pid {pid})"
+
+
+def _on_node(cluster: LocalCluster, name: str, function, *arguments):
+    """Run `function(*arguments)` in a worker process of node `name`."""
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    node = next(n for n in ray.nodes() if n["Alive"] and name in n["Resources"])
+    strategy = NodeAffinitySchedulingStrategy(node["NodeID"], soft=False)
+    task = ray.remote(function).options(num_cpus=0, scheduling_strategy=strategy)
+    return ray.get(task.remote(*arguments), timeout=120)
+
+
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+@pytest.mark.parametrize("tls", [False, True])
+def test_a_node_reaches_the_gateway_only_with_its_job_token(
+    cluster: LocalCluster, tmp_path: Path, tls: bool
+):
+    def calls(address: GatewayAddress, tokens: list[str]) -> list[int]:
+        from hgm.distributed.forwarder import Forwarder
+        from hgm.llm.probe import post_chat
+
+        body = {"model": "task", "messages": [{"role": "user", "content": "hi"}]}
+        statuses = []
+        with Forwarder(address) as forwarder:
+            for token in tokens:
+                try:
+                    statuses.append(post_chat(forwarder.socket_path, token, body, 30)[0])
+                except OSError:
+                    statuses.append(-1)
+        return statuses
+
+    cert, key = _self_signed(tmp_path) if tls else (None, None)
+    config = GatewayConfig(
+        providers={"s": ScriptedProviderConfig(default_reply=ScriptReply(content="ok"))},
+        roles={"task": RoleModel(provider="s", model="m")},
+        tcp=TcpListenerConfig(host="127.0.0.1", port=0, tls_cert=cert, tls_key=key),
+    )
+    socket_dir = Path(tempfile.mkdtemp(prefix="hgm-gw-", dir="/tmp"))
+    with Gateway(config, socket_dir=socket_dir, db_path=tmp_path / "gw.db", run="t") as gateway:
+        assert gateway.tcp_port is not None
+        pem = cert.read_text() if cert else None
+        address = GatewayAddress("127.0.0.1", gateway.tcp_port, pem)
+        token = gateway.open_job("t", "0", "job-1", "task")
+        assert _on_node(cluster, "w1", calls, address, ["", "hgm-job-forged", token]) == [
+            401,
+            401,
+            200,
+        ]
+        gateway.close_job(token)
+        assert _on_node(cluster, "w2", calls, address, [token]) == [401]
+        if tls:  # plain TCP to the TLS listener gets no answer; neither does a wrong CA
+            plain = GatewayAddress("127.0.0.1", gateway.tcp_port)
+            (tmp_path / "other").mkdir()
+            other, _ = _self_signed(tmp_path / "other")
+            wrong = GatewayAddress("127.0.0.1", gateway.tcp_port, other.read_text())
+            fresh = gateway.open_job("t", "0", "job-2", "task")
+            assert _on_node(cluster, "w1", calls, plain, [fresh]) == [-1]
+            assert _on_node(cluster, "w1", calls, wrong, [fresh])[0] == 502
+    assert rows_of(tmp_path / "gw.db", "SELECT job, http_status FROM llm_calls") == [("job-1", 200)]
+
+
+def test_preflight_names_the_node_and_what_is_missing(cluster: LocalCluster, tmp_path: Path):
+    import ray
+
+    from hgm.distributed.preflight import NodeCheck, _run_check, cluster_problems
+
+    check = NodeCheck(
+        "0.0.0-elsewhere",
+        (3, 11),
+        BubblewrapConfig(binary=Path("/nonexistent/bwrap")),
+        BenchSection(name="humaneval"),
+        ("HumanEval/0",),
+        ("127.0.0.1", 9),  # nothing listens on the discard port
+    )
+    for name in ("w1", "w2"):
+        label = f"node {socket.gethostname()}/{node_label(cluster, name)}"
+        problems = _on_node(cluster, name, _run_check, check)
+        assert len(problems) == 3 and all(problem.startswith(label) for problem in problems)
+        assert "hgm 0.1.0" in problems[0] and "install the same" in problems[0]
+        assert "cannot reach the head at 127.0.0.1:9" in problems[1]
+        assert "sandbox bubblewrap" in problems[2]
+    config = parse_run_config(
+        sim_config(tmp_path, cluster).read_text() + "resources = { nowhere = 1 }\n", "t.toml"
+    )
+    assert isinstance(config.executor, RayExecutorSection)
+    [problem] = cluster_problems(config, config.executor)
+    assert "0 alive nodes" in problem and "require_nodes" in problem
+    assert ray.is_initialized()  # the test's own connection is left alone
 
 
 def test_lost_worker_node_requeues_its_jobs_exactly_once(cluster: LocalCluster, tmp_path: Path):
