@@ -26,6 +26,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+import ray
+from ray.exceptions import (
+    NodeDiedError,
+    ObjectLostError,
+    OutOfMemoryError,
+    RayTaskError,
+    TaskCancelledError,
+    WorkerCrashedError,
+)
+
 from hgm.distributed.cluster import connect
 from hgm.distributed.node import run_on_node
 from hgm.distributed.remote import NodeInfo, NodeJob, RemoteWork
@@ -34,19 +44,6 @@ from hgm.engine.jobs import Done, Job
 from hgm.engine.world import EvalOutcome, ExpandOutcome, World
 from hgm.errors import UserError
 from hgm.runconfig.executor import RayExecutorSection
-
-try:
-    import ray
-    from ray.exceptions import (
-        NodeDiedError,
-        ObjectLostError,
-        OutOfMemoryError,
-        RayTaskError,
-        TaskCancelledError,
-        WorkerCrashedError,
-    )
-except ImportError as missing:  # the registry turns this into a UserError
-    raise ImportError(f"Ray is not installed: {missing}") from missing
 
 log = logging.getLogger(__name__)
 COLLECT_S = 0.05
