@@ -28,4 +28,4 @@ if command -v apt-get >/dev/null 2>&1; then
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/pip install -q -e '.[dev]'
+.venv/bin/pip install -q -e '.[dev,ray]'   # ray: the distributed executor's tests (~300 MB)
