@@ -29,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "distributed"))
 from ray_cluster import LocalCluster
 
 from hgm.distributed.executor import RayExecutor
-from hgm.distributed.sim_remote import SimRemote, SleepJob
+from hgm.distributed.sim_remote import SimRemote
+from hgm.distributed.sleep_job import SleepJob
 from hgm.engine.budget import Budget
 from hgm.engine.engine import Engine
 from hgm.engine.executors import Executor, ThreadExecutor

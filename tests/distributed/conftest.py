@@ -1,5 +1,6 @@
-"""One real Ray cluster per test module that asks for it: a head without CPUs and two
-worker nodes (`w1`, `w2`), each its own `ray start` processes on 127.0.0.1."""
+"""One real Ray cluster per test session, started when a test first asks for it: a head
+without CPUs and two worker nodes (`w1`, `w2`), each its own `ray start` processes on
+127.0.0.1. A test that kills a node runs last (tests/distributed/test_ray_runs.py)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ HGM = Path(sys.executable).with_name("hgm")
 SECRET = "sk-hgm-test-secret-0123456789abcdef"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def cluster() -> Iterator[LocalCluster]:
     need("ray", ray_problem())
     import ray

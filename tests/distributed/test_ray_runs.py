@@ -9,6 +9,7 @@ import socket
 import sqlite3
 import subprocess
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from hgm.llm.gateway import Gateway
 from hgm.runconfig.config import parse_run_config
 from hgm.runconfig.executor import RayExecutorSection
 from hgm.runconfig.real_world import BenchSection
+from hgm.runconfig.status import read_status
 from hgm.sandbox.config import BubblewrapConfig
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
@@ -105,9 +107,9 @@ def test_sim_run_spreads_over_nodes_and_resumes_after_the_head_is_killed(
     process = start_hgm("run", str(config), "--run-dir", "run", env=env, cwd=tmp_path)
     run = tmp_path / "run"
 
-    def placed_jobs_shown() -> bool:  # status shows where each job runs
-        status = hgm("status", "run", "--json", env=env, cwd=tmp_path)
-        return any(job["node"] for job in json.loads(status.stdout).get("running", []))
+    def placed_jobs_shown() -> bool:  # status shows where each job runs (the CLI's own
+        # rendering of it is tested in tests/cli)
+        return any(job.node for job in read_status(run).running)
 
     wait_for(lambda: (run / "run.db").exists() and placed_jobs_shown(), what="a placed job")
     wait_for(lambda: len(rows(run, "SELECT job FROM evaluations")) >= 6, what="evaluations")
@@ -119,13 +121,50 @@ def test_sim_run_spreads_over_nodes_and_resumes_after_the_head_is_killed(
     assert nodes == {node_label(cluster, "w1"), node_label(cluster, "w2")}
     details = [json.loads(d) for (d,) in rows(run, "SELECT details FROM evaluations")]
     assert all(d["node"].split("/")[1] in nodes for d in details)
-    status = json.loads(hgm("status", "run", "--json", env=env, cwd=tmp_path).stdout)
-    assert status["state"] == "finished" and status["task_evals_done"] == 24
+    status = read_status(run)
+    assert status.state == "finished" and status.task_evals_done == 24
 
 
-def test_quickstart_through_ray_records_calls_and_keeps_keys_home(
+def _keyless(cluster: LocalCluster) -> set[str]:
+    """Assert that no process of any node holds the provider key; the kinds of sandboxed
+    programs among them."""
+    sandboxes: set[str] = set()
+    for pid, name in cluster.processes().items():
+        try:
+            environ = Path(f"/proc/{pid}/environ").read_bytes()
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        assert SECRET.encode() not in environ, f"the key reached {name}: {command}"
+        if Path(command[0].decode()).name == "bwrap":
+            sandboxes.add("bwrap")
+        elif b"coding_agent" in command:
+            sandboxes.add("agent")
+    return sandboxes
+
+
+def _watch_keys(cluster: LocalCluster, process: subprocess.Popen[str]) -> set[str]:
+    """`_keyless` again and again until `process` ends; every kind of sandboxed program seen."""
+    seen: set[str] = set()
+    while process.poll() is None:
+        seen |= _keyless(cluster)
+        time.sleep(0.2)
+    return seen
+
+
+def test_quickstart_through_ray_pauses_when_nodes_lose_the_gateway_then_resumes(
     cluster: LocalCluster, tmp_path: Path
 ):
+    """The quick start with the gateway served over TLS. First the nodes trust the wrong
+    certificate: each job finds the gateway out of reach on its node and comes back
+    unfinished, re-queued uncharged, and the run pauses (exit 75) as a local run does. With
+    the right certificate, `hgm resume` runs the budget exactly; calls are attributed to
+    their jobs and no node process or sandbox ever holds the provider key."""
+    cert, key = _self_signed(tmp_path)
+    (tmp_path / "other").mkdir()
+    wrong, _ = _self_signed(tmp_path / "other")
+    trusted = tmp_path / "trusted.pem"
+    trusted.write_text(wrong.read_text())
     source = (Path(__file__).parents[2] / "examples" / "quickstart.toml").read_text()
     config = source.replace("task_evals = 60", "task_evals = 6").replace(
         "workers = 2", "workers = 3"
@@ -137,28 +176,45 @@ address = "{cluster.address}"
 node_dir = "{tmp_path / "nodes"}"
 [executor.gateway]
 host = "127.0.0.1"
+tls_cert = "{cert}"
+tls_key = "{key}"
+tls_ca = "{trusted}"
 """
     (tmp_path / "qs.toml").write_text(config)
     env = run_env(tmp_path)
-    done = hgm("run", "qs.toml", "--run-dir", "run", env=env, cwd=tmp_path, timeout=600)
-    assert done.returncode == 0, done.stderr
+    paused = hgm("run", "qs.toml", "--run-dir", "run", env=env, cwd=tmp_path, timeout=600)
+    assert paused.returncode == 75, paused.stderr
     run = tmp_path / "run"
+    requeued = [
+        json.loads(p) for (p,) in rows(run, "SELECT payload FROM events WHERE type = 'JobRequeued'")
+    ]
+    assert len(requeued) >= 3 and all(event["component"] == "gateway" for event in requeued)
+    assert all(
+        event["reason"].startswith("on node ") and "CERTIFICATE_VERIFY_FAILED" in event["reason"]
+        for event in requeued
+    ), requeued[0]
+    assert rows(run, "SELECT count(*) FROM evaluations") == [(0,)]  # nothing recorded
+    assert read_status(run).state == "paused"
+
+    trusted.write_text(cert.read_text())
+    resumed = start_hgm("resume", "run", env=env, cwd=tmp_path)
+    seen = _watch_keys(cluster, resumed)
+    _, err = resumed.communicate(timeout=600)
+    assert resumed.returncode == 0, err
+    assert seen == {"bwrap", "agent"}  # the watch saw sandboxes at work
     assert_exact(run, 6)
     assert Archive.open(run / "agents.git").verify() == []
-    calls = rows(run, "SELECT DISTINCT job, role FROM llm_calls WHERE run = 'quickstart'")
-    jobs = {json.loads(d)["job"] for (d,) in rows(run, "SELECT details FROM evaluations")}
-    assert jobs <= {job for job, role in calls if role == "task"}
+    calls = set(rows(run, "SELECT DISTINCT job, role FROM llm_calls WHERE run = 'quickstart'"))
     for (details,) in rows(run, "SELECT details FROM evaluations"):
-        record = json.loads((Path(json.loads(details)["artifacts"]) / "record.json").read_text())
+        details = json.loads(details)
+        assert (details["job"], "task") in calls
+        record = json.loads((Path(details["artifacts"]) / "record.json").read_text())
         assert record["run"]["job_dir"].startswith(str(run / "artifacts"))
         assert record["run"]["usage"]["calls"] >= 1 and record["node"]["attempt"] == 1
-    for node in cluster.nodes:
-        for pid in node.pids():
-            try:
-                environ = Path(f"/proc/{pid}/environ").read_bytes()
-            except OSError:
-                continue
-            assert SECRET.encode() not in environ, f"the key reached {node.name} (pid {pid})"
+        assert record["run"]["llm_last_status"] == details["llm_last_status"] == "ok"
+    for (job,) in rows(run, "SELECT json_extract(details, '$.job') FROM expansions"):
+        assert (job, "diagnose") in calls
+    _keyless(cluster)  # and what is left of the nodes after the run
 
 
 def _on_node(cluster: LocalCluster, name: str, function, *arguments):

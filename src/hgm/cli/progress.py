@@ -25,6 +25,7 @@ from hgm.engine.events import (
     ExpansionStarted,
     JobInterrupted,
     JobPlaced,
+    JobRequeued,
     RunFinished,
 )
 from hgm.engine.state import EngineState
@@ -47,6 +48,8 @@ class RunProgress:
         self._nodes: dict[int, str] = {}  # where a distributed executor placed each job
         self._charged: set[int] = set()
         self._failed_expansions = 0
+        self._requeued = 0
+        self._last_failure = ""
         self._money = 0.0
         self._last_render = 0.0
         self._bar = Progress(
@@ -91,9 +94,12 @@ class RunProgress:
                 self._nodes.pop(job, None)
                 self._charged.discard(job)
             case JobPlaced(job=job, node=node) if job in self._in_flight:
-                self._in_flight[job] = (
-                    self._in_flight[job].split(" on node ")[0] + f" on node {node}"
-                )
+                self._nodes[job] = node
+            case JobRequeued(job=job, component=component, reason=reason):
+                self._in_flight.pop(job, None)  # still charged: it runs again uncharged
+                self._nodes.pop(job, None)
+                self._requeued += 1
+                self._last_failure = f"{component}: {reason}"
             case AgentCreated() | RunFinished():
                 pass
         self._render(force=isinstance(event, RunFinished))
@@ -117,6 +123,12 @@ class RunProgress:
         for job, what in list(self._in_flight.items())[:SHOWN_JOBS]:
             where = f" on node {self._nodes[job]}" if job in self._nodes else ""
             table.add_row("", Text(f"job {job}: {what}{where}", style="dim"))
+        if self._requeued:
+            table.add_row(
+                "re-queued",
+                Text(f"{self._requeued} (infrastructure; last: {self._last_failure[:160]})"),
+                style="red",
+            )
         if self._tree is not None and len(self._tree):
             table.add_row(
                 "tree", f"{len(self._tree)} agents, {self._failed_expansions} failed expansions"

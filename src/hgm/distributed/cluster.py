@@ -21,18 +21,23 @@ class ClusterNode:
         return "node:__internal_head__" in self.resources
 
 
-def connect(address: str) -> bool:
-    """Join the cluster at `address` as a driver (True), or use the connection this process
-    already has (False). Never starts a cluster: a local one would inherit this process's
-    environment, provider keys included."""
+NAMESPACE = "hgm"  # marks a connection hgm made (and may end)
+
+
+def connect(address: str) -> None:
+    """Join the cluster at `address` as a driver, unless this process is connected already
+    (hgm's pre-flight joined it, or the caller did). Never starts a cluster: a local one
+    would inherit this process's environment, provider keys included. One connection
+    serves the pre-flight and the run: the worker processes Ray starts for this driver on
+    each node are reused instead of started again."""
     import ray
 
     if ray.is_initialized():
-        return False
+        return
     try:
         ray.init(
             address=address,
-            namespace="hgm",
+            namespace=NAMESPACE,
             log_to_driver=False,
             logging_level=logging.WARNING,
             configure_logging=False,
@@ -42,7 +47,14 @@ def connect(address: str) -> bool:
             f"[executor] address {address!r}: cannot join a Ray cluster there ({error}); "
             "start one with `ray start --head` and give its address (docs/distributed.md)"
         ) from error
-    return True
+
+
+def disconnect() -> None:
+    """Leave the cluster if hgm joined it; a connection the caller made is left alone."""
+    import ray
+
+    if ray.is_initialized() and ray.get_runtime_context().namespace == NAMESPACE:
+        ray.shutdown()
 
 
 def alive_nodes() -> list[ClusterNode]:

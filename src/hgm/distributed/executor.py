@@ -10,8 +10,11 @@ Faults: a task whose worker or node died, or whose result was lost, is tried aga
 the same job id (new credentials: the lost attempt's gateway tokens are revoked first), up
 to `max_attempts` tries; only the last attempt's result is ever read, so a job is recorded
 once. With no node able to take a job, Ray keeps it pending until one joins: the run waits.
-An exception raised by the job's own code is re-raised on the engine's thread by `wait`,
-like the thread executor does (the run stops; resume re-runs the job).
+A job the infrastructure broke (`InfrastructureFailure` on the node or on the head, or
+every attempt lost: component "cluster") is delivered as `Unfinished`, as the thread
+executor delivers it: the engine re-queues it uncharged and pauses after repeated ones.
+Any other exception raised by the job's own code is re-raised on the engine's thread by
+`wait`, like the thread executor does (the run stops; resume re-runs the job).
 """
 
 from __future__ import annotations
@@ -36,13 +39,13 @@ from ray.exceptions import (
     WorkerCrashedError,
 )
 
-from hgm.distributed.cluster import connect
+from hgm.distributed.cluster import connect, disconnect
 from hgm.distributed.node import run_on_node
 from hgm.distributed.remote import NodeInfo, NodeJob, RemoteWork
 from hgm.engine.events import JobPlaced
 from hgm.engine.jobs import Done, Job
-from hgm.engine.world import EvalOutcome, ExpandOutcome, World
-from hgm.errors import UserError
+from hgm.engine.world import EvalOutcome, ExpandOutcome, Unfinished, World
+from hgm.errors import InfrastructureFailure
 from hgm.runconfig.executor import RayExecutorSection
 
 log = logging.getLogger(__name__)
@@ -50,7 +53,7 @@ COLLECT_S = 0.05
 HEAD_THREADS = 8
 # A node or worker process that died, or a result that vanished with its node: try again.
 LOST = (WorkerCrashedError, NodeDiedError, ObjectLostError, OutOfMemoryError)
-Outcome = ExpandOutcome | EvalOutcome
+Outcome = ExpandOutcome | EvalOutcome | Unfinished
 
 
 @dataclass(slots=True)
@@ -85,14 +88,13 @@ class RayExecutor:
         self._pool: ThreadPoolExecutor | None = None
         self._collector: threading.Thread | None = None
         self._flying: dict[Any, _Flight] = {}
-        self._connected_here = False
         self._cap = 1
         self._task: Any = None
 
     # ---- the Executor protocol ------------------------------------------------------------
 
     def bind(self, world: World, workers: int, clock_start: float) -> None:
-        self._connected_here = connect(self.section.address)
+        connect(self.section.address)
         self._origin = time.monotonic()
         self._clock_start = clock_start
         self._cap = self.section.max_in_flight or workers
@@ -158,9 +160,7 @@ class RayExecutor:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
-        if self._connected_here and ray.is_initialized():
-            ray.shutdown()
-            self._connected_here = False
+        disconnect()
 
     # ---- head-side steps (pool threads) -----------------------------------------------------
 
@@ -182,27 +182,32 @@ class RayExecutor:
         try:
             flight.prepared = self.work.prepare(flight.job)
             self._next_attempt(flight)
+        except InfrastructureFailure as failure:
+            self._unfinished(flight, Unfinished(failure.component, failure.message))
         except BaseException as error:  # handed to the engine's thread
             self._done.put((flight, self.now(), None, error))
 
     def _next_attempt(self, flight: _Flight) -> None:
         flight.attempt += 1
-        if flight.attempt > self.section.max_attempts:
-            raise UserError(
-                f"job {flight.job.id} was lost {self.section.max_attempts} times "
-                "(its node or worker died each time; [executor] max_attempts): "
-                "the run stops, `hgm resume` tries it again"
-            )
         flight.node, flight.placed = None, None
         flight.node_job = self.work.attempt(flight.prepared, flight.attempt)
         self._to_submit.put(flight)
 
     def _retry(self, flight: _Flight, error: BaseException) -> None:
         where = flight.node.label if flight.node is not None else "before it started"
+        if flight.attempt >= self.section.max_attempts:
+            reason = (
+                f"job {flight.job.id} was lost {flight.attempt} times, the last on {where} "
+                f"({error}); [executor] max_attempts = {self.section.max_attempts}"
+            )
+            self._unfinished(flight, Unfinished("cluster", reason))
+            return
         log.warning("job %d lost on %s (%s); trying again", flight.job.id, where, error)
         try:
             self._release(flight)
             self._next_attempt(flight)
+        except InfrastructureFailure as failure:
+            self._unfinished(flight, Unfinished(failure.component, failure.message))
         except BaseException as failure:
             self._done.put((flight, self.now(), None, failure))
 
@@ -211,10 +216,17 @@ class RayExecutor:
             assert flight.node is not None
             self.work.release(flight.prepared)
             outcome = self.work.finish(flight.prepared, result, flight.node)
+        except InfrastructureFailure as failure:
+            outcome = Unfinished(failure.component, failure.message)
         except BaseException as error:
             self._done.put((flight, self.now(), None, error))
-        else:
-            self._done.put((flight, self.now(), outcome, None))
+            return
+        self._done.put((flight, self.now(), outcome, None))
+
+    def _unfinished(self, flight: _Flight, unfinished: Unfinished) -> None:
+        """Deliver a job the infrastructure broke; its credentials are revoked first."""
+        self._release(flight)
+        self._done.put((flight, self.now(), unfinished, None))
 
     def _release(self, flight: _Flight) -> None:
         if flight.prepared is not None:
@@ -281,6 +293,9 @@ class RayExecutor:
                 )
             return
         self._flying.pop(generator)
+        if isinstance(value, Unfinished):  # the node found its infrastructure broken
+            self._pool.submit(self._unfinished, flight, value)
+            return
         self._pool.submit(self._finish, flight, value)
 
     def _fail(self, flight: _Flight, error: BaseException) -> None:

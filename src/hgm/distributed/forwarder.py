@@ -88,6 +88,7 @@ class Forwarder:
         )
         self._server: asyncio.AbstractServer | None = None
         self._connections: set[asyncio.Task[None]] = set()
+        self.unreachable: str | None = None  # why the last connection to the head failed
 
     def __enter__(self) -> Forwarder:
         self._thread.start()
@@ -128,7 +129,12 @@ class Forwarder:
             try:
                 head_in, head_out = await self.address.open()
             except (TimeoutError, OSError, ssl.SSLError) as error:
-                client_out.write(_unreachable(self.address, error))
+                address = self.address
+                self.unreachable = (
+                    f"the gateway at {address.host}:{address.port} is unreachable from here: "
+                    f"{error or type(error).__name__}"
+                )
+                client_out.write(_unreachable(self.unreachable))
                 await client_out.drain()
                 return
             try:
@@ -140,10 +146,11 @@ class Forwarder:
             self._connections.discard(task)
 
 
-def _unreachable(address: GatewayAddress, error: BaseException) -> bytes:
-    """A 502 in the OpenAI error shape, so that the agent sees why its call failed."""
-    message = f"hgm forwarder: the gateway at {address.host}:{address.port} is unreachable: {error}"
-    body = json.dumps({"error": {"type": "gateway_unreachable", "message": message}}).encode()
+def _unreachable(reason: str) -> bytes:
+    """A 502 in the OpenAI error shape, so that the agent sees why its call failed (typed as
+    the gateway's own failures are: an infrastructure failure, not the agent's)."""
+    message = f"hgm forwarder: {reason}"
+    body = json.dumps({"error": {"type": "gateway_error", "message": message}}).encode()
     head = (
         "HTTP/1.1 502 Bad Gateway\r\nContent-Type: application/json\r\n"
         f"Connection: close\r\nContent-Length: {len(body)}\r\n\r\n"

@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 
 import hgm
-from hgm.distributed.cluster import ClusterNode, alive_nodes, connect
+from hgm.distributed.cluster import ClusterNode, alive_nodes, connect, disconnect
 from hgm.distributed.node import this_node
 from hgm.errors import UserError
 from hgm.runconfig.config import RunConfig
@@ -114,13 +114,14 @@ def node_check(config: RunConfig, head: tuple[str, int] | None) -> NodeCheck:
 
 
 def cluster_problems(config: RunConfig, section: RayExecutorSection) -> list[str]:
-    """Every problem found on the cluster's nodes (empty: the run may start)."""
+    """Every problem found on the cluster's nodes (empty: the run may start). The connection
+    to the cluster stays open for the run (`hgm.distributed.cluster.connect`)."""
     import ray
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
     from hgm.distributed.setup import cluster_listener
 
-    connected_here = connect(section.address)
+    connect(section.address)
     listener = None
     try:
         head = None
@@ -155,8 +156,6 @@ def cluster_problems(config: RunConfig, section: RayExecutorSection) -> list[str
     finally:
         if listener is not None:
             listener.close()
-        if connected_here:
-            ray.shutdown()
 
 
 def check_cluster(config: RunConfig) -> None:
@@ -165,5 +164,6 @@ def check_cluster(config: RunConfig) -> None:
     assert isinstance(section, RayExecutorSection)
     problems = cluster_problems(config, section)
     if problems:
+        disconnect()  # no run follows
         listed = "\n".join(f"  - {problem}" for problem in problems)
         raise UserError(f"the cluster cannot run this: \n{listed}")

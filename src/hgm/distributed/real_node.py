@@ -2,8 +2,11 @@
 process, with the agent version from the node's cache and the gateway through a forwarder.
 
 Nothing here reads the run database or the archive (they live on the head): an expansion
-arrives with its diagnosis prompt already built and leaves its child as a diff for the
-head to commit. What a job produced travels back as a bounded tar of its job directory.
+arrives with what its diagnosis shows already gathered and leaves its child as a diff for
+the head to commit. What a job produced travels back as a bounded tar of its job directory.
+A job the infrastructure broke (the sandbox, the gateway out of reach, the provider failing
+the diagnosis) comes back as `Unfinished`, naming the node; the head reads the gateway's
+record of the job's calls itself when a result arrives.
 """
 
 from __future__ import annotations
@@ -24,16 +27,18 @@ from hgm.distributed.artifacts import pack
 from hgm.distributed.forwarder import Forwarder, GatewayAddress
 from hgm.distributed.node_cache import AgentBundle
 from hgm.distributed.remote import NodeInfo
-from hgm.errors import UserError
+from hgm.engine.world import Unfinished
+from hgm.errors import InfrastructureFailure, UserError
 from hgm.evolve.agent_task import AgentLimits
 from hgm.evolve.build import SMOKE_RUN_SUFFIX
-from hgm.evolve.diagnosis import DiagnosisFailed
+from hgm.evolve.diagnosis import DiagnosisFailed, DiagnosisInput
 from hgm.evolve.expansion import ExpansionFailed, Improver, improve
 from hgm.evolve.harness import Harness
 from hgm.evolve.validation import ChildValidator
 from hgm.evolve.world import evaluation_details
 from hgm.llm.config import Role
 from hgm.llm.ledger import JobLimits, JobUsage
+from hgm.llm.model_facts import ModelFacts
 from hgm.runconfig.real_world import BenchSection, ValidationSection
 from hgm.sandbox import Sandbox, make_sandbox
 from hgm.sandbox.config import SandboxConfig
@@ -53,6 +58,8 @@ class RunSettings:
     max_result_bytes: int
     gateway: GatewayAddress
     smoke_gateway: GatewayAddress
+    models: dict[Role, ModelFacts]  # each role's model as the head's pre-flight found it
+    smoke_models: dict[Role, ModelFacts]  # the smoke-run gateway's free scripted model
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,20 +78,28 @@ class NodeResult:
 
 
 @dataclass(frozen=True, slots=True)
-class _Timeout:
+class _Settings:
     timeout_s: float
+    roles: dict[Role, Any] = field(default_factory=dict)
 
 
 class ForwardedGateway:
     """The head's gateway as a node's harness sees it (a `hgm.llm.job_gateway.JobGateway`):
     the head opened the job's tokens, one per (job, role), and revokes them when the job
-    ends; calls go through the node's forwarder; usage is counted on the head."""
+    ends; calls go through the node's forwarder; usage and the record are the head's."""
+
+    db_path = None
 
     def __init__(self, forwarder: Forwarder, tokens: dict[tuple[str, str], str]) -> None:
         self.socket_dir = forwarder.socket_dir
         self.socket_path = forwarder.socket_path
-        self.config = _Timeout(forwarder.address.timeout_s)
+        self.config = _Settings(forwarder.address.timeout_s)
+        self._forwarder = forwarder
         self._tokens = tokens
+
+    @property
+    def serving(self) -> bool:
+        return self._forwarder.unreachable is None
 
     def open_job(
         self, run: str, agent: str, job: str, role: Role, limits: JobLimits | None = None
@@ -128,6 +143,17 @@ def find_task(benchmark: Benchmark, task_id: str, node: NodeInfo) -> Task:
     )
 
 
+def broken_on_node(
+    failure: InfrastructureFailure, node: NodeInfo, forwarders: tuple[Forwarder, ...]
+) -> Unfinished:
+    """What the head hears of a job the infrastructure broke on `node` (re-queued there,
+    uncharged, as a local job would be), with the reason a forwarder could not reach the
+    gateway, if that was it."""
+    reasons = [failure.message]
+    reasons += [f.unreachable for f in forwarders if f.unreachable is not None]
+    return Unfinished(failure.component, f"on node {node.label}: " + "; ".join(reasons))
+
+
 @dataclass(frozen=True, slots=True)
 class EvaluationNodeJob:
     """Run agent `agent` on task `task` and grade it, as job `job`."""
@@ -138,7 +164,7 @@ class EvaluationNodeJob:
     job: str
     tokens: dict[tuple[str, str], str]
 
-    def run(self, node: NodeInfo) -> NodeResult:
+    def run(self, node: NodeInfo) -> NodeResult | Unfinished:
         settings = self.settings
         sandbox = make_sandbox(settings.sandbox)
         benchmark = load_benchmark(settings, sandbox, node)
@@ -149,17 +175,24 @@ class EvaluationNodeJob:
             job_scratch(settings, self.job, node) as job_dir,
         ):
             harness = Harness(
-                sandbox, ForwardedGateway(forwarder, self.tokens), settings.run, settings.limits
+                sandbox,
+                ForwardedGateway(forwarder, self.tokens),
+                settings.run,
+                settings.limits,
+                models=settings.models,
             )
-            evaluation = harness.evaluate(
-                agent_dir,
-                benchmark,
-                task,
-                job_dir,
-                agent=str(self.agent.agent),
-                job=self.job,
-                limits=settings.limits,
-            )
+            try:
+                evaluation = harness.evaluate(
+                    agent_dir,
+                    benchmark,
+                    task,
+                    job_dir,
+                    agent=str(self.agent.agent),
+                    job=self.job,
+                    limits=settings.limits,
+                )
+            except InfrastructureFailure as failure:
+                return broken_on_node(failure, node, (forwarder,))
             details = evaluation_details(self.job, job_dir, evaluation)
             packed = pack(job_dir, settings.max_result_bytes)
         return NodeResult(
@@ -179,11 +212,11 @@ class ExpansionNodeJob:
     settings: RunSettings
     parent: AgentBundle
     child: int
-    messages: list[dict[str, str]]
+    given: DiagnosisInput
     tokens: dict[tuple[str, str], str]
     smoke_tokens: dict[tuple[str, str], str]
 
-    def run(self, node: NodeInfo) -> NodeResult:
+    def run(self, node: NodeInfo) -> NodeResult | Unfinished:
         settings = self.settings
         started = time.perf_counter()
         sandbox = make_sandbox(settings.sandbox)
@@ -200,13 +233,16 @@ class ExpansionNodeJob:
                 ForwardedGateway(smoke_forwarder, self.smoke_tokens),
                 settings.run + SMOKE_RUN_SUFFIX,
                 python=sys.executable,
+                models=settings.smoke_models,
             )
+            gateway = ForwardedGateway(forwarder, self.tokens)
             improver = Improver(
                 settings.run,
-                Harness(sandbox, ForwardedGateway(forwarder, self.tokens), settings.run),
+                Harness(sandbox, gateway, settings.run, models=settings.models),
                 ChildValidator(sandbox, smoke, settings.validation),
                 settings.diagnosis_attempts,
                 settings.limits,
+                settings.models,
             )
             details: dict[str, Any] = {}
             try:
@@ -215,10 +251,12 @@ class ExpansionNodeJob:
                     self.parent.agent,
                     self.child,
                     parent_dir,
-                    self.messages,
+                    self.given,
                     job_dir,
                     details,
                 )
+            except InfrastructureFailure as failure:
+                return broken_on_node(failure, node, (forwarder, smoke_forwarder))
             except (ExpansionFailed, DiagnosisFailed) as error:
                 ok, reason, diff, diagnosis = False, str(error), "", None
             else:

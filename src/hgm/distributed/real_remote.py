@@ -1,12 +1,15 @@
 """The head's side of a real world's jobs on a cluster (a `hgm.distributed.remote.RemoteWork`).
 
 prepare: the agent's git bundle (put in Ray's object store once per agent) and, for an
-expansion, what to fix and the diagnosis prompt (from run.db and the archive). attempt:
-the job's gateway tokens, opened here with the same limits as a local job. finish: the
-node's bounded artifacts unpacked into `<run>/artifacts/<job>/` (the local layout, with
-the record's paths and token usage made the head's), the child committed to the archive,
-the money the gateway recorded for the job. The run database and archive are written only
-here, in the hgm process.
+expansion, what to fix and what its diagnosis shows (from run.db and the archive).
+attempt: the job's gateway tokens, opened here with the same limits as a local job.
+finish: first the gateway's record of the attempt's last LLM call, as a local job reads
+it: a provider or gateway failure there makes the job `Unfinished` (an
+`InfrastructureFailure`: re-queued, uncharged); then the node's bounded artifacts unpacked
+into `<run>/artifacts/<job>/` (the local layout, with the record's paths, token usage and
+last call status made the head's), the child committed to the archive, the money the
+gateway recorded for the job. The run database and archive are written only here, in the
+hgm process.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -33,9 +37,10 @@ from hgm.distributed.real_node import (
 from hgm.distributed.remote import NodeInfo, NodeJob
 from hgm.engine.jobs import Job
 from hgm.engine.world import EvalOutcome, ExpandOutcome
+from hgm.errors import InfrastructureFailure
 from hgm.evolve.agent_dir import copy_agent
 from hgm.evolve.build import SMOKE_RUN_SUFFIX
-from hgm.evolve.diagnosis import Diagnosis, DiagnosisFailed
+from hgm.evolve.diagnosis import Diagnosis, DiagnosisFailed, DiagnosisInput
 from hgm.evolve.expansion import (
     ExpansionFailed,
     Improvement,
@@ -44,6 +49,8 @@ from hgm.evolve.expansion import (
     plan_expansion,
     recovered,
 )
+from hgm.evolve.failures import with_gateway_status
+from hgm.evolve.infrastructure import LastCall, call_failure, last_call
 from hgm.evolve.versions import fresh_job_dir, job_cost
 from hgm.evolve.world import RealWorld
 from hgm.llm.config import Role
@@ -60,10 +67,11 @@ class Prepared:
     job: Job
     key: str
     bundle: AgentBundle | None = None
-    messages: list[dict[str, str]] = field(default_factory=list)
+    given: DiagnosisInput | None = None
     details: dict[str, Any] = field(default_factory=dict)
     settled: ExpandOutcome | None = None
     tokens: list[tuple[Gateway, str]] = field(default_factory=list)
+    since: float = 0.0  # when the current attempt's tokens were opened (the head's clock)
 
 
 class RealRemote:
@@ -108,14 +116,15 @@ class RealRemote:
         job_dir = fresh_job_dir(self.context.artifacts, key)
         details: dict[str, Any] = {"job": key, "artifacts": str(job_dir)}
         try:
-            messages = plan_expansion(self.context, action.parent, job.child, details)
+            given = plan_expansion(self.context, action.parent, job.child, details)
         except (ExpansionFailed, DiagnosisFailed) as error:
             return Prepared(job, key, settled=failed(self.context, job_dir, details, str(error), 0))
-        return Prepared(job, key, self.bundle(action.parent), messages, details)
+        return Prepared(job, key, self.bundle(action.parent), given, details)
 
     def attempt(self, prepared: Prepared, number: int) -> NodeJob:
         if prepared.settled is not None:
             return SettledJob()
+        prepared.since = time.time()
         action, run, limits = prepared.job.action, self.context.run, self.context.limits
         assert prepared.bundle is not None
         key, agent = prepared.key, str(prepared.bundle.agent)
@@ -133,11 +142,12 @@ class RealRemote:
         smoke_key = f"smoke-{child}"
         smoke_run = run + SMOKE_RUN_SUFFIX
         smoke = _open(prepared, self.smoke_gateway, smoke_run, str(child), smoke_key, "task", None)
+        assert prepared.given is not None
         return ExpansionNodeJob(
             self.settings,
             prepared.bundle,
             child,
-            prepared.messages,
+            prepared.given,
             {(key, "diagnose"): diagnose, (key, "self_improve"): improve},
             {(smoke_key, "task"): smoke},
         )
@@ -157,6 +167,7 @@ class RealRemote:
             settled = prepared.settled
             return replace(settled, details={**settled.details, **where})
         assert result is not None
+        call = checked_last_call(self.context.db_path, prepared.key, prepared.since, node)
         job_dir = fresh_job_dir(self.context.artifacts, prepared.key)
         unpack(result.artifacts, job_dir)
         details = {**prepared.details, **result.details, "artifacts": str(job_dir), **where}
@@ -166,8 +177,13 @@ class RealRemote:
         action = prepared.job.action
         if not isinstance(action, Expand):
             usage = self.gateway.job_usage(prepared.key)
+            status = call.status if call is not None else None
             details["tokens"] = usage.tokens
-            _rehome_record(job_dir, result.node_job_dir, usage_dict(usage), node)
+            details["llm_last_status"] = status
+            details["failure"] = with_gateway_status(
+                details.get("failure"), status, str(details.get("kill_reason"))
+            )
+            _rehome_record(job_dir, result.node_job_dir, usage_dict(usage), status, node)
             return EvalOutcome(result.ok, cost, result.seconds, details)
         child = prepared.job.child
         assert child is not None and prepared.bundle is not None
@@ -182,6 +198,18 @@ class RealRemote:
         )
         commit_improvement(self.context, action.parent, child, improvement, details["entry"])
         return ExpandOutcome(True, "", cost, result.seconds, details)
+
+
+def checked_last_call(db_path: Path, job: str, since: float, node: NodeInfo) -> LastCall | None:
+    """`job`'s last LLM call since `since` as the gateway recorded it; InfrastructureFailure
+    when the provider or the gateway failed it (a node cannot tell: the record is here)."""
+    call = last_call(db_path, job, since)
+    failure = call_failure(call)
+    if failure is not None:
+        raise InfrastructureFailure(
+            failure.component, f"job on node {node.label}: {failure.message}"
+        )
+    return call
 
 
 def _open(
@@ -209,9 +237,15 @@ def usage_dict(usage: JobUsage) -> dict[str, Any]:
     }
 
 
-def _rehome_record(job_dir: Path, node_job_dir: str, usage: dict[str, Any], node: NodeInfo) -> None:
+def _rehome_record(
+    job_dir: Path,
+    node_job_dir: str,
+    usage: dict[str, Any],
+    last_status: str | None,
+    node: NodeInfo,
+) -> None:
     """record.json as the head would have written it: its paths under `job_dir`, the job's
-    token usage as the gateway counted it, and the node that ran it."""
+    token usage and last call status as the gateway recorded them, and the node that ran it."""
     path = job_dir / "record.json"
     if not path.is_file():
         return
@@ -222,5 +256,6 @@ def _rehome_record(job_dir: Path, node_job_dir: str, usage: dict[str, Any], node
         if isinstance(value, str) and value.startswith(node_job_dir):
             run[name] = str(job_dir) + value[len(node_job_dir) :]
     run["usage"] = usage
+    run["llm_last_status"] = last_status
     record["node"] = {"label": node.label, "node_id": node.node_id, "attempt": node.attempt}
     path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")

@@ -11,10 +11,11 @@ outcome and records what must stay in the run directory. A lost node or task cos
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from hgm.engine.jobs import Job
-from hgm.engine.world import EvalOutcome, ExpandOutcome
+if TYPE_CHECKING:  # a node imports this module: it stays light (no engine, numpy, scipy)
+    from hgm.engine.jobs import Job
+    from hgm.engine.world import EvalOutcome, ExpandOutcome, Unfinished
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,4 +45,6 @@ class RemoteWork(Protocol):
 
     def release(self, prepared: Any) -> None: ...
 
-    def finish(self, prepared: Any, result: Any, node: NodeInfo) -> ExpandOutcome | EvalOutcome: ...
+    def finish(
+        self, prepared: Any, result: Any, node: NodeInfo
+    ) -> ExpandOutcome | EvalOutcome | Unfinished: ...

@@ -83,5 +83,7 @@ def real_executor(
         max_result_bytes=int(section.max_result_mb * MEGABYTE),
         gateway=gateway_address(section, gateway),
         smoke_gateway=gateway_address(section, smoke_gateway),
+        models=context.models,
+        smoke_models=context.validator.smoke.models,
     )
     return RayExecutor(section, RealRemote(world, gateway, smoke_gateway, settings))

@@ -1,29 +1,20 @@
 """A simulated world on a cluster: the head draws each outcome (the world's state lives
 there, as in a local run) and the node spends the job's wall time, `seconds_per_time_unit`
-times its virtual duration. Used to test and measure the executor with jobs that take time."""
+times its virtual duration (`hgm.distributed.sleep_job`). Used to test and measure the
+executor with jobs that take time."""
 
 from __future__ import annotations
 
 import dataclasses
 import threading
-import time
-from dataclasses import dataclass
 
 from hgm.distributed.remote import NodeInfo
+from hgm.distributed.sleep_job import SleepJob
 from hgm.engine.executors import run_job
 from hgm.engine.jobs import Job
-from hgm.engine.world import EvalOutcome, ExpandOutcome, World
+from hgm.engine.world import EvalOutcome, ExpandOutcome, Unfinished, World
 
-
-@dataclass(frozen=True, slots=True)
-class SleepJob:
-    """Occupy a worker slot on the node for `seconds`."""
-
-    seconds: float
-
-    def run(self, node: NodeInfo) -> float:
-        time.sleep(self.seconds)
-        return self.seconds
+Outcome = ExpandOutcome | EvalOutcome | Unfinished
 
 
 class SimRemote:
@@ -37,18 +28,18 @@ class SimRemote:
     def tasks(self) -> list[str]:
         return self.world.tasks()
 
-    def prepare(self, job: Job) -> ExpandOutcome | EvalOutcome:
+    def prepare(self, job: Job) -> Outcome:
         with self._lock:
             return run_job(self.world, job)
 
-    def attempt(self, prepared: ExpandOutcome | EvalOutcome, number: int) -> SleepJob:
+    def attempt(self, prepared: Outcome, number: int) -> SleepJob:
         return SleepJob(max(prepared.duration, 0.0) * self.scale)
 
-    def release(self, prepared: ExpandOutcome | EvalOutcome) -> None:
+    def release(self, prepared: Outcome) -> None:
         return None
 
-    def finish(
-        self, prepared: ExpandOutcome | EvalOutcome, result: float, node: NodeInfo
-    ) -> ExpandOutcome | EvalOutcome:
+    def finish(self, prepared: Outcome, result: float, node: NodeInfo) -> Outcome:
+        if isinstance(prepared, Unfinished):  # the world could not do it: nothing to add
+            return prepared
         details = {**prepared.details, "node": node.label, "attempt": node.attempt}
         return dataclasses.replace(prepared, details=details)

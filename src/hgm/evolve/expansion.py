@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,6 @@ from hgm.archive import Archive
 from hgm.bench.diffs import DiffApplyError, apply_diff, diff_is_empty
 from hgm.bench.types import Task
 from hgm.engine.world import ExpandOutcome
-from hgm.evolve import diagnosis_prompt
 from hgm.evolve.agent_dir import copy_agent
 from hgm.evolve.agent_task import AgentLimits, AgentTask
 from hgm.evolve.diagnosis import (
@@ -28,16 +27,19 @@ from hgm.evolve.diagnosis import (
     DiagnosisFailed,
     DiagnosisInput,
     agent_source,
-    build_messages,
     diagnose,
     evaluation_texts,
     trajectory_text,
 )
+from hgm.evolve.diagnosis_fit import DiagnosisPrompt, self_improve_task
 from hgm.evolve.entries import Entry, choose_entry, read_evaluations, read_tried_tasks
 from hgm.evolve.harness import Harness
+from hgm.evolve.infrastructure import sandbox_failure
 from hgm.evolve.records import DiffStats
 from hgm.evolve.validation import ChildValidator
 from hgm.evolve.versions import AgentVersions, fresh_job_dir, job_cost
+from hgm.llm.config import DEFAULT_MAX_TOKENS, Role
+from hgm.llm.model_facts import ModelFacts
 from hgm.llm.recording import calls_for_job
 from hgm.runconfig.real_world import ExpansionSection
 
@@ -62,11 +64,17 @@ class ExpansionContext:
     search_tasks: list[str]
     config: ExpansionSection
     limits: AgentLimits
+    models: dict[Role, ModelFacts] = field(default_factory=dict)
 
     @property
     def improver(self) -> Improver:
         return Improver(
-            self.run, self.harness, self.validator, self.config.diagnosis_attempts, self.limits
+            self.run,
+            self.harness,
+            self.validator,
+            self.config.diagnosis_attempts,
+            self.limits,
+            self.models,
         )
 
 
@@ -112,13 +120,15 @@ def _diagnosis_input(
 @dataclass(frozen=True, slots=True)
 class Improver:
     """What a parent's self-modification needs where it runs: the hgm process, or a
-    cluster node (hgm.distributed) whose harness reaches the gateway through a forwarder."""
+    cluster node (hgm.distributed) whose harness reaches the gateway through a forwarder.
+    `models`: each role's model as the pre-flight found it (prompts are fit to them)."""
 
     run: str
     harness: Harness
     validator: ChildValidator
     diagnosis_attempts: int
     limits: AgentLimits
+    models: dict[Role, ModelFacts] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +140,33 @@ class Improvement:
     diagnosis: Diagnosis
 
 
+def _diagnose(
+    improver: Improver, parent: int, job: str, given: DiagnosisInput, details: dict[str, Any]
+) -> Diagnosis:
+    """The diagnosis, its prompt fit into the `diagnose` model's window (diagnosis_fit.py);
+    `details["prompt_trimmed"]` lists what had to be cut."""
+    facts = improver.models.get("diagnose")
+    budget = facts.prompt_budget() if facts is not None else None
+    reply = facts.max_tokens if facts is not None else DEFAULT_MAX_TOKENS
+    prompt = DiagnosisPrompt(given, budget, reply)
+
+    def refit(error: dict[str, Any]) -> list[dict[str, str]]:
+        messages = prompt.refit(error)
+        details["prompt_trimmed"] = prompt.trimmed()
+        return messages
+
+    details["prompt_trimmed"] = prompt.trimmed()
+    return diagnose(
+        improver.harness.gateway,
+        improver.run,
+        str(parent),
+        job,
+        prompt.messages(),
+        improver.diagnosis_attempts,
+        refit,
+    )
+
+
 def _self_modify(
     improver: Improver,
     parent: int,
@@ -137,11 +174,13 @@ def _self_modify(
     parent_dir: Path,
     diagnosis: Diagnosis,
     job_dir: Path,
+    details: dict[str, Any],
 ) -> tuple[Path, str]:
-    """Run the parent on its own source; return the child's directory and its diff."""
-    instructions = diagnosis_prompt.SELF_IMPROVE.format(
-        problem=diagnosis.problem_description, suggestion=diagnosis.implementation_suggestion
-    )
+    """Run the parent on its own source; return the child's directory and its diff. The
+    task is fit into the `self_improve` model's window (`details["task_trimmed"]`)."""
+    facts = improver.models.get("self_improve")
+    budget = facts.prompt_budget() if facts is not None else None
+    instructions, details["task_trimmed"] = self_improve_task(diagnosis, budget)
     run = improver.harness.run_agent(
         parent_dir,
         AgentTask(id=f"self-improve-{child}", instructions=instructions, language="python"),
@@ -168,9 +207,9 @@ def _self_modify(
 
 def plan_expansion(
     context: ExpansionContext, parent: int, child: int, details: dict[str, Any]
-) -> list[dict[str, str]]:
-    """What to fix (recorded in `details["entry"]`) and the diagnosis prompt for it; reads
-    the run database and the archive, so it runs in the hgm process."""
+) -> DiagnosisInput:
+    """What to fix (recorded in `details["entry"]`) and what the diagnosis shows for it;
+    reads the run database and the archive, so it runs in the hgm process."""
     parent_dir = context.versions.directory(parent)
     lineage = context.archive.lineage(parent)
     history = read_evaluations(context.db_path, lineage)
@@ -178,7 +217,7 @@ def plan_expansion(
     tried = read_tried_tasks(context.db_path, parent)
     entry = choose_entry(parent, history, context.search_tasks, context.config.entries, rng, tried)
     details["entry"] = entry.summary()
-    return build_messages(_diagnosis_input(context, entry, parent_dir, lineage))
+    return _diagnosis_input(context, entry, parent_dir, lineage)
 
 
 def improve(
@@ -186,27 +225,24 @@ def improve(
     parent: int,
     child: int,
     parent_dir: Path,
-    messages: list[dict[str, str]],
+    given: DiagnosisInput,
     job_dir: Path,
     details: dict[str, Any],
 ) -> Improvement:
-    """Diagnose, self-modify, validate; raises ExpansionFailed or DiagnosisFailed."""
-    diagnosis = diagnose(
-        improver.harness.gateway,
-        improver.run,
-        str(parent),
-        f"expand-{child}",
-        messages,
-        improver.diagnosis_attempts,
-    )
+    """Diagnose, self-modify, validate; raises ExpansionFailed or DiagnosisFailed, or
+    InfrastructureFailure when the provider, gateway or sandbox failed under the job."""
+    diagnosis = _diagnose(improver, parent, f"expand-{child}", given, details)
     (job_dir / "diagnosis.json").write_text(diagnosis.model_dump_json(indent=2) + "\n")
     details["problem_statement"] = diagnosis.problem_description
     details["diagnosis_summary"] = diagnosis.improvement_proposal
-    child_dir, diff = _self_modify(improver, parent, child, parent_dir, diagnosis, job_dir)
+    child_dir, diff = _self_modify(improver, parent, child, parent_dir, diagnosis, job_dir, details)
     details["diff_stats"] = _stats(diff)
     admission = improver.validator.validate(child_dir, job_dir / "validation", str(child))
     details["validation_s"] = admission.timings
     if not admission.ok:
+        broken = sandbox_failure(improver.harness.sandbox)
+        if broken is not None:  # the child was not to blame: the sandbox broke
+            raise broken
         raise ExpansionFailed(f"rejected: {admission.reason}")
     return Improvement(child_dir, diff, diagnosis)
 
@@ -255,11 +291,9 @@ def expand(context: ExpansionContext, parent: int, child: int) -> ExpandOutcome:
     job_dir = fresh_job_dir(context.artifacts, job)
     details: dict[str, Any] = {"job": job, "artifacts": str(job_dir)}
     try:
-        messages = plan_expansion(context, parent, child, details)
+        given = plan_expansion(context, parent, child, details)
         parent_dir = context.versions.directory(parent)
-        improvement = improve(
-            context.improver, parent, child, parent_dir, messages, job_dir, details
-        )
+        improvement = improve(context.improver, parent, child, parent_dir, given, job_dir, details)
         commit_improvement(context, parent, child, improvement, details["entry"])
     except (ExpansionFailed, DiagnosisFailed) as error:
         return failed(context, job_dir, details, str(error), time.perf_counter() - started)

@@ -16,6 +16,8 @@ from hgm.engine.events import (
     ExpansionFinished,
     ExpansionStarted,
     JobInterrupted,
+    JobPlaced,
+    JobRequeued,
     RunFinished,
 )
 from hgm.search.tree import Tree
@@ -143,6 +145,8 @@ def read_events(db: sqlite3.Connection) -> Iterator[Event]:
             EvaluationStarted,
             EvaluationFinished,
             JobInterrupted,
+            JobPlaced,
+            JobRequeued,
             RunFinished,
         )
     }

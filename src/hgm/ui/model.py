@@ -178,7 +178,7 @@ class RunModel:
             self._expansion_finished(event)
         elif kind == "EvaluationFinished":
             self._evaluation_finished(event)
-        elif kind == "JobInterrupted":
+        elif kind in ("JobInterrupted", "JobRequeued"):  # not running: waits to run again
             self.running.pop(event["job"], None)
         elif kind == "JobPlaced" and event["job"] in self.running:
             self.running[event["job"]] = replace(self.running[event["job"]], node=event["node"])
