@@ -4,13 +4,13 @@
 - dispatch: per-job latency of a job that does nothing, one at a time, through the
   thread executor and through Ray; the overhead is the difference of the medians
   (target: <= 50 ms p50).
-- scaling: jobs that sleep `--sleep` s, with 2, 4 and 8 slots in flight across the nodes;
-  speed-up over 2 slots against linear (target: >= 0.9x linear).
-- saturation: a simulated run through the engine with 1,000 jobs in flight on the
-  cluster's slots; idle slot time = 1 - (job seconds) / (slots x the run's seconds)
-  (target: < 5%).
+- scaling: `--per-slot` jobs per slot that sleep `--sleep` s, with 2, 4 and 8 slots in
+  flight across the nodes; speed-up over 2 slots against linear (target: >= 0.9x linear).
+- saturation: a simulated run through the engine with `--in-flight` (1,000) jobs in flight
+  on the cluster's slots (the most seen in flight is reported); idle slot time = 1 - (job
+  seconds) / (slots x the busy span) (target: < 5%).
 
-    .venv/bin/python benchmarks/bench_ray.py [--nodes 4] [--sleep 0.5] [--jobs 200]
+    .venv/bin/python benchmarks/bench_ray.py [--nodes 4] [--sleep 0.5] [--per-slot 25]
 """
 
 from __future__ import annotations
@@ -33,6 +33,12 @@ from hgm.distributed.sim_remote import SimRemote
 from hgm.distributed.sleep_job import SleepJob
 from hgm.engine.budget import Budget
 from hgm.engine.engine import Engine
+from hgm.engine.events import (
+    EvaluationFinished,
+    EvaluationStarted,
+    ExpansionFinished,
+    ExpansionStarted,
+)
 from hgm.engine.executors import Executor, ThreadExecutor
 from hgm.engine.jobs import Job
 from hgm.runconfig.executor import RayExecutorSection
@@ -121,10 +127,11 @@ class _Fixed(SimRemote):
         return job
 
 
-def scaling(address: str, sleep_s: float) -> dict[str, object]:
-    rates = {slots: throughput(address, slots, slots * 6, sleep_s) for slots in (2, 4, 8)}
+def scaling(address: str, sleep_s: float, per_slot: int) -> dict[str, object]:
+    rates = {slots: throughput(address, slots, slots * per_slot, sleep_s) for slots in (2, 4, 8)}
     return {
         "sleep_s": sleep_s,
+        "jobs_per_slot": per_slot,
         "jobs_per_s": {str(k): round(v, 3) for k, v in rates.items()},
         "speedup_vs_linear": {str(k): round((v / rates[2]) / (k / 2), 3) for k, v in rates.items()},
         "target": 0.9,
@@ -154,6 +161,7 @@ def saturation(address: str, slots: int, in_flight: int, budget: int) -> dict[st
     idle = 1 - work.slept / (slots * span)
     return {
         "jobs_in_flight": in_flight,
+        "most_in_flight_seen": recorder.most_in_flight,
         "slots": slots,
         "jobs": summary.evaluations_finished + summary.expansions_started,
         "run_s": round(elapsed, 2),
@@ -164,13 +172,21 @@ def saturation(address: str, slots: int, in_flight: int, budget: int) -> dict[st
 
 
 class _Busy:
-    """The span from the first job's placement to the last job's delivery."""
+    """The span from the first job's placement to the last job's delivery, and the most
+    jobs in flight at once."""
 
     def __init__(self) -> None:
         self.first = float("inf")
         self.last = 0.0
+        self.in_flight = 0
+        self.most_in_flight = 0
 
     def notify(self, event) -> None:
+        if isinstance(event, EvaluationStarted | ExpansionStarted):
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        elif isinstance(event, EvaluationFinished | ExpansionFinished):
+            self.in_flight -= 1
         started = getattr(event, "started", None)
         finished = getattr(event, "finished", None)
         if started is not None and finished is not None:
@@ -182,17 +198,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--nodes", type=int, default=4)
     parser.add_argument("--sleep", type=float, default=0.5)
-    parser.add_argument("--jobs", type=int, default=200)
+    parser.add_argument("--jobs", type=int, default=200, help="dispatch: jobs timed")
+    parser.add_argument("--per-slot", type=int, default=25, help="scaling: jobs per slot")
     parser.add_argument("--in-flight", type=int, default=1000)
-    parser.add_argument("--budget", type=int, default=1500)
+    parser.add_argument("--budget", type=int, default=3000, help="saturation: evaluations")
     options = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="hgm-bench-ray-", dir="/tmp"))
     cluster = LocalCluster(root)
     try:
         started = time.perf_counter()
-        cluster.start({"w1": 2})
-        for number in range(2, options.nodes + 1):  # one at a time: a loaded machine copes
-            cluster.add_worker(f"w{number}", 2)
+        cluster.start({f"w{number}": 2 for number in range(1, options.nodes + 1)})
         import ray
 
         ray.init(address=cluster.address, log_to_driver=False, logging_level="ERROR")
@@ -201,7 +216,7 @@ def main() -> None:
             "cluster_start_s": round(time.perf_counter() - started, 1),
             "nodes": options.nodes,
             "dispatch": dispatch(cluster.address, options.jobs),
-            "scaling": scaling(cluster.address, options.sleep),
+            "scaling": scaling(cluster.address, options.sleep, options.per_slot),
             "saturation": saturation(
                 cluster.address, 2 * options.nodes, options.in_flight, options.budget
             ),
