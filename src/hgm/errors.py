@@ -18,17 +18,18 @@ class UserError(Exception):
     """Bad input: says what is wrong and what is allowed. Exit code 2, nothing lost."""
 
 
-INFRASTRUCTURE_COMPONENTS = ("provider", "gateway", "sandbox", "toolchain")
+INFRASTRUCTURE_COMPONENTS = ("provider", "gateway", "sandbox", "toolchain", "cluster")
 
 
 class InfrastructureFailure(UserError):
     """Work could not be done because something outside the agent failed.
 
     `component` is one of INFRASTRUCTURE_COMPONENTS: the LLM `provider` (unreachable, 5xx
-    or timeouts after retries, 401/403/404), the `gateway` itself, the `sandbox`, or a
-    benchmark's `toolchain`. Raised by a world's `expand`/`evaluate`: the engine re-queues
-    the job uncharged (it is not the agent's failure) and pauses the run after repeated
-    failures. Elsewhere (`hgm solve`, `hgm certify`) it is a user error: fix it and retry.
+    or timeouts after retries, 401/403/404), the `gateway` itself, the `sandbox`, a
+    benchmark's `toolchain`, or the `cluster` (a Ray executor lost the job's node at every
+    attempt). Raised by a world's `expand`/`evaluate`: the engine re-queues the job
+    uncharged (it is not the agent's failure) and pauses the run after repeated failures.
+    Elsewhere (`hgm solve`, `hgm certify`) it is a user error: fix it and retry.
     """
 
     def __init__(self, component: str, message: str) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import assert_exit_2, assert_one_message_exit_2, hgm, make_sim_run
 
-from hgm.engine.events import EvaluationStarted, ExpansionStarted
+from hgm.engine.events import EvaluationStarted, ExpansionStarted, JobPlaced
 from hgm.search.selection import select_final
 from hgm.search.tree import Tree
 from hgm.store.run_dir import RunLock
@@ -139,6 +139,7 @@ def test_status_json_lists_the_jobs_of_a_driven_run(
     with RunStore.open_for_writing(path / "run.db") as store:  # a session that is still going
         store.notify(EvaluationStarted(job=900, agent=0, task="task-0019", time=12.5))
         store.notify(ExpansionStarted(job=901, parent=0, child=77, time=13.0))
+        store.notify(JobPlaced(job=901, node="gpu-3/8e247cc6", attempt=2, time=13.2))
     with RunLock(path / "run.lock"):  # as if a process drove it right now
         code, out, _ = hgm(monkeypatch, capsys, "status", str(path), "--json")
         monkeypatch.setenv("COLUMNS", "200")
@@ -153,9 +154,18 @@ def test_status_json_lists_the_jobs_of_a_driven_run(
             "child": None,
             "task": "task-0019",
             "since": 12.5,
+            "node": None,
         },
-        {"job": 901, "kind": "expand", "agent": 0, "child": 77, "task": None, "since": 13.0},
+        {
+            "job": 901,
+            "kind": "expand",
+            "agent": 0,
+            "child": 77,
+            "task": None,
+            "since": 13.0,
+            "node": "gpu-3/8e247cc6",
+        },
     ]
     assert any(line.split() == ["workers", "busy", "2", "/", "3"] for line in human.splitlines())
     assert "job 900: evaluate 0 on task-0019 (since 12.5)" in human
-    assert "job 901: expand 0 -> 77 (since 13.0)" in human
+    assert "job 901: expand 0 -> 77 on node gpu-3/8e247cc6 (since 13.0)" in human

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from hgm.bench.types import Grade
-from hgm.evolve.failures import FAILURES, failure_category
+from hgm.evolve.failures import FAILURES, failure_category, with_gateway_status
 from hgm.evolve.records import AgentRun, Evaluation
 from hgm.llm.ledger import JobUsage
 from hgm.sandbox.types import Completed, KillReason
@@ -54,3 +55,20 @@ def test_each_way_to_fail_has_its_name(evaluation: Evaluation, expected: str | N
     category = failure_category(evaluation)
     assert category == expected
     assert category is None or category in FAILURES
+
+
+def test_a_category_decided_without_the_gateway_status_is_corrected_as_with_it() -> None:
+    """A cluster node decides the category without the gateway's record; the head's
+    correction with the recorded status gives what `failure_category` gives with it."""
+    grades = (GRADE, replace(GRADE, resolved=True), replace(GRADE, tampered=True))
+    kills = (KillReason.NONE, KillReason.TIMEOUT, KillReason.PIDS)
+    stops = (None, "finished", "time_limit", "step_limit", "llm_error", "budget_exceeded")
+    statuses = (None, "ok", "context_length_exceeded", "budget_exceeded", "provider_error")
+    for grade, killed, stop, status, exit_code in itertools.product(
+        grades, kills, stops, statuses, (0, 1)
+    ):
+        process = replace(PROCESS, exit_code=exit_code, killed=killed)
+        on_node = _evaluation(grade, process=process, stop_reason=stop, llm_last_status=None)
+        recorded = replace(on_node, run=replace(on_node.run, llm_last_status=status))
+        corrected = with_gateway_status(failure_category(on_node), status, killed.value)
+        assert corrected == failure_category(recorded), (grade, killed, stop, status)

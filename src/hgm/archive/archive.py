@@ -176,6 +176,12 @@ class Archive:
         clone.run("checkout", "--quiet", branch, work_tree=dest, cwd=dest)
         return dest
 
+    def bundle(self, agent: int) -> bytes:
+        """A git bundle of `agent`'s commit and its ancestors, under `refs/agents/<id>`
+        (for a machine that has no access to this archive, see hgm.distributed)."""
+        self.commit_of(agent)  # a clear error for an unknown agent
+        return self._git.run("bundle", "create", "--quiet", "-", agent_ref(agent))
+
     # Writing -------------------------------------------------------------------------
 
     @contextmanager

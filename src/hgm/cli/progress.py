@@ -24,6 +24,7 @@ from hgm.engine.events import (
     ExpansionFinished,
     ExpansionStarted,
     JobInterrupted,
+    JobPlaced,
     JobRequeued,
     RunFinished,
 )
@@ -44,6 +45,7 @@ class RunProgress:
         self._live = live
         self._tree: Tree | None = None
         self._in_flight: dict[int, str] = {}
+        self._nodes: dict[int, str] = {}  # where a distributed executor placed each job
         self._charged: set[int] = set()
         self._failed_expansions = 0
         self._requeued = 0
@@ -82,15 +84,20 @@ class RunProgress:
                 | ExpansionFinished(job=job, cost_usd=cost)
             ):
                 self._in_flight.pop(job, None)
+                self._nodes.pop(job, None)
                 self._charged.discard(job)
                 self._money += cost
                 if isinstance(event, ExpansionFinished) and not event.ok:
                     self._failed_expansions += 1
             case JobInterrupted(job=job):
                 self._in_flight.pop(job, None)
+                self._nodes.pop(job, None)
                 self._charged.discard(job)
+            case JobPlaced(job=job, node=node) if job in self._in_flight:
+                self._nodes[job] = node
             case JobRequeued(job=job, component=component, reason=reason):
                 self._in_flight.pop(job, None)  # still charged: it runs again uncharged
+                self._nodes.pop(job, None)
                 self._requeued += 1
                 self._last_failure = f"{component}: {reason}"
             case AgentCreated() | RunFinished():
@@ -114,7 +121,8 @@ class RunProgress:
         table.add_row("money", money)
         table.add_row("workers busy", f"{len(self._in_flight)} / {self._config.run.workers}")
         for job, what in list(self._in_flight.items())[:SHOWN_JOBS]:
-            table.add_row("", Text(f"job {job}: {what}", style="dim"))
+            where = f" on node {self._nodes[job]}" if job in self._nodes else ""
+            table.add_row("", Text(f"job {job}: {what}{where}", style="dim"))
         if self._requeued:
             table.add_row(
                 "re-queued",

@@ -14,8 +14,9 @@ from rich.markup import escape
 
 from hgm.cli.progress import RunProgress
 from hgm.engine.engine import RunSummary
+from hgm.engine.registry import executor_backend
 from hgm.errors import UserError
-from hgm.runconfig.config import read_run_config
+from hgm.runconfig.config import RunConfig, read_run_config
 from hgm.runconfig.drive import (
     check_resume_set_up,
     check_set_up,
@@ -23,6 +24,7 @@ from hgm.runconfig.drive import (
     resumable,
     stop_on_signals,
 )
+from hgm.runconfig.executor import LocalExecutorSection
 from hgm.runconfig.real_world import RealWorldSection
 from hgm.store.failures import database_errors
 from hgm.store.run_dir import RunDir
@@ -114,6 +116,15 @@ def _report(console: Console, directory: RunDir, summary: RunSummary, as_json: b
 JSON_HELP = "print the final summary as one JSON object on stdout (progress stays on stderr)"
 
 
+def _check_cluster(config: RunConfig) -> None:
+    """A distributed executor's nodes, checked before anything is spent."""
+    if isinstance(config.executor, LocalExecutorSection):
+        return
+    backend = executor_backend(config.executor.kind)
+    with Console(stderr=True).status("checking the cluster's nodes: sandbox, toolchains, network"):
+        backend.check_cluster(config)
+
+
 def run(
     config: Path = typer.Argument(..., help="the run config (TOML), e.g. examples/sim.toml"),
     run_dir: Path | None = typer.Option(
@@ -137,6 +148,7 @@ def run(
     """
     parsed, text = read_run_config(config)
     path = run_dir if run_dir is not None else DEFAULT_RUNS_DIR / parsed.run.name
+    _check_cluster(parsed)  # costs nothing, unlike the models' check
     models = None
     if isinstance(parsed.world, RealWorldSection):
         with Console(stderr=True).status(
@@ -165,6 +177,7 @@ def resume(
     ```
     """
     directory, config = resumable(run_dir)
+    _check_cluster(config)
     models = None
     if isinstance(config.world, RealWorldSection):
         with Console(stderr=True).status("checking the models (a few tokens per role), sandbox"):

@@ -74,7 +74,8 @@ def _status_table(status: RunStatus) -> Table:
                 if job.kind == "expand"
                 else f"evaluate {job.agent} on {job.task}"
             )
-            table.add_row("", escape(f"job {job.job}: {what} (since {job.since:.1f})"))
+            where = f" on node {job.node}" if job.node else ""
+            table.add_row("", escape(f"job {job.job}: {what}{where} (since {job.since:.1f})"))
     table.add_row("money", f"${status.money_usd:.2f}")
     if status.tampered_grades:
         agents = ", ".join(

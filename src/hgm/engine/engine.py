@@ -168,6 +168,8 @@ class Engine:
             if executor.running() == 0 and (not pending or self._pause is not None):
                 break
             done = executor.wait(POLL_S)
+            for notice in executor.notices():
+                self._emit(notice)
             if done is not None:
                 self._finish(done)
         interrupted = self._interrupt(pending) if self._stop.is_set() else 0

@@ -70,6 +70,17 @@ class JobInterrupted:
 
 
 @dataclass(frozen=True, slots=True)
+class JobPlaced:
+    """The executor started `attempt` of a job on `node` (a distributed executor tells where
+    each job runs; an attempt after the first means an earlier node or task was lost)."""
+
+    job: int
+    node: str
+    attempt: int
+    time: float
+
+
+@dataclass(frozen=True, slots=True)
 class JobRequeued:
     """A job the world could not do because something outside the agent failed (`component`:
     provider, gateway, sandbox or toolchain; `reason` says how). Not a result and not
@@ -97,6 +108,7 @@ Event = (
     | EvaluationStarted
     | EvaluationFinished
     | JobInterrupted
+    | JobPlaced
     | JobRequeued
     | RunFinished
 )

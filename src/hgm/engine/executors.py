@@ -1,7 +1,8 @@
 """Executors run jobs on W workers: in virtual time (simulation) or on threads (real work).
 
-This is the seam for a distributed engine: anything with `bind`, `now`,
-`running`, `submit`, `wait` and `abandon` can run the engine's jobs.
+This is the seam for a distributed engine: anything with `bind`, `now`, `running`,
+`submit`, `wait`, `notices` and `abandon` can run the engine's jobs (`hgm.distributed`
+runs them on a Ray cluster; `hgm.engine.registry` finds an executor by name).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import threading
 import time
 from typing import Protocol
 
+from hgm.engine.events import JobPlaced
 from hgm.engine.jobs import Done, Job
 from hgm.engine.world import EvalOutcome, ExpandOutcome, Unfinished, World
 from hgm.errors import InfrastructureFailure
@@ -47,6 +49,9 @@ class Executor(Protocol):
 
     def wait(self, timeout: float) -> Done | None:
         """The next finished job, or None if none finished within `timeout` seconds."""
+
+    def notices(self) -> list[JobPlaced]:
+        """Where jobs started since the last call (empty for executors in this process)."""
 
     def abandon(self) -> list[Job]:
         """Stop: the jobs that will never be returned by `wait` (to be re-queued on resume)."""
@@ -89,6 +94,9 @@ class VirtualTimeExecutor:
         finish, _, started, job, outcome = heapq.heappop(self._heap)
         self._clock = finish
         return Done(job, outcome, started, finish)
+
+    def notices(self) -> list[JobPlaced]:
+        return []
 
     def abandon(self) -> list[Job]:
         jobs = [entry[3] for entry in sorted(self._heap)]
@@ -149,6 +157,9 @@ class ThreadExecutor:
             raise error
         assert outcome is not None
         return Done(job, outcome, started, finished)
+
+    def notices(self) -> list[JobPlaced]:
+        return []
 
     def abandon(self) -> list[Job]:
         with self._lock:

@@ -13,6 +13,7 @@ from hgm.engine.events import (
     ExpansionFinished,
     ExpansionStarted,
     JobInterrupted,
+    JobPlaced,
     JobRequeued,
     RunFinished,
 )
@@ -88,7 +89,12 @@ class EngineState:
                     open_jobs.pop(job)
                     state.money_usd += cost
                     state.tree.record(agent, task, success)
-                case JobInterrupted(time=time) | JobRequeued(time=time) | RunFinished(time=time):
+                case (
+                    JobInterrupted(time=time)
+                    | JobPlaced(time=time)
+                    | JobRequeued(time=time)
+                    | RunFinished(time=time)
+                ):
                     pass
             if isinstance(event, ExpansionStarted | EvaluationStarted):
                 seen_jobs.add(event.job)

@@ -29,7 +29,7 @@ from hgm.evolve.quickstart import quickstart_gateway
 from hgm.evolve.validation import ChildValidator, smoke_gateway_config
 from hgm.evolve.versions import AgentVersions
 from hgm.evolve.world import RealWorld
-from hgm.llm.config import GatewayConfig, Role
+from hgm.llm.config import GatewayConfig, Role, TcpListenerConfig
 from hgm.llm.gateway import Gateway
 from hgm.llm.model_facts import ModelFacts, configured_facts
 from hgm.runconfig.real_world import AgentLimitsSection, RealWorldSection
@@ -122,19 +122,28 @@ def open_real_world(
     run_path: Path,
     db_path: Path,
     models: dict[Role, ModelFacts] | None = None,
+    listen: TcpListenerConfig | None = None,
 ) -> Iterator[RealWorld]:
     """The world of a run at `run_path` (see the module docstring). `models`: each role's
-    model as the pre-flight found it (default: as configured, no server asked)."""
+    model as the pre-flight found it (default: as configured, no server asked). `listen`:
+    the gateways also listen there for jobs on other machines (hgm.distributed; the
+    smoke-run gateway on any free port of the same host)."""
     sandbox = make_sandbox(section.sandbox)
     setup = load_bench(section, sandbox)
     config = gateway_config(section, setup, run_path)
     models = models or configured_facts(config)
+    smoke_config = smoke_gateway_config()
+    if listen is not None:
+        config = config.model_copy(update={"tcp": listen})
+        smoke_config = smoke_config.model_copy(
+            update={"tcp": listen.model_copy(update={"port": 0})}
+        )
     archive = open_archive(section, run_path)
     limits = agent_limits(section.limits)
     with ExitStack() as stack:
         gateway = stack.enter_context(started_gateway(config, db_path, run))
         smoke_gateway = stack.enter_context(
-            started_gateway(smoke_gateway_config(), db_path, run + SMOKE_RUN_SUFFIX)
+            started_gateway(smoke_config, db_path, run + SMOKE_RUN_SUFFIX)
         )
         context = ExpansionContext(
             run=run,

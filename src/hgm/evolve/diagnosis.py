@@ -26,7 +26,7 @@ from hgm.errors import InfrastructureFailure
 from hgm.evolve import diagnosis_prompt as prompt
 from hgm.evolve.entries import Entry, PastEvaluation
 from hgm.evolve.prompt_fit import Trimmed
-from hgm.llm.gateway import Gateway
+from hgm.llm.job_gateway import JobGateway
 from hgm.llm.probe import post_chat
 from hgm.llm.provider_errors import infrastructure_problem
 from hgm.llm.recording import CallRecord
@@ -209,7 +209,7 @@ def parse_answer(text: str) -> Diagnosis:
 Refit = Callable[[dict[str, Any]], list[dict[str, str]]]
 
 
-def _call(gateway: Gateway, token: str, conversation: list[dict[str, str]]) -> tuple[int, Any]:
+def _call(gateway: JobGateway, token: str, conversation: list[dict[str, str]]) -> tuple[int, Any]:
     try:
         return post_chat(
             gateway.socket_path,
@@ -232,7 +232,7 @@ def _failed(status: int, body: Any) -> Exception:
 
 
 def diagnose(
-    gateway: Gateway,
+    gateway: JobGateway,
     run: str,
     agent: str,
     job: str,

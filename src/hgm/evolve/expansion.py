@@ -69,6 +69,17 @@ class ExpansionContext:
     limits: AgentLimits
     models: dict[Role, ModelFacts] = field(default_factory=dict)
 
+    @property
+    def improver(self) -> Improver:
+        return Improver(
+            self.run,
+            self.harness,
+            self.validator,
+            self.config.diagnosis_attempts,
+            self.limits,
+            self.models,
+        )
+
 
 def _lineage_diffs(archive: Archive, lineage: list[int], limit: int) -> str:
     """Each step's diff and problem statement, newest first, within `limit` characters."""
@@ -109,16 +120,35 @@ def _diagnosis_input(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Improver:
+    """What a parent's self-modification needs where it runs: the hgm process, or a
+    cluster node (hgm.distributed) whose harness reaches the gateway through a forwarder.
+    `models`: each role's model as the pre-flight found it (prompts are fit to them)."""
+
+    run: str
+    harness: Harness
+    validator: ChildValidator
+    diagnosis_attempts: int
+    limits: AgentLimits
+    models: dict[Role, ModelFacts] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Improvement:
+    """An admitted child: its files, the diff from its parent, and the diagnosis behind it."""
+
+    child_dir: Path
+    diff: str
+    diagnosis: Diagnosis
+
+
 def _diagnose(
-    context: ExpansionContext,
-    parent: int,
-    job: str,
-    given: DiagnosisInput,
-    details: dict[str, Any],
+    improver: Improver, parent: int, job: str, given: DiagnosisInput, details: dict[str, Any]
 ) -> Diagnosis:
     """The diagnosis, its prompt fit into the `diagnose` model's window (diagnosis_fit.py);
     `details["prompt_trimmed"]` lists what had to be cut."""
-    facts = context.models.get("diagnose")
+    facts = improver.models.get("diagnose")
     budget = facts.prompt_budget() if facts is not None else None
     reply = facts.max_tokens if facts is not None else DEFAULT_MAX_TOKENS
     prompt = DiagnosisPrompt(given, budget, reply)
@@ -130,18 +160,18 @@ def _diagnose(
 
     details["prompt_trimmed"] = prompt.trimmed()
     return diagnose(
-        context.harness.gateway,
-        context.run,
+        improver.harness.gateway,
+        improver.run,
         str(parent),
         job,
         prompt.messages(),
-        context.config.diagnosis_attempts,
+        improver.diagnosis_attempts,
         refit,
     )
 
 
 def _self_modify(
-    context: ExpansionContext,
+    improver: Improver,
     parent: int,
     child: int,
     parent_dir: Path,
@@ -151,10 +181,10 @@ def _self_modify(
 ) -> tuple[Path, AgentRun]:
     """Run the parent on its own source; return the child's directory and the run. The
     task is fit into the `self_improve` model's window (`details["task_trimmed"]`)."""
-    facts = context.models.get("self_improve")
+    facts = improver.models.get("self_improve")
     budget = facts.prompt_budget() if facts is not None else None
     instructions, details["task_trimmed"] = self_improve_task(diagnosis, budget)
-    run = context.harness.run_agent(
+    run = improver.harness.run_agent(
         parent_dir,
         AgentTask(id=f"self-improve-{child}", instructions=instructions, language="python"),
         job_dir / "self_improve",
@@ -162,7 +192,7 @@ def _self_modify(
         role="self_improve",
         agent=str(parent),
         job=f"expand-{child}",
-        limits=context.limits,
+        limits=improver.limits,
     )
     if run.diff_error:
         raise ExpansionFailed(f"self-modification diff failed: {run.diff_error}")
@@ -178,70 +208,107 @@ def _self_modify(
     return child_dir, run
 
 
+def plan_expansion(
+    context: ExpansionContext, parent: int, child: int, details: dict[str, Any]
+) -> DiagnosisInput:
+    """What to fix (recorded in `details["entry"]`) and what the diagnosis shows for it;
+    reads the run database and the archive, so it runs in the hgm process."""
+    parent_dir = context.versions.directory(parent)
+    lineage = context.archive.lineage(parent)
+    history = read_evaluations(context.db_path, lineage)
+    rng = random.Random(f"hgm-expand:{context.seed}:{child}")
+    tried = read_tried_tasks(context.db_path, parent)
+    entry = choose_entry(parent, history, context.search_tasks, context.config.entries, rng, tried)
+    details["entry"] = entry.summary()
+    return _diagnosis_input(context, entry, parent_dir, lineage)
+
+
+def improve(
+    improver: Improver,
+    parent: int,
+    child: int,
+    parent_dir: Path,
+    given: DiagnosisInput,
+    job_dir: Path,
+    details: dict[str, Any],
+) -> Improvement:
+    """Diagnose, self-modify, validate; raises ExpansionFailed or DiagnosisFailed, or
+    InfrastructureFailure when the provider, gateway or sandbox failed under the job."""
+    diagnosis = _diagnose(improver, parent, f"expand-{child}", given, details)
+    (job_dir / "diagnosis.json").write_text(diagnosis.model_dump_json(indent=2) + "\n")
+    details["problem_statement"] = diagnosis.problem_description
+    details["diagnosis_summary"] = diagnosis.improvement_proposal
+    child_dir, run = _self_modify(improver, parent, child, parent_dir, diagnosis, job_dir, details)
+    details["diff_stats"] = dataclasses.asdict(run.diff_stats)
+    if run.diff_omitted_count:
+        details["diff_omitted"] = [
+            dataclasses.asdict(omitted) for omitted in run.diff_omitted[:OMITTED_DETAILS]
+        ]
+        details["diff_omitted_count"] = run.diff_omitted_count
+    admission = improver.validator.validate(
+        child_dir, job_dir / "validation", str(child), parent_dir
+    )
+    details["validation_s"] = admission.timings
+    if admission.tampered:
+        details["tampered"] = True
+    if not admission.ok:
+        broken = sandbox_failure(improver.harness.sandbox)
+        if broken is not None:  # the child was not to blame: the sandbox broke
+            raise broken
+        raise ExpansionFailed(f"rejected: {admission.reason}")
+    return Improvement(child_dir, run.diff, diagnosis)
+
+
+def commit_improvement(
+    context: ExpansionContext, parent: int, child: int, improvement: Improvement, entry: Any
+) -> None:
+    """Add the admitted child to the archive."""
+    diagnosis = improvement.diagnosis
+    metadata = {
+        "problem_statement": diagnosis.problem_description,
+        "entry": entry,
+        "diagnosis_summary": diagnosis.improvement_proposal,
+        "job": f"expand-{child}",
+    }
+    context.archive.commit_child(
+        parent, child, improvement.child_dir, diagnosis.improvement_proposal[:200], metadata
+    )
+
+
+def recovered(context: ExpansionContext, child: int) -> ExpandOutcome | None:
+    """The outcome of an expansion whose child was committed just before an interruption."""
+    if not context.archive.has(child):
+        return None
+    job = f"expand-{child}"
+    record = context.archive.record(child)
+    details = {"job": job, "recovered": True, **record.metadata}
+    return ExpandOutcome(True, "", job_cost(context.db_path, job), 0.0, details)
+
+
+def failed(
+    context: ExpansionContext, job_dir: Path, details: dict[str, Any], reason: str, seconds: float
+) -> ExpandOutcome:
+    details["reason"] = reason
+    (job_dir / "failure.json").write_text(json.dumps(details, indent=2) + "\n")
+    job = details["job"]
+    return ExpandOutcome(False, reason, job_cost(context.db_path, job), seconds, details)
+
+
 def expand(context: ExpansionContext, parent: int, child: int) -> ExpandOutcome:
     """Make agent `child` from agent `parent` (see the module docstring)."""
     job = f"expand-{child}"
     started = time.perf_counter()
-    if context.archive.has(child):  # committed just before an interruption: keep it
-        record = context.archive.record(child)
-        details = {"job": job, "recovered": True, **record.metadata}
-        return ExpandOutcome(True, "", job_cost(context.db_path, job), 0.0, details)
+    if (done := recovered(context, child)) is not None:
+        return done
     job_dir = fresh_job_dir(context.artifacts, job)
     details: dict[str, Any] = {"job": job, "artifacts": str(job_dir)}
     try:
+        given = plan_expansion(context, parent, child, details)
         parent_dir = context.versions.directory(parent)
-        lineage = context.archive.lineage(parent)
-        history = read_evaluations(context.db_path, lineage)
-        rng = random.Random(f"hgm-expand:{context.seed}:{child}")
-        tried = read_tried_tasks(context.db_path, parent)
-        entry = choose_entry(
-            parent, history, context.search_tasks, context.config.entries, rng, tried
-        )
-        details["entry"] = entry.summary()
-        given = _diagnosis_input(context, entry, parent_dir, lineage)
-        diagnosis = _diagnose(context, parent, job, given, details)
-        (job_dir / "diagnosis.json").write_text(diagnosis.model_dump_json(indent=2) + "\n")
-        details["problem_statement"] = diagnosis.problem_description
-        details["diagnosis_summary"] = diagnosis.improvement_proposal
-        child_dir, run = _self_modify(
-            context, parent, child, parent_dir, diagnosis, job_dir, details
-        )
-        details["diff_stats"] = dataclasses.asdict(run.diff_stats)
-        if run.diff_omitted_count:
-            details["diff_omitted"] = [
-                dataclasses.asdict(omitted) for omitted in run.diff_omitted[:OMITTED_DETAILS]
-            ]
-            details["diff_omitted_count"] = run.diff_omitted_count
-        admission = context.validator.validate(
-            child_dir, job_dir / "validation", str(child), parent_dir
-        )
-        details["validation_s"] = admission.timings
-        if admission.tampered:
-            details["tampered"] = True
-        if not admission.ok:
-            broken = sandbox_failure(context.harness.sandbox)
-            if broken is not None:  # the child was not to blame: the sandbox broke
-                raise broken
-            raise ExpansionFailed(f"rejected: {admission.reason}")
-        metadata = {
-            "problem_statement": diagnosis.problem_description,
-            "entry": entry.summary(),
-            "diagnosis_summary": diagnosis.improvement_proposal,
-            "job": job,
-        }
-        context.archive.commit_child(
-            parent, child, child_dir, diagnosis.improvement_proposal[:200], metadata
-        )
+        improvement = improve(context.improver, parent, child, parent_dir, given, job_dir, details)
+        commit_improvement(context, parent, child, improvement, details["entry"])
     except (ExpansionFailed, DiagnosisFailed) as error:
-        details["reason"] = str(error)
-        (job_dir / "failure.json").write_text(json.dumps(details, indent=2) + "\n")
-        return ExpandOutcome(
-            False,
-            str(error),
-            job_cost(context.db_path, job),
-            time.perf_counter() - started,
-            details,
-        )
+        return failed(context, job_dir, details, str(error), time.perf_counter() - started)
     return ExpandOutcome(
         True, "", job_cost(context.db_path, job), time.perf_counter() - started, details
     )

@@ -54,3 +54,13 @@ def failure_category(evaluation: Evaluation) -> str | None:
     if run.process.exit_code != 0 and run.stop_reason != "finished":
         return "agent_crash"
     return "empty_patch" if grade.empty_diff else "tests_failed"
+
+
+def with_gateway_status(category: str | None, status: str | None, killed: str) -> str | None:
+    """`category`, decided without the gateway's status of the job's last call, as
+    `failure_category` decides it with `status` (`killed`: the sandbox's kill reason). A
+    cluster node has no gateway record: the head corrects the node's category with it."""
+    decided_before = category in (None, "tampered") or killed != KillReason.NONE
+    if not decided_before and status in _BY_GATEWAY:
+        return _BY_GATEWAY[status]
+    return category

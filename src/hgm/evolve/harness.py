@@ -30,7 +30,7 @@ from hgm.evolve.infrastructure import (
 from hgm.evolve.records import AgentRun, DiffStats, Evaluation
 from hgm.evolve.workspace import JobLayout, WorkspaceError, snapshot_repo
 from hgm.llm.config import Role
-from hgm.llm.gateway import Gateway
+from hgm.llm.job_gateway import JobGateway
 from hgm.llm.launch import agent_launch
 from hgm.llm.model_facts import ModelFacts, configured_facts
 from hgm.sandbox.types import Sandbox, SandboxUnavailable
@@ -79,7 +79,7 @@ class Harness:
     def __init__(
         self,
         sandbox: Sandbox,
-        gateway: Gateway,
+        gateway: JobGateway,
         run: str,
         limits: AgentLimits | None = None,
         python: str | None = None,
@@ -149,7 +149,8 @@ class Harness:
             usage = self.gateway.close_job(token)
         ran = time.perf_counter()
         result = read_agent_json(layout.out, RESULT_FILE) or {}
-        final_call = last_call(self.gateway.db_path, job, since)
+        records = self.gateway.db_path  # None on a cluster node: the head checks its record
+        final_call = last_call(records, job, since) if records is not None else None
         failure = gateway_failure(self.gateway, final_call)
         if failure is None and agent_died_unexplained(process, result):
             failure = sandbox_failure(self.sandbox)

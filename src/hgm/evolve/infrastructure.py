@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hgm.errors import InfrastructureFailure
-from hgm.llm.gateway import Gateway
+from hgm.llm.job_gateway import JobGateway
 from hgm.llm.provider_errors import infrastructure_problem
 from hgm.sandbox.types import Completed, KillReason, Limits, Sandbox, SandboxUnavailable
 
@@ -68,7 +68,7 @@ def call_failure(call: LastCall | None) -> InfrastructureFailure | None:
     return InfrastructureFailure(component, f"{where}: {problem}")
 
 
-def gateway_failure(gateway: Gateway, call: LastCall | None) -> InfrastructureFailure | None:
+def gateway_failure(gateway: JobGateway, call: LastCall | None) -> InfrastructureFailure | None:
     """The gateway died, or the job's last call failed for infrastructure reasons."""
     if not gateway.serving:
         return InfrastructureFailure("gateway", "the LLM gateway stopped serving")

@@ -27,7 +27,7 @@ EVIDENCE_LINES = 20
 EVIDENCE_CHARS = 300
 
 
-def _details(job: str, job_dir: Path, evaluation: Evaluation) -> dict[str, Any]:
+def evaluation_details(job: str, job_dir: Path, evaluation: Evaluation) -> dict[str, Any]:
     run, grade = evaluation.run, evaluation.grade
     return {
         "job": job,
@@ -116,5 +116,5 @@ class RealWorld:
             success=evaluation.resolved and not evaluation.grade.tampered,
             cost_usd=job_cost(context.db_path, job),
             duration=evaluation.wall_s,
-            details=_details(job, job_dir, evaluation),
+            details=evaluation_details(job, job_dir, evaluation),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -190,10 +191,34 @@ class RetryConfig(_Strict):
 
 
 class TcpListenerConfig(_Strict):
-    """An extra TCP listener for workers on other machines (bearer job tokens still required)."""
+    """An extra TCP listener for workers on other machines (bearer job tokens still required);
+    TLS when `tls_cert` and `tls_key` (PEM files) are given."""
 
     host: str = "127.0.0.1"
     port: int = Field(default=0, ge=0, le=65535)
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> TcpListenerConfig:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("tcp: give both tls_cert and tls_key, or neither")
+        return self
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        """The server side of TLS, or None for plain TCP; a clear error for bad files."""
+        if self.tls_cert is None or self.tls_key is None:
+            return None
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        try:
+            context.load_cert_chain(self.tls_cert, self.tls_key)
+        except (OSError, ssl.SSLError) as error:
+            raise UserError(
+                f"gateway TLS: cannot load certificate {self.tls_cert} with key "
+                f"{self.tls_key}: {error}"
+            ) from error
+        return context
 
 
 class GatewayConfig(_Strict):

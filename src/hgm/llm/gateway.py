@@ -134,6 +134,7 @@ class Gateway:
                 self._connections,
                 limits.connections,
                 per_host=limits.job_connections,
+                tls=self.config.tcp.ssl_context(),
             )
             self._listeners.append(listener)
             self.tcp_port = listener.port

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hgm.llm.config import Role
-from hgm.llm.gateway import SOCKET_NAME, Gateway
+from hgm.llm.gateway import SOCKET_NAME
+from hgm.llm.job_gateway import JobGateway
 from hgm.sandbox.types import Mount
 
 SANDBOX_GATEWAY_DIR = "/hgm/llm"
@@ -30,7 +31,7 @@ class AgentLaunch:
 
 
 def agent_launch(
-    gateway: Gateway,
+    gateway: JobGateway,
     job_token: str,
     role: Role,
     *,

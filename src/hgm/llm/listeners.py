@@ -26,6 +26,7 @@ import logging
 import os
 import resource
 import socket
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -146,8 +147,9 @@ def _refusal(message: str) -> bytes:
 
 class Listener:
     """One listening socket serving `handler`: at most `cap` connections, and, when
-    `per_host` is given (TCP), at most that many per remote host. Build and use inside
-    the gateway's event loop."""
+    `per_host` is given (TCP), at most that many per remote host; `tls` serves TLS (each
+    handshake in a task of its own, so a slow client never holds up accepting). Build and
+    use inside the gateway's event loop."""
 
     def __init__(
         self,
@@ -157,8 +159,11 @@ class Listener:
         connections: Connections,
         cap: int,
         per_host: int | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.name = name
+        self._tls = tls
+        self._handshakes: set[asyncio.Task[None]] = set()
         self._socket = listener
         self._connections = connections
         self._cap = cap
@@ -191,7 +196,9 @@ class Listener:
         """Stop accepting; close idle connections; wait up to `timeout_s` for calls in
         flight (None: do not wait)."""
         self._task.cancel()
-        await asyncio.gather(self._task, return_exceptions=True)
+        for handshake in self._handshakes:
+            handshake.cancel()
+        await asyncio.gather(self._task, *self._handshakes, return_exceptions=True)
         self._socket.close()
         self._server.pre_shutdown()
         if timeout_s is not None:
@@ -243,11 +250,27 @@ class Listener:
             self._connections.open += 1
             handler = self._server()
             self._owner[handler] = host
-            try:
-                await loop.connect_accepted_socket(lambda bound=handler: bound, connection)
-            except OSError:
-                connection.close()
-                self._ended(handler)
+            if self._tls is None:
+                await self._connect(handler, connection)
+            else:
+                task = asyncio.ensure_future(self._connect(handler, connection))
+                self._handshakes.add(task)
+                task.add_done_callback(self._handshakes.discard)
+
+    async def _connect(self, handler: RequestHandler, connection: socket.socket) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.connect_accepted_socket(
+                lambda bound=handler: bound,
+                connection,
+                ssl=self._tls,
+                ssl_handshake_timeout=(
+                    self._connections.limits.idle_timeout_s if self._tls is not None else None
+                ),
+            )
+        except (TimeoutError, OSError):  # ssl.SSLError is an OSError
+            connection.close()
+            self._ended(handler)
 
     def _ended(self, handler: RequestHandler) -> None:
         host = self._owner.pop(handler, None)

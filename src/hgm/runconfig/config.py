@@ -6,6 +6,7 @@
 [policy]    kind = "hgm" | "dgm" | "sica" | "greedy" | "random", then that policy's knobs
 [select]    rule = "best-belief" | "best-mean" | "lcb", epsilon
 [world]     kind = "sim" | "real", then that world's settings (real: hgm.runconfig.real_world)
+[executor]  kind = "local" | "ray": where jobs run (hgm.runconfig.executor)
 ```
 
 Every table forbids unknown keys; every error names the key, the value given
@@ -23,6 +24,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hgm.errors import UserError, describe_validation_error
+from hgm.runconfig.executor import ExecutorSection, LocalExecutorSection
 from hgm.runconfig.real_world import RealWorldSection
 from hgm.runconfig.toml_input import load_toml
 from hgm.search.config import HGMPolicyConfig, PolicyConfig
@@ -96,6 +98,11 @@ class RunConfig(_Section):
     select: SelectSection = Field(default_factory=SelectSection)
     world: SimWorldSection | RealWorldSection = Field(
         discriminator="kind", description='what does the work: `kind = "sim"` or `"real"`'
+    )
+    executor: ExecutorSection = Field(
+        default_factory=LocalExecutorSection,
+        discriminator="kind",
+        description='where jobs run: `kind = "local"` or `"ray"`',
     )
 
 

@@ -17,12 +17,14 @@ from hgm.engine.budget import Budget
 from hgm.engine.engine import Engine
 from hgm.engine.events import Observer
 from hgm.engine.executors import Executor, ThreadExecutor, VirtualTimeExecutor
+from hgm.engine.registry import executor_backend
 from hgm.engine.state import EngineState
 from hgm.engine.world import EvalOutcome, ExpandOutcome, World
 from hgm.llm.config import Role
 from hgm.llm.model_facts import ModelFacts
 from hgm.runconfig.changes import reconcile_config
 from hgm.runconfig.config import RunConfig, read_run_config
+from hgm.runconfig.executor import RayExecutorSection
 from hgm.runconfig.real_world import RealWorldSection
 from hgm.search.policies import make_policy
 from hgm.sim import make_world
@@ -66,20 +68,40 @@ def build_world(
 
     A real world's gateways and archive live until `resources` closes (`hgm run` checks
     the set-up with `hgm.evolve.preflight` before it creates the run directory, and passes
-    what it learned about each role's model as `models`).
+    what it learned about each role's model as `models`); so does a Ray executor's
+    connection to its cluster (`[executor] kind = "ray"`, hgm.distributed).
     """
     world = config.world
+    cluster = config.executor if isinstance(config.executor, RayExecutorSection) else None
+    backend = executor_backend(cluster.kind) if cluster is not None else None
     if isinstance(world, RealWorldSection):
         from hgm.evolve.build import open_real_world
 
-        real = open_real_world(
-            world, config.run.name, config.run.seed, directory.path, directory.db_path, models
+        listen = backend.cluster_listener(cluster) if backend and cluster else None
+        real = resources.enter_context(
+            open_real_world(
+                world,
+                config.run.name,
+                config.run.seed,
+                directory.path,
+                directory.db_path,
+                models,
+                listen,
+            )
         )
-        return resources.enter_context(real), ThreadExecutor()
+        if backend is None or cluster is None:
+            return real, ThreadExecutor()
+        executor = backend.real_executor(cluster, real, world, config.run.name)
+        resources.callback(executor.close)
+        return real, executor
     simulated = make_world(world.sim, config.run.seed)
     if resumed is not None:
         tree = resumed.tree
         simulated.restore((agent, tree.parent(agent)) for agent in tree.agents())
+    if backend is not None and cluster is not None:
+        executor = backend.sim_executor(cluster, simulated, world.seconds_per_time_unit)
+        resources.callback(executor.close)
+        return simulated, executor
     if world.seconds_per_time_unit > 0:
         return PacedWorld(simulated, world.seconds_per_time_unit), ThreadExecutor()
     return simulated, VirtualTimeExecutor()

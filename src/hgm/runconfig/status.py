@@ -53,6 +53,7 @@ class RunningJob:
     child: int | None
     task: str | None
     since: float
+    node: str | None = None  # where a distributed executor placed it (its latest attempt)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,11 +122,30 @@ def running_jobs(store: RunStore) -> tuple[RunningJob, ...]:
     rows = store.connection.execute(
         "SELECT id, kind, agent, child, task, started FROM jobs "
         "WHERE status = 'running' ORDER BY started, id"
-    )
+    ).fetchall()
+    nodes = job_nodes(store, [row["id"] for row in rows]) if rows else {}
     return tuple(
-        RunningJob(row["id"], row["kind"], row["agent"], row["child"], row["task"], row["started"])
+        RunningJob(
+            row["id"],
+            row["kind"],
+            row["agent"],
+            row["child"],
+            row["task"],
+            row["started"],
+            nodes.get(row["id"]),
+        )
         for row in rows
     )
+
+
+def job_nodes(store: RunStore, jobs: list[int]) -> dict[int, str]:
+    """The node each of `jobs` was last placed on (runs on a cluster: `JobPlaced` events)."""
+    wanted = set(jobs)
+    placed = store.connection.execute(
+        "SELECT json_extract(payload, '$.job') AS job, json_extract(payload, '$.node') AS node "
+        "FROM events WHERE type = 'JobPlaced' ORDER BY seq"
+    )
+    return {row["job"]: row["node"] for row in placed if row["job"] in wanted}
 
 
 def shipped_agent(db: sqlite3.Connection, rule: str, epsilon: float) -> BestAgent | None:

@@ -148,6 +148,7 @@ def read_events(db: sqlite3.Connection) -> Iterator[Event]:
         ExpansionFinished,
         ExpansionStarted,
         JobInterrupted,
+        JobPlaced,
         JobRequeued,
         RunFinished,
     )
@@ -161,6 +162,7 @@ def read_events(db: sqlite3.Connection) -> Iterator[Event]:
             EvaluationStarted,
             EvaluationFinished,
             JobInterrupted,
+            JobPlaced,
             JobRequeued,
             RunFinished,
         )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -69,6 +69,7 @@ class Running:
     child: int | None
     task: str | None
     since: float
+    node: str | None = None  # where a distributed executor placed it
 
 
 def colour_rule(config: Any) -> str:
@@ -179,6 +180,8 @@ class RunModel:
             self._evaluation_finished(event)
         elif kind in ("JobInterrupted", "JobRequeued"):  # not running: waits to run again
             self.running.pop(event["job"], None)
+        elif kind == "JobPlaced" and event["job"] in self.running:
+            self.running[event["job"]] = replace(self.running[event["job"]], node=event["node"])
         elif kind == "RunFinished":
             self.running.clear()
             self.finish_reason = event["reason"]

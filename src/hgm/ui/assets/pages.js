@@ -156,7 +156,7 @@ function agentPage(ctx, page) {
         el("tr", {}, el("th", {}, "own"), el("td", {}, recordText(page.own))),
         el("tr", {}, el("th", {}, "clade"), el("td", {}, recordText(page.clade))),
         el("tr", {}, el("th", {}, "interval"), el("td", {}, `posterior Beta(1+s, 1+f), quantiles ${page.epsilon} and ${1 - page.epsilon}`)),
-        ...page.running.map((job) => el("tr", {}, el("th", {}, "running"), el("td", {}, job.kind === "expand" ? `expanding into agent ${job.child}` : `evaluating ${job.task}`))),
+        ...page.running.map((job) => el("tr", {}, el("th", {}, "running"), el("td", {}, (job.kind === "expand" ? `expanding into agent ${job.child}` : `evaluating ${job.task}`) + (job.node ? ` on node ${job.node}` : "")))),
       ])),
     el("h2", {}, "what it was made from"),
     el("div", { class: "panel", id: "origin" },
