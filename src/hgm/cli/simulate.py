@@ -42,6 +42,11 @@ def simulate(
         "best-belief", "--select", help="final rule: best-belief, best-mean, lcb"
     ),
     epsilon: float = typer.Option(0.01, "--epsilon", help="quantile for best-belief"),
+    expansion_cost: float = typer.Option(
+        0.0,
+        "--expansion-cost",
+        help="evaluation units charged per expansion started (0: the paper's accounting)",
+    ),
     processes: int = typer.Option(0, "--processes", help="worker processes (0: all cores)"),
     json_path: Path | None = typer.Option(None, "--json", help="write the results as JSON here"),
     plot_path: Path | None = typer.Option(None, "--plot", help="write a PNG chart here"),
@@ -61,7 +66,14 @@ def simulate(
             raise UserError(f"--{name} must be >= {low}, given {value}")
     if not 0.0 < epsilon < 0.5:
         raise UserError(f"--epsilon must be in (0, 0.5), given {epsilon}")
-    setup = SimSetup(world=config, budget=budget, workers=workers, select=select, epsilon=epsilon)
+    setup = SimSetup(
+        world=config,
+        budget=budget,
+        workers=workers,
+        select=select,
+        epsilon=epsilon,
+        expansion_cost=expansion_cost,
+    )
     console = Console(stderr=True)
     with Progress(
         TextColumn("simulating"),

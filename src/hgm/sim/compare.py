@@ -83,6 +83,8 @@ class SimRun:
     agents: int
     failed_expansions: int
     evaluations: int
+    expansions: int
+    cost: float
     elapsed_s: float
     stop_reason: str
 
@@ -96,12 +98,14 @@ class SimSetup:
     workers: int
     select: str
     epsilon: float = 0.01
+    expansion_cost: float = 0.0
 
 
 def simulate_one(setup: SimSetup, name: str, policy: PolicyConfig, seed: int) -> SimRun:
     """Run `policy` on the world realized by `seed` with virtual time; ship per the rule."""
     world = make_world(setup.world, seed)
-    budget = Budget(setup.budget)  # its default expansion cap stops a world of failures
+    # the default expansion cap stops a world of failures
+    budget = Budget(setup.budget, expansion_cost=setup.expansion_cost)
     engine = Engine(world, make_policy(policy), budget, setup.workers, seed)
     summary = engine.run()
     chosen = select_final(engine.tree, setup.select, setup.epsilon)
@@ -114,6 +118,8 @@ def simulate_one(setup: SimSetup, name: str, policy: PolicyConfig, seed: int) ->
         agents=summary.agents,
         failed_expansions=summary.expansions_failed,
         evaluations=summary.evaluations_finished,
+        expansions=summary.expansions_started,
+        cost=summary.evaluations_started + setup.expansion_cost * summary.expansions_started,
         elapsed_s=summary.elapsed_s,
         stop_reason=summary.reason,
     )
