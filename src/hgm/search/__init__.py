@@ -2,10 +2,12 @@
 
 from hgm.search.actions import Action, Evaluate, Expand, Wait
 from hgm.search.config import (
+    DEFAULT_KIND,
     POLICY_KINDS,
     DGMPolicyConfig,
     GreedyPolicyConfig,
     HGMPolicyConfig,
+    LineagePolicyConfig,
     PolicyConfig,
     RandomPolicyConfig,
     SICAPolicyConfig,
@@ -16,6 +18,7 @@ from hgm.search.state import SearchState
 from hgm.search.tree import Tree
 
 __all__ = [
+    "DEFAULT_KIND",
     "POLICY_KINDS",
     "SELECTION_RULES",
     "Action",
@@ -24,6 +27,7 @@ __all__ = [
     "Expand",
     "GreedyPolicyConfig",
     "HGMPolicyConfig",
+    "LineagePolicyConfig",
     "Policy",
     "PolicyConfig",
     "RandomPolicyConfig",

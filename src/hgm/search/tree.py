@@ -25,6 +25,7 @@ class Tree:
         self._size = 0
         self._index: dict[int, int] = {}
         self._ids = np.zeros(self._capacity, dtype=np.int64)
+        self._parents = np.zeros(self._capacity, dtype=np.int64)
         self._parent_index: list[int] = []
         self._depth: list[int] = []
         self._children: list[list[int]] = []
@@ -53,10 +54,12 @@ class Tree:
         for array in self._counters.values():
             array[index] = 0
         if parent is None:
+            self._parents[index] = -1
             self._parent_index.append(-1)
             self._depth.append(0)
         else:
             parent_index = self._index[parent]
+            self._parents[index] = parent_index
             self._parent_index.append(parent_index)
             self._depth.append(self._depth[parent_index] + 1)
             self._children[parent_index].append(agent)
@@ -100,6 +103,7 @@ class Tree:
         self._capacity *= 2
         self._views = {}
         self._ids = np.resize(self._ids, self._capacity)
+        self._parents = np.resize(self._parents, self._capacity)
         for name, array in self._counters.items():
             self._counters[name] = np.resize(array, self._capacity)
 
@@ -176,7 +180,12 @@ class Tree:
     def _view(self, name: str) -> NDArray[np.int64]:
         view = self._views.get(name)
         if view is None:
-            array = self._ids if name == "ids" else self._counters[name]
+            if name == "ids":
+                array = self._ids
+            elif name == "parents":
+                array = self._parents
+            else:
+                array = self._counters[name]
             view = array[: self._size]
             view.flags.writeable = False
             self._views[name] = view
@@ -185,6 +194,11 @@ class Tree:
     @property
     def ids(self) -> NDArray[np.int64]:
         return self._view("ids")
+
+    @property
+    def parents(self) -> NDArray[np.int64]:
+        """The dense index of each agent's parent (-1 for the root)."""
+        return self._view("parents")
 
     @property
     def own_s(self) -> NDArray[np.int64]:

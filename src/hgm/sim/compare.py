@@ -10,27 +10,37 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from time import thread_time_ns
 
+import numpy as np
 from pydantic import ValidationError
 
 from hgm.engine import Budget, Engine
 from hgm.errors import UserError, describe_validation_error
 from hgm.search import (
+    DEFAULT_KIND,
     POLICY_KINDS,
     DGMPolicyConfig,
     GreedyPolicyConfig,
     HGMPolicyConfig,
+    LineagePolicyConfig,
     PolicyConfig,
     RandomPolicyConfig,
+    SearchState,
     SICAPolicyConfig,
+    Tree,
     make_policy,
     select_final,
 )
+from hgm.search.actions import Action
+from hgm.search.policies import Policy, guidance_of
 from hgm.sim.config import SimWorldConfig
+from hgm.sim.guidance import guidance_correlation
 from hgm.sim.worlds import make_world
 
 DEFAULT_POLICIES: dict[str, type[PolicyConfig]] = {
+    "lineage": LineagePolicyConfig,
     "hgm": HGMPolicyConfig,
     "dgm": DGMPolicyConfig,
     "sica": SICAPolicyConfig,
@@ -43,7 +53,8 @@ def policy_configs(names: str) -> dict[str, PolicyConfig]:
     """Configs for a comma-separated list of policies, keyed by the text given.
 
     Each item is a policy kind with optional overrides of its knobs:
-    `hgm`, `hgm:cool_down=false`, `dgm:generation_size=2:stage_threshold=0.3`.
+    `hgm`, `hgm:cool_down=false`, `dgm:generation_size=2:stage_threshold=0.3`;
+    `default` is the current default policy (`hgm.search.DEFAULT_KIND`).
     """
     chosen = [name.strip() for name in names.split(",") if name.strip()]
     if not chosen:
@@ -54,9 +65,10 @@ def policy_configs(names: str) -> dict[str, PolicyConfig]:
 
 
 def _policy_config(item: str) -> PolicyConfig:
-    kind, *overrides = item.split(":")
+    name, *overrides = item.split(":")
+    kind = DEFAULT_KIND if name == "default" else name
     if kind not in DEFAULT_POLICIES:
-        raise UserError(f"unknown policy {kind!r}; allowed: {', '.join(POLICY_KINDS)}")
+        raise UserError(f"unknown policy {name!r}; allowed: {', '.join(POLICY_KINDS)}")
     model = DEFAULT_POLICIES[kind]
     allowed = ", ".join(name for name in model.model_fields if name != "kind")
     values: dict[str, str] = {}
@@ -87,6 +99,28 @@ class SimRun:
     cost: float
     elapsed_s: float
     stop_reason: str
+    guidance: float | None
+    """Spearman correlation of the policy's clade estimate with the true CMP (hgm.sim.guidance)."""
+    decisions: int
+    decide_us: float = field(compare=False)
+    """Mean CPU microseconds per `decide` call (the policy's own decision cost; a
+    measurement, so two runs of the same seed compare equal without it)."""
+
+
+class _TimedPolicy:
+    """Wraps a policy and adds up the time its decisions take."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.calls = 0
+        self.nanoseconds = 0
+
+    def decide(self, tree: Tree, state: SearchState, rng: np.random.Generator) -> Action:
+        start = thread_time_ns()
+        action = self.policy.decide(tree, state, rng)
+        self.nanoseconds += thread_time_ns() - start
+        self.calls += 1
+        return action
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,15 +140,18 @@ def simulate_one(setup: SimSetup, name: str, policy: PolicyConfig, seed: int) ->
     world = make_world(setup.world, seed)
     # the default expansion cap stops a world of failures
     budget = Budget(setup.budget, expansion_cost=setup.expansion_cost)
-    engine = Engine(world, make_policy(policy), budget, setup.workers, seed)
+    timed = _TimedPolicy(make_policy(policy))
+    engine = Engine(world, timed, budget, setup.workers, seed)
     summary = engine.run()
-    chosen = select_final(engine.tree, setup.select, setup.epsilon)
+    tree = engine.tree
+    chosen = select_final(tree, setup.select, setup.epsilon)
+    skill = np.array([world.true_skill(agent) for agent in tree.agents()])
     return SimRun(
         policy=name,
         seed=seed,
         shipped_agent=chosen.agent,
         shipped_skill=world.true_skill(chosen.agent),
-        oracle_skill=max(world.true_skill(agent) for agent in engine.tree.agents()),
+        oracle_skill=float(skill.max()),
         agents=summary.agents,
         failed_expansions=summary.expansions_failed,
         evaluations=summary.evaluations_finished,
@@ -122,6 +159,9 @@ def simulate_one(setup: SimSetup, name: str, policy: PolicyConfig, seed: int) ->
         cost=summary.evaluations_started + setup.expansion_cost * summary.expansions_started,
         elapsed_s=summary.elapsed_s,
         stop_reason=summary.reason,
+        guidance=guidance_correlation(tree, guidance_of(timed.policy, tree), skill),
+        decisions=timed.calls,
+        decide_us=timed.nanoseconds / max(timed.calls, 1) / 1e3,
     )
 
 
