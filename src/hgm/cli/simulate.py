@@ -39,7 +39,9 @@ def simulate(
     budget: int = typer.Option(150, "--budget", help="task evaluations per run"),
     workers: int = typer.Option(4, "--workers", help="simulated parallel workers"),
     select: str = typer.Option(
-        "best-belief", "--select", help="final rule: best-belief, best-mean, lcb"
+        "policy",
+        "--select",
+        help="final rule: best-belief, best-mean, lcb, lineage, or policy (each policy's own)",
     ),
     epsilon: float = typer.Option(0.01, "--epsilon", help="quantile for best-belief"),
     expansion_cost: float = typer.Option(
@@ -54,8 +56,9 @@ def simulate(
     """Compare search policies on simulated self-improving agents (paired seeds)."""
     config = world_config(world, param)
     chosen = policy_configs(policies)
-    if select not in SELECTION_RULES:
-        raise UserError(f"unknown selection rule {select!r}; allowed: {', '.join(SELECTION_RULES)}")
+    if select not in (*SELECTION_RULES, "policy"):
+        allowed = ", ".join((*SELECTION_RULES, "policy"))
+        raise UserError(f"unknown selection rule {select!r}; allowed: {allowed}")
     for name, value, low in (
         ("seeds", seeds, 1),
         ("budget", budget, 1),

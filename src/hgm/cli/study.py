@@ -73,7 +73,9 @@ def study(
         True, "--ladder/--no-ladder", help="also run the candidate at B/2 (cost-to-match)"
     ),
     select: str = typer.Option(
-        "best-belief", "--select", help="final rule: best-belief, best-mean, lcb"
+        "policy",
+        "--select",
+        help="final rule: best-belief, best-mean, lcb, lineage, or policy (each policy's own)",
     ),
     processes: int = typer.Option(0, "--processes", help="worker processes (0: all cores)"),
     json_path: Path | None = typer.Option(None, "--json", help="write the summary as JSON"),
@@ -84,8 +86,9 @@ def study(
     plot_path: Path | None = typer.Option(None, "--plot", help="PNG: skill against budget"),
 ) -> None:
     """Run the study grid (worlds x budgets x workers x expansion costs, paired seeds)."""
-    if select not in SELECTION_RULES:
-        raise UserError(f"unknown selection rule {select!r}; allowed: {', '.join(SELECTION_RULES)}")
+    if select not in (*SELECTION_RULES, "policy"):
+        allowed = ", ".join((*SELECTION_RULES, "policy"))
+        raise UserError(f"unknown selection rule {select!r}; allowed: {allowed}")
     if seeds < 2:
         raise UserError(f"--seeds must be >= 2, given {seeds}")
     if processes < 0:

@@ -13,7 +13,7 @@ from hgm.search.config import (
     SICAPolicyConfig,
 )
 from hgm.search.policies import Policy, make_policy
-from hgm.search.selection import SELECTION_RULES, Selection, select_final
+from hgm.search.selection import SELECTION_RULES, Selection, policy_rule, select_final
 from hgm.search.state import SearchState
 from hgm.search.tree import Tree
 
@@ -37,5 +37,6 @@ __all__ = [
     "Tree",
     "Wait",
     "make_policy",
+    "policy_rule",
     "select_final",
 ]

@@ -56,6 +56,9 @@ class LineagePolicyConfig(_PolicyConfig):
     inherited_prior: float = Field(
         5.0, ge=0.0, description="k: pseudo-evaluations of a clade's prior at its parent's mean"
     )
+    inherited_trend: float = Field(
+        0.0, ge=0.0, description="add this share of the parent's gain over its own parent"
+    )
     leader_share: float = Field(
         0.5, gt=0.0, le=1.0, description="top-two: chance to evaluate the Thompson leader"
     )

@@ -70,8 +70,12 @@ class LineagePolicy:
         failures = tree.clade_f.astype(np.float64)
         mean = (successes + 1.0) / (successes + failures + 2.0)
         strength = self.config.inherited_prior
-        parents = tree.parents
-        inherited = mean[np.maximum(parents, 0)]
+        parents = np.maximum(tree.parents, 0)
+        inherited = mean[parents]
+        if self.config.inherited_trend:
+            trend = inherited - inherited[parents]  # the parent's mean minus the grandparent's
+            trend[parents == 0] = 0.0
+            inherited = np.clip(inherited + self.config.inherited_trend * trend, 0.01, 0.99)
         inherited[0] = 0.5  # the root has no parent: a flat prior
         weight = np.full(len(tree), strength)
         weight[0] = 0.0
@@ -100,13 +104,24 @@ class LineagePolicy:
             if candidates.size == 0:
                 return None
             successes, failures = tree.own_s[candidates], tree.own_f[candidates]
-        a = tau * (successes + 1.0)
-        b = tau * (failures + 1.0)
-        position = int(beta_draws(rng, a, b).argmax())
-        if a.size > 1 and rng.random() >= self.config.leader_share:
-            challenger = beta_draws(rng, a, b)
-            challenger[position] = -1.0
-            position = int(challenger.argmax())
+        shapes = np.empty((successes.size, 2))
+        shapes[:, 0] = successes
+        shapes[:, 1] = failures
+        shapes += 1.0
+        shapes *= tau
+        position = _gamma_ratio_argmax(rng, shapes)
+        if shapes.shape[0] > 1 and rng.random() >= self.config.leader_share:
+            gammas = rng.standard_gamma(shapes)
+            draws = gammas[:, 0] / (gammas[:, 0] + gammas[:, 1])
+            draws[position] = -1.0
+            position = int(draws.argmax())
         index = position if candidates is None else int(candidates[position])
         agent = int(tree.ids[index])
         return Evaluate(agent, choose_task(rng, state, tree, agent, self.config.eval_random_level))
+
+
+def _gamma_ratio_argmax(rng: np.random.Generator, shapes: NDArray[np.float64]) -> int:
+    """The argmax of one Beta(a, b) draw per row of `shapes` ([a, b] per candidate)."""
+    gammas = rng.standard_gamma(shapes)
+    first = gammas[:, 0]
+    return int((first / (first + gammas[:, 1])).argmax())

@@ -64,7 +64,7 @@ class StudyGrid:
     costs: tuple[float, ...] = STUDY_COSTS
     seeds: tuple[int, ...] = tuple(range(STUDY_SEED_START, STUDY_SEED_START + STUDY_SEEDS))
     policies: str = STUDY_POLICIES
-    select: str = "best-belief"
+    select: str = "policy"
     ladder: bool = True
 
     def __post_init__(self) -> None:
