@@ -97,7 +97,8 @@ def simulate(
     names = list(chosen)
     summary = summarize(runs, names)
     table = Table(
-        title=f"world {world}, budget {budget}, {workers} workers, {seeds} seeds, select {select}"
+        title=f"world {world}, budget {budget}, {workers} workers, expansion cost "
+        f"{expansion_cost:g}, {seeds} seeds, select {select}"
     )
     for column in (
         "policy",
@@ -127,10 +128,25 @@ def simulate(
             _fmt(entry["failed_expansions_mean"], 1),
         )
     Console().print(table)
+    costs = Table(title="what each policy spent (means per run)")
+    for column in ("policy", "evaluations", "expansions", "total cost", "guidance", "µs/decision"):
+        costs.add_column(column, justify="left" if column == "policy" else "right")
+    for name, entry in summary.items():
+        costs.add_row(
+            name,
+            _fmt(entry["evaluations_mean"], 1),
+            _fmt(entry["expansions_mean"], 1),
+            _fmt(entry["total_cost_mean"], 1),
+            _fmt(entry["guidance_mean"], 3),
+            _fmt(entry["decide_us_mean"], 1),
+        )
+    Console().print(costs)
+    rule = "each policy's own rule" if select == "policy" else select
     Console().print(
-        f"shipped: mean true skill of the agent shipped by {select}; diff, p: against "
+        f"shipped: mean true skill of the agent shipped by {rule}; diff, p: against "
         f"{names[0]}, {PAIRED_TEST}, paired by seed; oracle: best true skill in the tree; "
-        "failed: failed expansions"
+        f"failed: failed expansions; total cost: evaluations + {expansion_cost:g} x "
+        "expansions started; guidance: Spearman(clade estimate, true CMP)"
     )
     if json_path is not None:
         document = {
@@ -140,6 +156,7 @@ def simulate(
             "seeds": list(range(seed_start, seed_start + seeds)),
             "select": select,
             "epsilon": epsilon,
+            "expansion_cost": expansion_cost,
             "test": PAIRED_TEST,
             "policies": summary,
             "per_run": [asdict(run) for run in runs],

@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from time import perf_counter_ns
+from time import process_time_ns
 
 import numpy as np
 from pydantic import ValidationError
@@ -104,8 +104,8 @@ class SimRun:
     """Spearman correlation of the policy's clade estimate with the true CMP (hgm.sim.guidance)."""
     decisions: int
     decide_us: float = field(compare=False)
-    """Mean microseconds per `decide` call on the wall clock (the policy's own decision cost;
-    a measurement, inflated when the machine is busy, so runs compare equal without it)."""
+    """Mean CPU microseconds per `decide` call (the policy's own decision cost; a
+    measurement, so two runs of the same seed compare equal without it)."""
 
 
 class _TimedPolicy:
@@ -117,9 +117,9 @@ class _TimedPolicy:
         self.nanoseconds = 0
 
     def decide(self, tree: Tree, state: SearchState, rng: np.random.Generator) -> Action:
-        start = perf_counter_ns()
+        start = process_time_ns()
         action = self.policy.decide(tree, state, rng)
-        self.nanoseconds += perf_counter_ns() - start
+        self.nanoseconds += process_time_ns() - start
         self.calls += 1
         return action
 
