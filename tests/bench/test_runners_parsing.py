@@ -143,17 +143,21 @@ def test_unknown_language_lists_valid_ones() -> None:
         make_runner("cobol")
 
 
-def test_missing_toolchain_is_reported_in_the_grade_not_skipped(tmp_path: Path) -> None:
+def test_missing_toolchain_is_an_infrastructure_failure_not_a_failed_grade(
+    tmp_path: Path,
+) -> None:
     from hgm.bench.exercises import make_exercises
     from hgm.bench.grading import grade_exercise
     from hgm.bench.runners.java import JavaRunner
+    from hgm.errors import InfrastructureFailure
 
     bench = make_exercises(languages="java")
     (task,) = bench.tasks()
     runner = JavaRunner(jar_dir=tmp_path)
     assert "junit-platform-console-standalone.jar" in (runner.problem() or "")
     sandbox = make_sandbox(UnsafeLocalConfig())  # never reached: the toolchain check comes first
-    grade = grade_exercise(bench.exercise(task.id), bench.reference_diff(task), sandbox, runner)
-    assert not grade.resolved
-    assert grade.error.startswith("java toolchain: missing")
-    assert "libassertj-core-java" in grade.error
+    with pytest.raises(InfrastructureFailure) as raised:
+        grade_exercise(bench.exercise(task.id), bench.reference_diff(task), sandbox, runner)
+    assert raised.value.component == "toolchain"
+    assert raised.value.message.startswith("java toolchain: missing")
+    assert "libassertj-core-java" in raised.value.message

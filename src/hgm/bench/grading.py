@@ -22,6 +22,7 @@ from hgm.bench.exercism import Exercise, copy_hidden_tests, copy_visible
 from hgm.bench.runners import LOG_NAME, TestRunner
 from hgm.bench.runners.base import output_before
 from hgm.bench.types import Grade, TestOutcome
+from hgm.errors import InfrastructureFailure
 from hgm.sandbox.types import Completed, KillReason, Limits, Sandbox
 
 LOG_TAIL_CHARS = 4000
@@ -71,7 +72,10 @@ def grade_exercise(
     runner: TestRunner,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Grade:
-    """Grade `diff` (against the agent's workspace) on `exercise`; never raises for bad diffs."""
+    """Grade `diff` (against the agent's workspace) on `exercise`; never raises for bad diffs.
+
+    Raises `InfrastructureFailure` when the language's toolchain is missing here.
+    """
     start = time.perf_counter()
     kept, dropped = restrict_diff(diff, lambda path: path in exercise.solution)
     unresolved = Grade(
@@ -81,8 +85,8 @@ def grade_exercise(
         dropped_files=tuple(dropped),
     )
     problem = runner.problem()
-    if problem:
-        return replace(unresolved, error=f"{exercise.language} toolchain: {problem}")
+    if problem:  # not the solution's fault: the run re-queues the job and pauses
+        raise InfrastructureFailure("toolchain", f"{exercise.language} toolchain: {problem}")
     with tempfile.TemporaryDirectory(prefix="hgm-grade-") as scratch:
         work = Path(scratch) / exercise.slug
         copy_visible(exercise, work)

@@ -38,6 +38,8 @@ def _status_table(status: RunStatus) -> Table:
         status.state if status.finish_reason is None else f"{status.state} ({status.finish_reason})"
     )
     table.add_row("state", escape(state))
+    if status.finish_detail:
+        table.add_row("why", escape(status.finish_detail))
     table.add_row(
         "evaluations",
         f"{status.task_evals_done} done, {status.task_evals_started} started "
@@ -63,7 +65,7 @@ def _status_table(status: RunStatus) -> Table:
             f"agent {best.agent}: mean {best.mean:.3f} over {best.evaluations}, "
             f"interval [{best.interval[0]:.3f}, {best.interval[1]:.3f}] ({best.rule})",
         )
-    if status.state in ("crashed", "interrupted"):
+    if status.state in ("crashed", "interrupted", "paused"):
         table.add_row("next", escape(f"hgm resume {status.run_dir}"))
     return table
 
@@ -80,8 +82,31 @@ def status(
         Console().print(_status_table(current))
 
 
-def tree(run_dir: Path = typer.Argument(..., help="the run directory")) -> None:
+def tree(
+    run_dir: Path = typer.Argument(..., help="the run directory"),
+    as_json: bool = typer.Option(
+        False, "--json", help="one JSON object: every agent, its counts, colour value, failures"
+    ),
+    as_dot: bool = typer.Option(False, "--dot", help="Graphviz text (`dot -Tsvg`)"),
+) -> None:
     """Print the tree of agents with own and clade successes/failures; the best is marked."""
+    if as_json and as_dot:
+        raise UserError("--json and --dot are alternatives: give one of them")
+    if as_json or as_dot:
+        from hgm.ui.bundle import tree_dot, tree_json
+        from hgm.ui.model import RunModel
+        from hgm.ui.source import opened
+
+        with opened(run_dir) as source:
+            model = RunModel(source)
+            model.refresh()
+            if len(model.tree) == 0:
+                raise UserError(f"{run_dir}: the run has no agents yet")
+            if as_dot:
+                typer.echo(tree_dot(source, model), nl=False)
+            else:
+                typer.echo(json.dumps(tree_json(source, model), indent=1))
+        return
     directory = RunDir.open(run_dir)
     config, _ = read_run_config(directory.config_path)
     with RunStore.open_for_reading(directory.db_path) as store:

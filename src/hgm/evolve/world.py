@@ -16,6 +16,7 @@ from hgm.bench.types import Benchmark, Task
 from hgm.engine.world import EvalOutcome, ExpandOutcome
 from hgm.errors import UserError
 from hgm.evolve.expansion import ExpansionContext, expand
+from hgm.evolve.failures import failure_category
 from hgm.evolve.records import DiffStats, Evaluation
 from hgm.evolve.versions import fresh_job_dir, job_cost
 
@@ -37,6 +38,8 @@ def _details(job: str, job_dir: Path, evaluation: Evaluation) -> dict[str, Any]:
         "kill_reason": run.process.killed.value,
         "exit_code": run.process.exit_code,
         "stop_reason": run.stop_reason,
+        "failure": failure_category(evaluation),
+        "llm_last_status": run.llm_last_status,
         "tokens": run.usage.tokens,
         "wall_s": evaluation.wall_s,
         "test_s": evaluation.test_s,
@@ -76,17 +79,24 @@ class RealWorld:
         return self._run(agent, task, f"certify-{agent}-{task}")
 
     def _run(self, agent: int, task_id: str, job: str) -> EvalOutcome:
+        return self.grade_directory(
+            self.context.versions.directory(agent), str(agent), task_id, job
+        )
+
+    def grade_directory(self, agent_dir: Path, label: str, task_id: str, job: str) -> EvalOutcome:
+        """Evaluate the agent version in `agent_dir` (named `label` in the gateway's records)
+        on any task of the run, as job `job` (e.g. a variant built by `hgm ablate`)."""
         task = self._tasks.get(task_id)
         if task is None:
             raise UserError(f"task {task_id!r} is in neither the search nor the held-out tasks")
         context = self.context
         job_dir = fresh_job_dir(context.artifacts, job)
         evaluation = context.harness.evaluate(
-            context.versions.directory(agent),
+            agent_dir,
             self.benchmark,
             task,
             job_dir,
-            agent=str(agent),
+            agent=label,
             job=job,
             limits=context.limits,
         )
