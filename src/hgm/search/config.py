@@ -62,6 +62,9 @@ class LineagePolicyConfig(_PolicyConfig):
     leader_share: float = Field(
         0.5, gt=0.0, le=1.0, description="top-two: chance to evaluate the Thompson leader"
     )
+    challenger_redraw: bool = Field(
+        True, description="top-two challenger from a second draw (else the same draw's runner-up)"
+    )
     cool_down: bool = Field(True, description="temperature tau = (B/b)^beta, as HGM")
     beta: float = Field(1.0, ge=0.0, description="temperature exponent")
     eval_random_level: float = Field(

@@ -109,19 +109,15 @@ class LineagePolicy:
         shapes[:, 1] = failures
         shapes += 1.0
         shapes *= tau
-        position = _gamma_ratio_argmax(rng, shapes)
-        if shapes.shape[0] > 1 and rng.random() >= self.config.leader_share:
-            gammas = rng.standard_gamma(shapes)
-            draws = gammas[:, 0] / (gammas[:, 0] + gammas[:, 1])
-            draws[position] = -1.0
+        gammas = rng.standard_gamma(shapes)
+        draws = gammas[:, 0] / (gammas[:, 0] + gammas[:, 1])
+        position = int(draws.argmax())
+        if draws.size > 1 and rng.random() >= self.config.leader_share:
+            if self.config.challenger_redraw:  # top-two Thompson sampling proper
+                gammas = rng.standard_gamma(shapes)
+                draws = gammas[:, 0] / (gammas[:, 0] + gammas[:, 1])
+            draws[position] = -1.0  # else the runner-up of the same draw
             position = int(draws.argmax())
         index = position if candidates is None else int(candidates[position])
         agent = int(tree.ids[index])
         return Evaluate(agent, choose_task(rng, state, tree, agent, self.config.eval_random_level))
-
-
-def _gamma_ratio_argmax(rng: np.random.Generator, shapes: NDArray[np.float64]) -> int:
-    """The argmax of one Beta(a, b) draw per row of `shapes` ([a, b] per candidate)."""
-    gammas = rng.standard_gamma(shapes)
-    first = gammas[:, 0]
-    return int((first / (first + gammas[:, 1])).argmax())
