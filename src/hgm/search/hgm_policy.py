@@ -11,6 +11,7 @@ from hgm.search.sampling import (
     in_warmup,
     temperature,
     thompson_argmax,
+    thompson_argmax_own,
     thompson_evaluate,
     warmup_count,
     widening_says_expand,
@@ -67,4 +68,4 @@ class GreedyPolicy(HGMPolicy):
         return (tree.own_s + 1.0) / (tree.own_n + 2.0)
 
     def _parent(self, tree: Tree, rng: np.random.Generator, tau: float) -> int:
-        return int(tree.ids[thompson_argmax(rng, tree.own_s, tree.own_f, tau)])
+        return int(tree.ids[thompson_argmax_own(rng, tree, tau)])

@@ -69,6 +69,14 @@ class SimWorld:
         if isinstance(config, ClusteredWorldConfig):
             self._category = np.arange(config.n_tasks) % config.categories
         self._task_skill: dict[int, float] = {}
+        # per task: the mean evaluation time before agent effects (hard tasks take longer)
+        self._eval_means = [config.eval_time_mean] * config.n_tasks
+        if isinstance(config, TasksWorldConfig | ClusteredWorldConfig):
+            self._eval_means = [
+                config.eval_time_mean * math.exp(config.duration_slope * difficulty)
+                for difficulty in self._difficulty
+            ]
+        self._timing = config if isinstance(config, TimingWorldConfig) else None
 
     # ---- the World protocol ------------------------------------------------------------
 
@@ -92,21 +100,22 @@ class SimWorld:
         return ExpandOutcome(True, "", cost, duration, {"true_skill": self.true_skill(child)})
 
     def evaluate(self, agent: int, task: str) -> EvalOutcome:
-        config = self.config
         index = self._task_index[task]
-        p = self._solve_probability(agent, index)
+        if self._per_task:
+            p = self._solve_probability(agent, index)
+        else:
+            p = self._agents[agent].skill
         success = uniform(self.seed, EVAL, agent, index) < p
-        mean = config.eval_time_mean
-        if isinstance(config, TasksWorldConfig | ClusteredWorldConfig):
-            mean *= math.exp(config.duration_slope * self._difficulty[index])
-        if isinstance(config, TimingWorldConfig):
-            mean *= math.exp(config.skill_slowdown * self._agents[agent].skill)
+        mean = self._eval_means[index]
+        timing = self._timing
+        if timing is not None:
+            mean *= math.exp(timing.skill_slowdown * self._agents[agent].skill)
             if not success:
-                mean *= config.fail_time_factor
-            duration = _log_normal(mean, config.duration_sd, self.seed, EVAL_TIME, agent, index)
+                mean *= timing.fail_time_factor
+            duration = _log_normal(mean, timing.duration_sd, self.seed, EVAL_TIME, agent, index)
         else:
             duration = exponential(mean, self.seed, EVAL_TIME, agent, index)
-        return EvalOutcome(success, config.eval_cost_usd, duration)
+        return EvalOutcome(success, self.config.eval_cost_usd, duration)
 
     # ---- reports and resume -------------------------------------------------------------
 
