@@ -101,10 +101,8 @@ class SimWorld:
 
     def evaluate(self, agent: int, task: str) -> EvalOutcome:
         index = self._task_index[task]
-        if self._per_task:
-            p = self._solve_probability(agent, index)
-        else:
-            p = self._agents[agent].skill
+        per_task = self._per_task
+        p = self._solve_probability(agent, index) if per_task else self._agents[agent].skill
         success = uniform(self.seed, EVAL, agent, index) < p
         mean = self._eval_means[index]
         timing = self._timing
