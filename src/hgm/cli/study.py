@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from rich.table import Table
 
 from hgm.errors import UserError
 from hgm.search import SELECTION_RULES
-from hgm.sim.compare import SimRun, policy_configs
+from hgm.sim.compare import policy_configs
 from hgm.sim.study import (
     STUDY_BUDGETS,
     STUDY_COSTS,
@@ -26,8 +26,9 @@ from hgm.sim.study import (
     STUDY_WORLDS,
     StudyGrid,
     StudyRun,
+    read_runs,
     run_study,
-    sort_runs,
+    write_runs,
 )
 from hgm.sim.study_stats import analyze, best_separating
 
@@ -105,26 +106,33 @@ def study(
     )
     names = list(policy_configs(grid.policies))
     console = Console(stderr=True)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), _cpu_seconds()
+    load_before = os.getloadavg()[0]
     if reuse_path is not None:
-        runs = _read_runs(reuse_path, names)
+        runs = read_runs(reuse_path, names)
     else:
         runs = _run(grid, processes, console)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, _cpu_seconds() - cpu_started
+    load = (load_before + os.getloadavg()[0]) / 2
     summary = analyze(runs, names)
     _print(summary, grid, names)
     Console().print(
-        f"{len(runs)} runs in {elapsed:.0f} s wall, load average {os.getloadavg()[0]:.1f}; "
+        f"{len(runs)} runs in {elapsed:.0f} s wall and {cpu:.0f} s CPU (load average {load:.1f}); "
         f"shipped: mean true skill of the agent shipped by {select}; Δ: {names[0]} minus the "
         f"other policy, {summary['test']}, paired by seed; ▲/▼: significant after "
         f"{summary['correction']} (p < 0.05)"
     )
     if runs_path is not None:
-        with runs_path.open("w") as out:
-            for r in runs:
-                out.write(json.dumps(_flat(r)) + "\n")
+        write_runs(runs_path, runs)
     if json_path is not None:
-        document = {"grid": _grid_json(grid), "wall_s": elapsed, **summary}
+        document = {
+            "grid": _grid_json(grid),
+            "wall_s": elapsed,
+            "cpu_s": cpu,
+            "load_average": load,
+            "reused_runs": reuse_path is not None,
+            **summary,
+        }
         json_path.write_text(json.dumps(document, indent=1) + "\n")
     if plot_path is not None:
         from hgm.sim.plot import plot_study
@@ -132,6 +140,13 @@ def study(
         plot_study(
             _curves(runs, grid), f"shipped skill vs budget, {len(grid.seeds)} seeds", plot_path
         )
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds used by this process and its finished worker processes."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _run(grid: StudyGrid, processes: int, console: Console) -> list[StudyRun]:
@@ -146,40 +161,6 @@ def _run(grid: StudyGrid, processes: int, console: Console) -> list[StudyRun]:
     ) as progress:
         bar = progress.add_task("runs", total=grid.runs_planned())
         return run_study(grid, processes or None, lambda n: progress.advance(bar, n))
-
-
-def _flat(r: StudyRun) -> dict[str, Any]:
-    return {
-        "world": r.world,
-        "budget": r.budget,
-        "workers": r.workers,
-        "expansion_cost": r.cost,
-        "ladder": r.ladder,
-        **asdict(r.run),
-    }
-
-
-def _read_runs(path: Path, names: list[str]) -> list[StudyRun]:
-    try:
-        lines = path.read_text().splitlines()
-        rows = [json.loads(line) for line in lines if line.strip()]
-        runs = [
-            StudyRun(
-                row.pop("world"),
-                row.pop("budget"),
-                row.pop("workers"),
-                row.pop("expansion_cost"),
-                row.pop("ladder"),
-                SimRun(**row),
-            )
-            for row in rows
-        ]
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise UserError(f"cannot read runs from {path}: {error}") from error
-    unknown = {r.run.policy for r in runs} - set(names)
-    if unknown:
-        raise UserError(f"{path} holds policies {sorted(unknown)} not in --policies")
-    return sort_runs(runs, names)
 
 
 def _grid_json(grid: StudyGrid) -> dict[str, Any]:

@@ -9,10 +9,12 @@ Runs are spread over worker processes in chunks of seeds, the longest first.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from hgm.errors import UserError
 from hgm.search import PolicyConfig
@@ -196,3 +198,35 @@ def sort_runs(runs: Sequence[StudyRun], names: list[str]) -> list[StudyRun]:
         runs,
         key=lambda r: (r.world, r.budget, r.workers, r.cost, r.run.seed, names.index(r.run.policy)),
     )
+
+
+def write_runs(path: Path, runs: Sequence[StudyRun]) -> None:
+    """Every run as one JSON line: its cell (`expansion_cost` is C) and its `SimRun` fields."""
+    with path.open("w") as out:
+        for r in runs:
+            cell = {"world": r.world, "budget": r.budget, "workers": r.workers}
+            row = {**cell, "expansion_cost": r.cost, "ladder": r.ladder, **asdict(r.run)}
+            out.write(json.dumps(row) + "\n")
+
+
+def read_runs(path: Path, names: list[str]) -> list[StudyRun]:
+    """Runs written by `write_runs`, in the study's order; a UserError if unreadable."""
+    try:
+        rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        runs = [
+            StudyRun(
+                row.pop("world"),
+                row.pop("budget"),
+                row.pop("workers"),
+                row.pop("expansion_cost"),
+                row.pop("ladder"),
+                SimRun(**row),
+            )
+            for row in rows
+        ]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise UserError(f"cannot read runs from {path}: {error}") from error
+    unknown = {r.run.policy for r in runs} - set(names)
+    if unknown:
+        raise UserError(f"{path} holds policies {sorted(unknown)} not in --policies")
+    return sort_runs(runs, names)
