@@ -66,7 +66,7 @@ class LineagePolicyConfig(_PolicyConfig):
         True, description="top-two challenger from a second draw (else the same draw's runner-up)"
     )
     exact_beta: bool = Field(
-        True, description="Thompson draws from the Beta posteriors (else their normal match)"
+        False, description="Thompson draws from the Beta posteriors (else their normal match)"
     )
     cool_down: bool = Field(True, description="temperature tau = (B/b)^beta, as HGM")
     beta: float = Field(1.0, ge=0.0, description="temperature exponent")
