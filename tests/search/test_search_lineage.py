@@ -7,6 +7,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 from search_helpers import chain_tree, record_many, state
 
+from hgm.runconfig.config import parse_run_config
 from hgm.search import (
     DEFAULT_KIND,
     Evaluate,
@@ -123,3 +124,18 @@ def test_lineage_rule_shrinks_toward_the_parent() -> None:
     one = (12 + LINEAGE_PRIOR * prior[1]) / (20 + LINEAGE_PRIOR)
     assert prior[2] == pytest.approx(one)
     assert chosen.mean == pytest.approx(0.85) and chosen.n == 20
+
+
+def test_a_run_config_says_default_and_ships_by_the_policys_own_rule() -> None:
+    base = (
+        '[run]\nname = "x"\n[budget]\ntask_evals = 10\n'
+        '[world]\nkind = "sim"\n[world.sim]\nkind = "drift"\n'
+    )
+    chosen = parse_run_config(base + '[policy]\nkind = "default"\n', "run.toml")
+    assert chosen.policy == LineagePolicyConfig() and chosen.select.rule == "lineage"
+    faithful = parse_run_config(base + '[policy]\nkind = "hgm"\n', "run.toml")
+    assert faithful.select.rule == "best-belief"
+    pinned = parse_run_config(
+        base + '[policy]\nkind = "default"\n[select]\nrule = "best-mean"\n', "run.toml"
+    )
+    assert pinned.select.rule == "best-mean"
