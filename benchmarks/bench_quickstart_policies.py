@@ -32,12 +32,14 @@ QUICKSTART = ROOT / "examples" / "quickstart.toml"
 
 
 def config_text(seed: int, policy: str) -> str:
-    """The quick start config with `seed` and `policy` put in."""
+    """The quick start config with `seed` and `policy` put in; each policy ships by its own
+    final rule (`[select] rule = "policy"`: best-belief for hgm, lineage for the default)."""
     text = QUICKSTART.read_text()
     text, seeds = re.subn(r"(?m)^seed = 0\b", f"seed = {seed}", text, count=1)
     text, kinds = re.subn(r'(?m)^kind = "hgm"', f'kind = "{policy}"', text, count=1)
-    if seeds != 1 or kinds != 1:
-        raise SystemExit("examples/quickstart.toml changed: cannot set [run] seed and [policy]")
+    text, rules = re.subn(r'(?m)^rule = "best-belief"', 'rule = "policy"', text, count=1)
+    if (seeds, kinds, rules) != (1, 1, 1):
+        raise SystemExit("examples/quickstart.toml changed: cannot set seed, policy and rule")
     return text
 
 
