@@ -1,6 +1,7 @@
-"""The lineage policy: HGM's clade-guided Thompson sampling, made cost-aware and sharper.
+"""The lineage policy (the default): HGM's clade-guided Thompson sampling, cost-aware and sharper.
 
-Three changes to HGM, each measured in docs/policies.md:
+Three changes to HGM's decisions, each measured in docs/policies.md (the fourth, the
+`lineage` final rule, is in hgm.search.selection):
 
 1. Widening that knows what an expansion costs: expand iff
    s / (1 + C)^gamma * N_t^alpha >= |T|, with a scale s well above HGM's 1
@@ -11,6 +12,9 @@ Three changes to HGM, each measured in docs/policies.md:
 3. Top-two Thompson sampling for evaluations: the Thompson leader is evaluated with
    probability `leader_share`, else the best of a second draw among the others (the
    challenger), which spends evaluations on telling the top agents apart.
+
+Thompson draws come from normals with the Beta posteriors' mean and variance unless
+`exact_beta` is set: the same choices in the study, at a third of the cost.
 """
 
 from __future__ import annotations
