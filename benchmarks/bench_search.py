@@ -2,7 +2,9 @@
 
 Trees are random (each agent's parent uniform among earlier agents) with 3 results
 per agent on 60 tasks. Expansion decisions are timed with the widening saying
-"expand", evaluation decisions with it saying "evaluate".
+"expand" (N_t large enough for it), evaluation decisions with it saying "evaluate"
+(many expansions running); every timed decision is checked to be of that kind.
+`lineage_vs_hgm` is the ratio of the lineage policy's p50 to HGM's (target <= 2 at 10k).
 
     .venv/bin/python benchmarks/bench_search.py [--sizes 1000,10000,100000] [--repeats 200]
 """
@@ -16,8 +18,11 @@ import time
 import numpy as np
 
 from hgm.search import (
+    Evaluate,
+    Expand,
     GreedyPolicyConfig,
     HGMPolicyConfig,
+    LineagePolicyConfig,
     PolicyConfig,
     SearchState,
     Tree,
@@ -49,20 +54,24 @@ def time_decisions(
 ) -> dict[str, float]:
     policy = make_policy(config)
     n = len(tree)
-    running = 0 if expand else 2 * n  # |T| far above N_t^alpha: evaluate
+    # expand: N_t^0.6 >= |T| needs N_t >= n^(1/0.6); evaluate: |T| far above N_t^alpha
+    evaluations = 2 * int(n ** (1 / 0.6)) if expand else 3 * n
+    running = 0 if expand else 100 * n
     state = SearchState(
-        budget=10 * n * 60,
+        budget=10 * evaluations,
         tasks=TASKS,
         workers=8,
-        evaluations_started=3 * n,
+        evaluations_started=evaluations,
         expansions_started=n + running,
     )
     state.expanding.update({job: 0 for job in range(running)})
+    kind = Expand if expand else Evaluate
     samples = []
     for _ in range(repeats):
         start = time.perf_counter_ns()
-        policy.decide(tree, state, rng)
+        action = policy.decide(tree, state, rng)
         samples.append(time.perf_counter_ns() - start)
+        assert isinstance(action, kind), (config.kind, action)
     return percentiles(samples)
 
 
@@ -88,13 +97,22 @@ def main() -> None:
     for size in (int(s) for s in args.sizes.split(",")):
         tree = build_tree(size, rng)
         depths = [tree.depth(a) for a in tree.agents()]
-        report[str(size)] = {
-            "max_depth": max(depths),
-            "hgm_expand": time_decisions(tree, HGMPolicyConfig(), True, args.repeats, rng),
-            "hgm_evaluate": time_decisions(tree, HGMPolicyConfig(), False, args.repeats, rng),
-            "greedy_expand": time_decisions(tree, GreedyPolicyConfig(), True, args.repeats, rng),
-            "record": time_records(tree, 10 * args.repeats, rng),
+        entry: dict[str, object] = {"max_depth": max(depths)}
+        for name, config in (
+            ("hgm", HGMPolicyConfig()),
+            ("lineage", LineagePolicyConfig()),
+            ("greedy", GreedyPolicyConfig()),
+        ):
+            for what in ("expand", "evaluate"):
+                entry[f"{name}_{what}"] = time_decisions(
+                    tree, config, what == "expand", args.repeats, rng
+                )
+        entry["lineage_vs_hgm"] = {
+            what: entry[f"lineage_{what}"]["p50_ms"] / entry[f"hgm_{what}"]["p50_ms"]  # type: ignore[index]
+            for what in ("expand", "evaluate")
         }
+        entry["record"] = time_records(tree, 10 * args.repeats, rng)
+        report[str(size)] = entry
     print(json.dumps(report, indent=2))
 
 

@@ -77,7 +77,7 @@ def test_paired_differences_match_the_runs() -> None:
     ("args", "message"),
     [
         (["--world", "chaos"], "allowed: drift"),
-        (["--policies", "hgm,magic"], "allowed: hgm, dgm, sica, greedy, random"),
+        (["--policies", "hgm,magic"], "allowed: default, lineage, hgm, dgm, sica, greedy, random"),
         (["--select", "max"], "best-belief"),
         (["--param", "speed=2"], "allowed:"),
         (["--seeds", "0"], "--seeds"),

@@ -17,7 +17,9 @@ from hgm.sim.compare import SimRun
 class PolicySummary:
     """One policy over every seed: the mean true skill of the agent it shipped with a 95%
     CI, the paired difference against the first policy (CI, p-value; None for the first),
-    the best skill in its trees (`oracle`), agents, failed expansions, evaluations."""
+    the best skill in its trees (`oracle`), agents, failed expansions, evaluations and
+    expansions started, their total cost (evaluations + C x expansions), its guidance
+    quality and its decision cost (docs/simulate.md)."""
 
     policy: str
     shipped_skill_mean: float
@@ -29,6 +31,10 @@ class PolicySummary:
     agents_mean: float
     failed_expansions_mean: float
     evaluations_mean: float
+    expansions_mean: float
+    total_cost_mean: float
+    guidance_mean: float | None
+    decide_us_mean: float | None
     runs: int
 
 
@@ -42,6 +48,7 @@ class Simulation:
     seeds: tuple[int, ...]
     select: str
     epsilon: float
+    expansion_cost: float
     test: str
     policies: Records[PolicySummary]
     runs: Records[SimRun]
@@ -56,6 +63,7 @@ class Simulation:
             "seeds": list(self.seeds),
             "select": self.select,
             "epsilon": self.epsilon,
+            "expansion_cost": self.expansion_cost,
             "test": self.test,
             "policies": self.summary,
             "per_run": [asdict(run) for run in self.runs],
@@ -82,6 +90,10 @@ def _policy_row(name: str, entry: Mapping[str, Any]) -> PolicySummary:
         agents_mean=entry["agents_mean"],
         failed_expansions_mean=entry["failed_expansions_mean"],
         evaluations_mean=entry["evaluations_mean"],
+        expansions_mean=entry["expansions_mean"],
+        total_cost_mean=entry["total_cost_mean"],
+        guidance_mean=entry["guidance_mean"],
+        decide_us_mean=entry["decide_us_mean"],
         runs=entry["runs"],
     )
 
@@ -95,15 +107,18 @@ def simulate(
     budget: int = 150,
     workers: int = 4,
     params: Mapping[str, Any] | None = None,
-    select: str = "best-belief",
+    select: str = "policy",
     epsilon: float = 0.01,
+    expansion_cost: float = 0.0,
     processes: int = 0,
     progress: bool = True,
 ) -> Simulation:
     """Run every policy on `seeds` paired simulated worlds of family `world` (drift,
-    mismatch, tasks, fragile; `params` set its parameters) with a budget of `budget`
-    evaluations on `workers` simulated workers, and ship by `select`. Policies are kinds
-    with optional knobs (`"hgm:cool_down=false"`); the first is the reference for paired
+    mismatch, tasks, fragile, rare, clustered, timing; `params` set its parameters) with a
+    budget of `budget` evaluation units on `workers` simulated workers, each expansion
+    started charged `expansion_cost` units (0: the paper's accounting), and ship by
+    `select` ("policy": each policy's own rule). Policies are kinds with optional knobs
+    (`"hgm:cool_down=false"`, `"default"`); the first is the reference for paired
     differences. `processes` worker processes (0: all cores)."""
     from hgm.search import SELECTION_RULES
     from hgm.sim.compare import SimSetup, compare, policy_configs
@@ -113,8 +128,11 @@ def simulate(
     names = policies if isinstance(policies, str) else ",".join(policies)
     config = world_config(world, [f"{key}={value}" for key, value in (params or {}).items()])
     chosen = policy_configs(names)
-    if select not in SELECTION_RULES:
-        raise UserError(f"unknown selection rule {select!r}; allowed: {', '.join(SELECTION_RULES)}")
+    if select not in (*SELECTION_RULES, "policy"):
+        allowed = ", ".join((*SELECTION_RULES, "policy"))
+        raise UserError(f"unknown selection rule {select!r}; allowed: {allowed}")
+    if expansion_cost < 0:
+        raise UserError(f"expansion_cost must be >= 0, given {expansion_cost}")
     for name, value, low in (("seeds", seeds, 1), ("budget", budget, 1), ("workers", workers, 1)):
         if value < low:
             raise UserError(f"{name} must be >= {low}, given {value}")
@@ -122,7 +140,14 @@ def simulate(
         raise UserError(f"processes must be >= 0, given {processes}")
     if not 0.0 < epsilon < 0.5:
         raise UserError(f"epsilon must be in (0, 0.5), given {epsilon}")
-    setup = SimSetup(world=config, budget=budget, workers=workers, select=select, epsilon=epsilon)
+    setup = SimSetup(
+        world=config,
+        budget=budget,
+        workers=workers,
+        select=select,
+        epsilon=epsilon,
+        expansion_cost=expansion_cost,
+    )
     seed_list = tuple(range(seed_start, seed_start + seeds))
     bar = None
     if progress:
@@ -157,6 +182,7 @@ def simulate(
         seeds=seed_list,
         select=select,
         epsilon=epsilon,
+        expansion_cost=expansion_cost,
         test=PAIRED_TEST,
         policies=Records(PolicySummary, (_policy_row(n, e) for n, e in summary.items())),
         runs=Records(SimRun, runs),

@@ -79,6 +79,10 @@ COMMANDS = MappingProxyType(
             "simulate",
             "Compare search policies on simulated self-improving agents (paired seeds).",
         ),
+        "study": CommandEntry(
+            "study",
+            "Run the study grid (worlds x budgets x workers x expansion costs, paired seeds).",
+        ),
         "solve": CommandEntry(
             "solve",
             "Run one agent version on one task in the sandbox through the gateway, then grade it.",

@@ -50,9 +50,16 @@ def simulate(
     budget: int = typer.Option(150, "--budget", help="task evaluations per run"),
     workers: int = typer.Option(4, "--workers", help="simulated parallel workers"),
     select: str = typer.Option(
-        "best-belief", "--select", help="final rule: best-belief, best-mean, lcb"
+        "policy",
+        "--select",
+        help="final rule: best-belief, best-mean, lcb, lineage, or policy (each policy's own)",
     ),
     epsilon: float = typer.Option(0.01, "--epsilon", help="quantile for best-belief"),
+    expansion_cost: float = typer.Option(
+        0.0,
+        "--expansion-cost",
+        help="evaluation units charged per expansion started (0: the paper's accounting)",
+    ),
     processes: int = typer.Option(0, "--processes", help="worker processes (0: all cores)"),
     json_path: Path | None = typer.Option(
         None, "--json", help="write the results as JSON to this file (`-`: stdout)"
@@ -76,8 +83,9 @@ def simulate(
     """
     config = world_config(world, param)
     chosen = policy_configs(policies)
-    if select not in SELECTION_RULES:
-        raise UserError(f"unknown selection rule {select!r}; allowed: {', '.join(SELECTION_RULES)}")
+    if select not in (*SELECTION_RULES, "policy"):
+        allowed = ", ".join((*SELECTION_RULES, "policy"))
+        raise UserError(f"unknown selection rule {select!r}; allowed: {allowed}")
     for name, value, low in (
         ("seeds", seeds, 1),
         ("budget", budget, 1),
@@ -92,7 +100,14 @@ def simulate(
         check_output_file(json_path, "--json")
     if plot_path is not None:  # checked before the simulation, not after it
         check_output_file(plot_path, "--plot", PLOT_SUFFIXES)
-    setup = SimSetup(world=config, budget=budget, workers=workers, select=select, epsilon=epsilon)
+    setup = SimSetup(
+        world=config,
+        budget=budget,
+        workers=workers,
+        select=select,
+        epsilon=epsilon,
+        expansion_cost=expansion_cost,
+    )
     console = Console(stderr=True)
     with Progress(
         TextColumn("simulating"),
@@ -113,7 +128,8 @@ def simulate(
     names = list(chosen)
     summary = summarize(runs, names)
     table = Table(
-        title=f"world {world}, budget {budget}, {workers} workers, {seeds} seeds, select {select}"
+        title=f"world {world}, budget {budget}, {workers} workers, expansion cost "
+        f"{expansion_cost:g}, {seeds} seeds, select {select}"
     )
     for column in (
         "policy",
@@ -145,10 +161,25 @@ def simulate(
         )
     out = Console(stderr=json_path is not None and str(json_path) == "-")
     out.print(table)
+    costs = Table(title="what each policy spent (means per run)")
+    for column in ("policy", "evaluations", "expansions", "total cost", "guidance", "µs/decision"):
+        costs.add_column(column, justify="left" if column == "policy" else "right")
+    for name, entry in summary.items():
+        costs.add_row(
+            name,
+            _fmt(entry["evaluations_mean"], 1),
+            _fmt(entry["expansions_mean"], 1),
+            _fmt(entry["total_cost_mean"], 1),
+            _fmt(entry["guidance_mean"], 3),
+            _fmt(entry["decide_us_mean"], 1),
+        )
+    out.print(costs)
+    rule = "each policy's own rule" if select == "policy" else select
     out.print(
-        f"shipped: mean true skill of the agent shipped by {select}; diff, p: against "
+        f"shipped: mean true skill of the agent shipped by {rule}; diff, p: against "
         f"{names[0]}, {PAIRED_TEST}, paired by seed; oracle: best true skill in the tree; "
-        "failed: failed expansions"
+        f"failed: failed expansions; total cost: evaluations + {expansion_cost:g} x "
+        "expansions started; guidance: Spearman(clade estimate, true CMP)"
     )
     if seeds < MIN_SEEDS_FOR_CI:
         out.print(
@@ -163,6 +194,7 @@ def simulate(
             "seeds": list(range(seed_start, seed_start + seeds)),
             "select": select,
             "epsilon": epsilon,
+            "expansion_cost": expansion_cost,
             "test": PAIRED_TEST,
             "policies": summary,
             "per_run": [asdict(run) for run in runs],

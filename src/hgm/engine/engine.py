@@ -119,6 +119,7 @@ class Engine:
             budget=budget.task_evals,
             tasks=tuple(world.tasks()),
             workers=workers,
+            expansion_cost=budget.expansion_cost,
             evaluations_started=self.state.evaluations_started,
             expansions_started=self.state.expansions_started,
             expansions_failed=self.state.expansions_failed,
@@ -160,7 +161,7 @@ class Engine:
                 limit = limit or self._limit_reached()
                 if limit is not None:
                     break
-                self.search.can_expand = self.search.expansions_started < self._expansion_cap
+                self.search.can_expand = self._may_expand()
                 action = self.policy.decide(self.tree, self.search, self.rng)
                 if isinstance(action, Wait):
                     break
@@ -202,12 +203,19 @@ class Engine:
 
     # ---- internals ---------------------------------------------------------------------
 
+    def _may_expand(self) -> bool:
+        """Below the expansion cap and, when expansions are charged, one still fits."""
+        search = self.search
+        if search.expansions_started >= self._expansion_cap:
+            return False
+        return search.expansion_cost == 0.0 or search.remaining >= search.expansion_cost
+
     def _may_start(self) -> bool:
         return not self._stop.is_set() and self._pause is None
 
     def _limit_reached(self) -> str | None:
         budget = self.budget
-        if self.search.evaluations_started >= budget.task_evals:
+        if self.search.remaining < 1:  # no evaluation fits (C = 0: N_t >= B)
             return "budget"
         if budget.wall_clock_s is not None and self.executor.now() >= budget.wall_clock_s:
             return "wall-clock"

@@ -3,8 +3,8 @@
 ```toml
 [run]       name, seed, workers, pause_after_failures
 [budget]    task_evals, expansions, wall_clock_s, money_usd
-[policy]    kind = "hgm" | "dgm" | "sica" | "greedy" | "random", then that policy's knobs
-[select]    rule = "best-belief" | "best-mean" | "lcb", epsilon
+[policy]    kind = "default" | "lineage" | "hgm" | "dgm" | "sica" | "greedy" | "random", then knobs
+[select]    rule = "policy" | "best-belief" | "best-mean" | "lcb" | "lineage", epsilon
 [world]     kind = "sim" | "real", then that world's settings (real: hgm.runconfig.real_world)
 [executor]  kind = "local" | "ray": where jobs run (hgm.runconfig.executor)
 ```
@@ -21,13 +21,14 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hgm.errors import UserError, describe_validation_error
 from hgm.runconfig.executor import ExecutorSection, LocalExecutorSection
 from hgm.runconfig.real_world import RealWorldSection
 from hgm.runconfig.toml_input import load_toml
 from hgm.search.config import HGMPolicyConfig, PolicyConfig
+from hgm.search.selection import policy_rule
 from hgm.sim.config import SimWorldConfig
 
 
@@ -62,8 +63,8 @@ class BudgetSection(_Section):
 
 
 class SelectSection(_Section):
-    rule: Literal["best-belief", "best-mean", "lcb"] = Field(
-        "best-belief", description="how the run picks the agent it ships"
+    rule: Literal["policy", "best-belief", "best-mean", "lcb", "lineage"] = Field(
+        "policy", description="how the run picks the agent it ships (policy: the policy's own)"
     )
     epsilon: float = Field(
         0.01, gt=0.0, lt=0.5, description="posterior quantile of best-belief (paper: 0.01)"
@@ -104,6 +105,14 @@ class RunConfig(_Section):
         discriminator="kind",
         description='where jobs run: `kind = "local"` or `"ray"`',
     )
+
+    @model_validator(mode="after")
+    def _resolve_policy_rule(self) -> RunConfig:
+        """`rule = "policy"` (the default) becomes the policy's own final rule."""
+        if self.select.rule != "policy":
+            return self
+        select = self.select.model_copy(update={"rule": policy_rule(self.policy.kind)})
+        return self.model_copy(update={"select": select})
 
 
 def parse_run_config(text: str, source: str) -> RunConfig:

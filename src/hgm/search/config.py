@@ -6,9 +6,9 @@ where the reference code differs, the field's description names its value.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 
 class _PolicyConfig(BaseModel):
@@ -35,6 +35,46 @@ class HGMPolicyConfig(_PolicyConfig):
     )
     failed_expansion_counts_in_clade: bool = Field(
         False, description="count a failed child as a failure in its parent's clade (not paper)"
+    )
+
+
+class LineagePolicyConfig(_PolicyConfig):
+    """HGM made cost-aware: wider widening that shrinks with the expansion cost, children that
+    inherit their parent's clade standing, top-two Thompson evaluation (docs/policies.md)."""
+
+    kind: Literal["lineage"] = "lineage"
+    alpha: float = Field(0.6, gt=0.0, le=1.0, description="widening exponent on N_t")
+    widening_scale: float = Field(
+        4.0, gt=0.0, description="s: expand iff s / (1 + C)^gamma * N_t^alpha >= |T| (HGM: 1)"
+    )
+    cost_exponent: float = Field(
+        0.66, ge=0.0, description="gamma: how the widening shrinks with the expansion cost C"
+    )
+    count_failed: bool = Field(
+        False, description="count failed expansions in |T| (HGM: no, they are retried)"
+    )
+    inherited_prior: float = Field(
+        5.0, ge=0.0, description="k: pseudo-evaluations of a clade's prior at its parent's mean"
+    )
+    inherited_trend: float = Field(
+        0.0, ge=0.0, description="add this share of the parent's gain over its own parent"
+    )
+    leader_share: float = Field(
+        0.5, gt=0.0, le=1.0, description="top-two: chance to evaluate the Thompson leader"
+    )
+    challenger_redraw: bool = Field(
+        True, description="top-two challenger from a second draw (else the same draw's runner-up)"
+    )
+    exact_beta: bool = Field(
+        False, description="Thompson draws from the Beta posteriors (else their normal match)"
+    )
+    cool_down: bool = Field(True, description="temperature tau = (B/b)^beta, as HGM")
+    beta: float = Field(1.0, ge=0.0, description="temperature exponent")
+    eval_random_level: float = Field(
+        1.0, ge=0.0, le=1.0, description="chance of a uniformly random task, else fixed order"
+    )
+    warmup_expansions: int | None = Field(
+        None, ge=0, description="parallel root expansions at start; None: min(5, W^alpha)"
     )
 
 
@@ -84,9 +124,34 @@ class SICAPolicyConfig(_PolicyConfig):
     )
 
 
-PolicyConfig = Annotated[
-    HGMPolicyConfig | GreedyPolicyConfig | RandomPolicyConfig | DGMPolicyConfig | SICAPolicyConfig,
-    Field(discriminator="kind"),
-]
+DEFAULT_KIND = "lineage"
+"""The policy that the name `default` stands for (the current default policy)."""
+POLICY_KINDS: tuple[str, ...] = ("default", "lineage", "hgm", "dgm", "sica", "greedy", "random")
 
-POLICY_KINDS: tuple[str, ...] = ("hgm", "dgm", "sica", "greedy", "random")
+
+def resolve_default(data: Any) -> Any:
+    """Read `kind = "default"` as the current default policy's kind (knobs kept as given);
+    an unknown kind is an error that lists every allowed one."""
+    if not isinstance(data, dict) or "kind" not in data:
+        return data
+    if data["kind"] == "default":
+        return {**data, "kind": DEFAULT_KIND}
+    if data["kind"] not in POLICY_KINDS:
+        raise ValueError(
+            f"unknown policy kind {data['kind']!r}; allowed: {', '.join(POLICY_KINDS)}"
+        )
+    return data
+
+
+PolicyConfig = Annotated[
+    Annotated[
+        HGMPolicyConfig
+        | LineagePolicyConfig
+        | GreedyPolicyConfig
+        | RandomPolicyConfig
+        | DGMPolicyConfig
+        | SICAPolicyConfig,
+        Field(discriminator="kind"),
+    ],
+    BeforeValidator(resolve_default),
+]

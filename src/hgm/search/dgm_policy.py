@@ -56,6 +56,12 @@ class DGMPolicy:
             targets[good & (done >= ends[stage - 1])] = ends[stage]
         return targets
 
+    def guidance(self, tree: Tree) -> NDArray[np.float64]:
+        """The estimate that guides expansion: sigmoid(lambda (accuracy - alpha_0))."""
+        accuracy = tree.own_s / np.maximum(tree.own_n, 1)
+        config = self.config
+        return 1.0 / (1.0 + np.exp(-config.sigmoid_lambda * (accuracy - config.sigmoid_midpoint)))
+
     def parent_probabilities(self, tree: Tree, n_tasks: int) -> NDArray[np.float64]:
         """p_i proportional to sigmoid(lambda*(acc_i - alpha_0)) / (1 + children_i).
 

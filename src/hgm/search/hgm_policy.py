@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from hgm.search.actions import Action, Evaluate, Expand, Wait
 from hgm.search.config import GreedyPolicyConfig, HGMPolicyConfig
@@ -10,6 +11,7 @@ from hgm.search.sampling import (
     in_warmup,
     temperature,
     thompson_argmax,
+    thompson_argmax_own,
     thompson_evaluate,
     warmup_count,
     widening_says_expand,
@@ -36,6 +38,10 @@ class HGMPolicy:
             return Evaluate(*chosen)
         return Expand(self._parent(tree, rng, tau)) if state.can_expand else Wait()
 
+    def guidance(self, tree: Tree) -> NDArray[np.float64]:
+        """The estimate that guides expansion: each clade's posterior mean (pooled CMP)."""
+        return (tree.clade_s + 1.0) / (tree.clade_s + tree.clade_f + 2.0)
+
     def _parent(self, tree: Tree, rng: np.random.Generator, tau: float) -> int:
         config = self.config
         assert isinstance(config, HGMPolicyConfig)
@@ -57,5 +63,9 @@ class GreedyPolicy(HGMPolicy):
     def __init__(self, config: GreedyPolicyConfig) -> None:
         self.config = config
 
+    def guidance(self, tree: Tree) -> NDArray[np.float64]:
+        """The estimate that guides expansion: each agent's own posterior mean."""
+        return (tree.own_s + 1.0) / (tree.own_n + 2.0)
+
     def _parent(self, tree: Tree, rng: np.random.Generator, tau: float) -> int:
-        return int(tree.ids[thompson_argmax(rng, tree.own_s, tree.own_f, tau)])
+        return int(tree.ids[thompson_argmax_own(rng, tree, tau)])

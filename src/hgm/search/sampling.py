@@ -82,6 +82,16 @@ def _small_thompson_argmax(
     return int((first / (first + gammas[:, 1])).argmax())
 
 
+def thompson_argmax_own(rng: np.random.Generator, tree: Tree, tau: float) -> int:
+    """`thompson_argmax(rng, tree.own_s, tree.own_f, tau)` over every agent, with the same
+    draws: on the small-array path the shapes come from the tree's running [s + 1, f + 1]."""
+    if tau > 1.0 and len(tree) <= SMALL_DRAW:
+        gammas = rng.standard_gamma(tree.own_shapes * tau)
+        first = gammas[:, 0]
+        return int((first / (first + gammas[:, 1])).argmax())
+    return thompson_argmax(rng, tree.own_s, tree.own_f, tau)
+
+
 def choose_task(
     rng: np.random.Generator, state: SearchState, tree: Tree, agent: int, random_level: float
 ) -> str:
@@ -108,7 +118,7 @@ def thompson_evaluate(
 ) -> tuple[int, str] | None:
     """Own-count Thompson sampling over agents with a free task, then a task; None if none."""
     if state.all_open(tree):  # the common case: no need to gather the candidates
-        agent = int(tree.ids[thompson_argmax(rng, tree.own_s, tree.own_f, tau)])
+        agent = int(tree.ids[thompson_argmax_own(rng, tree, tau)])
     else:
         candidates = state.open_mask(tree).nonzero()[0]
         if candidates.size == 0:

@@ -6,14 +6,24 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy.special import betaincinv
 
 from hgm.errors import UserError
 from hgm.search.tree import Tree
 
-SelectionRule = Literal["best-belief", "best-mean", "lcb"]
-SELECTION_RULES: tuple[str, ...] = ("best-belief", "best-mean", "lcb")
+SelectionRule = Literal["best-belief", "best-mean", "lcb", "lineage"]
+SELECTION_RULES: tuple[str, ...] = ("best-belief", "best-mean", "lcb", "lineage")
 LCB_Z = 1.96
+LINEAGE_PRIOR = 2.0
+"""`lineage`: pseudo-evaluations of an agent's prior, centred on its parent's shrunk mean."""
+LINEAGE_LEVELS = 2
+"""`lineage`: how many generations of ancestors the shrinkage reaches."""
+
+
+def policy_rule(kind: str) -> str:
+    """The final rule a policy ships with: `lineage` for the lineage policy, else the paper's."""
+    return "lineage" if kind == "lineage" else "best-belief"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +44,9 @@ def select_final(tree: Tree, rule: str = "best-belief", epsilon: float = 0.01) -
     - `best-belief`: highest epsilon-quantile of the own posterior Beta(1+s, 1+f) (paper).
     - `best-mean`: highest own mean s / n.
     - `lcb`: highest mean - 1.96 * sd / sqrt(n), sd = sqrt(mean * (1 - mean)).
+    - `lineage`: highest (s + k m) / (n + k), m the parent's mean shrunk the same way
+      toward its own parent (two generations up, k = 2; the root's prior mean is 1/2):
+      children resemble their parents, so a few lucky results count for less.
     Ties go to the agent with more evaluations, then the older one.
     """
     if rule not in SELECTION_RULES:
@@ -51,6 +64,9 @@ def select_final(tree: Tree, rule: str = "best-belief", epsilon: float = 0.01) -
         score = betaincinv(1.0 + s, 1.0 + count - s, epsilon)
     elif rule == "best-mean":
         score = mean
+    elif rule == "lineage":
+        prior = lineage_prior(tree)[evaluated]
+        score = (s + LINEAGE_PRIOR * prior) / (count + LINEAGE_PRIOR)
     else:
         score = mean - LCB_Z * np.sqrt(mean * (1.0 - mean) / count)
     order = np.lexsort((evaluated, -count, -score))
@@ -58,3 +74,19 @@ def select_final(tree: Tree, rule: str = "best-belief", epsilon: float = 0.01) -
     s_best, n_best = float(successes[best]), float(n[best])
     low, high = betaincinv(1.0 + s_best, 1.0 + n_best - s_best, [epsilon, 1.0 - epsilon])
     return Selection(int(tree.ids[best]), s_best / n_best, float(low), float(high), int(n_best))
+
+
+def lineage_prior(tree: Tree) -> NDArray[np.float64]:
+    """Per dense index: the prior mean of `lineage`, the parent's mean shrunk toward its own
+    parent's for `LINEAGE_LEVELS` generations (1/2 for the root)."""
+    successes = tree.own_s.astype(np.float64)
+    count = tree.own_n.astype(np.float64)
+    parents = np.maximum(tree.parents, 0)
+    mean = (1.0 + successes) / (2.0 + count)
+    for _ in range(LINEAGE_LEVELS):
+        prior = mean[parents]
+        prior[0] = 0.5
+        mean = (successes + LINEAGE_PRIOR * prior) / (count + LINEAGE_PRIOR)
+    prior = mean[parents]
+    prior[0] = 0.5
+    return prior

@@ -7,6 +7,7 @@ the newest agent has finished its full evaluation (run in parallel over tasks).
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from hgm.search.actions import Action, Evaluate, Expand, Wait
 from hgm.search.config import SICAPolicyConfig
@@ -30,6 +31,10 @@ class SICAPolicy:
         if state.expansions_running > 0 or unfinished.size > 0 or not state.can_expand:
             return Wait()
         return Expand(self.base(tree))
+
+    def guidance(self, tree: Tree) -> NDArray[np.float64]:
+        """The estimate that guides expansion: each agent's own mean."""
+        return tree.own_s / np.maximum(tree.own_n, 1)
 
     def base(self, tree: Tree) -> int:
         """The most recent agent whose mean is at least the best agent's LCB (else the best)."""

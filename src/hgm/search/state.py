@@ -27,6 +27,8 @@ class SearchState:
     budget: int
     tasks: tuple[str, ...]
     workers: int
+    expansion_cost: float = 0.0
+    """Evaluation units charged per expansion started (0: the paper's accounting)."""
     evaluations_started: int = 0
     expansions_started: int = 0
     expansions_failed: int = 0
@@ -41,9 +43,16 @@ class SearchState:
         self.task_order = fixed_task_order(self.tasks)
 
     @property
-    def remaining(self) -> int:
-        """b = B - N_t: evaluations not yet started."""
-        return self.budget - self.evaluations_started
+    def spent(self) -> float:
+        """Budget used: evaluations started plus `expansion_cost` per expansion started."""
+        if self.expansion_cost == 0.0:
+            return self.evaluations_started
+        return self.evaluations_started + self.expansion_cost * self.expansions_started
+
+    @property
+    def remaining(self) -> float:
+        """b = B - spent (with the paper's accounting, B - N_t: evaluations not yet started)."""
+        return self.budget - self.spent
 
     @property
     def expansions_running(self) -> int:

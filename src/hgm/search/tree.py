@@ -25,11 +25,13 @@ class Tree:
         self._size = 0
         self._index: dict[int, int] = {}
         self._ids = np.zeros(self._capacity, dtype=np.int64)
+        self._parents = np.zeros(self._capacity, dtype=np.int64)
         self._parent_index: list[int] = []
         self._depth: list[int] = []
         self._children: list[list[int]] = []
         self._evaluated: list[set[str]] = []
         self._counters = {name: np.zeros(self._capacity, dtype=np.int64) for name in _COUNTERS}
+        self._own_shapes = np.ones((self._capacity, 2))
         self._views: dict[str, NDArray[np.int64]] = {}
         self._max_own_n = 0
 
@@ -52,11 +54,14 @@ class Tree:
         self._ids[index] = agent
         for array in self._counters.values():
             array[index] = 0
+        self._own_shapes[index] = 1.0
         if parent is None:
+            self._parents[index] = -1
             self._parent_index.append(-1)
             self._depth.append(0)
         else:
             parent_index = self._index[parent]
+            self._parents[index] = parent_index
             self._parent_index.append(parent_index)
             self._depth.append(self._depth[parent_index] + 1)
             self._children[parent_index].append(agent)
@@ -72,6 +77,7 @@ class Tree:
         own, clade = ("own_s", "clade_s") if success else ("own_f", "clade_f")
         counters = self._counters
         counters[own].data[index] += 1
+        self._own_shapes.data[index, 0 if success else 1] += 1.0
         own_n = counters["own_n"].data
         own_n[index] += 1
         self._max_own_n = max(self._max_own_n, own_n[index])
@@ -100,6 +106,10 @@ class Tree:
         self._capacity *= 2
         self._views = {}
         self._ids = np.resize(self._ids, self._capacity)
+        self._parents = np.resize(self._parents, self._capacity)
+        shapes = np.ones((self._capacity, 2))
+        shapes[: self._size] = self._own_shapes[: self._size]
+        self._own_shapes = shapes
         for name, array in self._counters.items():
             self._counters[name] = np.resize(array, self._capacity)
 
@@ -176,7 +186,14 @@ class Tree:
     def _view(self, name: str) -> NDArray[np.int64]:
         view = self._views.get(name)
         if view is None:
-            array = self._ids if name == "ids" else self._counters[name]
+            if name == "ids":
+                array = self._ids
+            elif name == "parents":
+                array = self._parents
+            elif name == "own_shapes":
+                array = self._own_shapes
+            else:
+                array = self._counters[name]
             view = array[: self._size]
             view.flags.writeable = False
             self._views[name] = view
@@ -185,6 +202,16 @@ class Tree:
     @property
     def ids(self) -> NDArray[np.int64]:
         return self._view("ids")
+
+    @property
+    def parents(self) -> NDArray[np.int64]:
+        """The dense index of each agent's parent (-1 for the root)."""
+        return self._view("parents")
+
+    @property
+    def own_shapes(self) -> NDArray[np.float64]:
+        """Per agent, [own successes + 1, own failures + 1]: the shapes of its own posterior."""
+        return self._view("own_shapes")
 
     @property
     def own_s(self) -> NDArray[np.int64]:

@@ -62,8 +62,66 @@ class FragileWorldConfig(_SimWorldBase):
     broken_prob: float = Field(0.3, ge=0.0, le=1.0, description="chance a child is broken")
 
 
+class RareWorldConfig(_SimWorldBase):
+    """Most self-modifications are neutral or harmful; rare ones bring a large gain. The
+    chance of a gain is a lineage's inherited productivity (no drift in skill itself)."""
+
+    kind: Literal["rare"] = "rare"
+    drift_sd: float = Field(0.0, ge=0.0, description="unused by this family (no skill drift)")
+    noise_sd: float = Field(0.01, ge=0.0, description="a neutral child's skill noise N(0, sd)")
+    fail_prob: float = Field(0.1, ge=0.0, le=1.0, description="chance an expansion fails")
+    gain_prob: float = Field(0.1, ge=0.0, le=1.0, description="the root's chance of a gain")
+    productivity_sd: float = Field(
+        0.7, ge=0.0, description="a child's gain chance = its parent's * exp(N(0, sd))"
+    )
+    gain_sd: float = Field(0.15, ge=0.0, description="gain size |N(0, sd)|")
+    harm_prob: float = Field(0.45, ge=0.0, le=1.0, description="chance a child is worse")
+    harm_sd: float = Field(0.06, ge=0.0, description="harm size |N(0, sd)|")
+
+
+class ClusteredWorldConfig(_SimWorldBase):
+    """Tasks of very different difficulty in categories: an agent that lacks a category's
+    know-how fails its tasks together (correlated failures), as in the quick start."""
+
+    kind: Literal["clustered"] = "clustered"
+    categories: int = Field(6, ge=1, le=1000, description="task categories (task i: i mod k)")
+    difficulty_sd: float = Field(2.0, ge=0.0, description="task difficulty ~ N(0, sd) logits")
+    category_sd: float = Field(
+        1.5, ge=0.0, description="the root's know-how per category ~ N(0, sd) logits"
+    )
+    category_mutation_sd: float = Field(
+        0.5, ge=0.0, description="a child's know-how = its parent's + N(0, sd) per category"
+    )
+    duration_slope: float = Field(
+        0.5, ge=0.0, description="evaluation time scales as exp(slope * difficulty)"
+    )
+
+
+class TimingWorldConfig(_SimWorldBase):
+    """Slow and fast jobs: heavy-tailed durations, slow expansions, failures that end early
+    and better agents that take longer (results arrive in a biased order)."""
+
+    kind: Literal["timing"] = "timing"
+    expand_time_mean: float = Field(4.0, gt=0.0, description="mean expansion duration")
+    duration_sd: float = Field(
+        1.0, ge=0.0, description="every duration is log-normal with this sd (mean kept)"
+    )
+    fail_time_factor: float = Field(
+        0.3, gt=0.0, description="a failed evaluation takes this share of the time"
+    )
+    skill_slowdown: float = Field(
+        1.0, ge=0.0, description="evaluation time scales as exp(slowdown * skill)"
+    )
+
+
 SimWorldConfig = Annotated[
-    DriftWorldConfig | MismatchWorldConfig | TasksWorldConfig | FragileWorldConfig,
+    DriftWorldConfig
+    | MismatchWorldConfig
+    | TasksWorldConfig
+    | FragileWorldConfig
+    | RareWorldConfig
+    | ClusteredWorldConfig
+    | TimingWorldConfig,
     Field(discriminator="kind"),
 ]
 
@@ -72,6 +130,9 @@ WORLD_CONFIGS: dict[str, type[_SimWorldBase]] = {
     "mismatch": MismatchWorldConfig,
     "tasks": TasksWorldConfig,
     "fragile": FragileWorldConfig,
+    "rare": RareWorldConfig,
+    "clustered": ClusteredWorldConfig,
+    "timing": TimingWorldConfig,
 }
 
 

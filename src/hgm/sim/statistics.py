@@ -32,6 +32,11 @@ def paired_p_value(differences: np.ndarray) -> float:
     return float(stats.ttest_1samp(differences, 0.0).pvalue)
 
 
+def _mean_or_none(values: list[float | None]) -> float | None:
+    kept = [v for v in values if v is not None]
+    return float(np.mean(kept)) if kept else None
+
+
 def summarize(runs: list[SimRun], policies: list[str]) -> dict[str, dict[str, Any]]:
     """Per policy: shipped skill mean and CI, paired difference vs the first policy, and more."""
     by_policy = {
@@ -51,6 +56,10 @@ def summarize(runs: list[SimRun], policies: list[str]) -> dict[str, dict[str, An
             "agents_mean": float(np.mean([r.agents for r in group])),
             "failed_expansions_mean": float(np.mean([r.failed_expansions for r in group])),
             "evaluations_mean": float(np.mean([r.evaluations for r in group])),
+            "expansions_mean": float(np.mean([r.expansions for r in group])),
+            "total_cost_mean": float(np.mean([r.cost for r in group])),
+            "guidance_mean": _mean_or_none([r.guidance for r in group]),
+            "decide_us_mean": float(np.mean([r.decide_us for r in group])),
             "runs": len(group),
             "stop_reasons": dict(Counter(r.stop_reason for r in group)),
         }
