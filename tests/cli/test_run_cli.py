@@ -55,7 +55,7 @@ def test_the_example_config_is_accepted_as_it_is() -> None:
     [
         (("seed = 7", "seed = 7\nsede = 1"), ["run.sede", "unknown key"]),
         (("workers = 3", 'workers = "three"'), ["run.workers", "valid integer", "'three'"]),
-        (('kind = "hgm"', 'kind = "hgmx"'), ["policy", "'hgmx'", "'greedy'", "'sica'"]),
+        (('kind = "hgm"', 'kind = "hgmx"'), ["policy", "'hgmx'", "greedy", "sica", "lineage"]),
         (('kind = "sim"', 'kind = "real-ish"'), ["world", "'sim'", "'real-ish'"]),
         (('kind = "drift"', 'kind = "drfit"'), ["world.sim", "'drfit'", "'mismatch'"]),
         (("n_tasks = 20", "n_tasks = 0"), ["world.sim.n_tasks:", "greater than"]),

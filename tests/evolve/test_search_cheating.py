@@ -251,6 +251,7 @@ def test_the_search_never_ships_an_agent_that_cheats(
     status = json.loads(hgm_read(monkeypatch, capsys, "status", str(run), "--json"))
     assert status["tampered_grades"] == len(graded_cheats)
     assert {entry["agent"] for entry in status["tampered_agents"]} <= cheating
+    monkeypatch.setenv("COLUMNS", "200")  # one line per agent
     tree = hgm_read(monkeypatch, capsys, "tree", str(run))
     for line in tree.splitlines():
         match = re.search(r"agent (\d+) ", line)

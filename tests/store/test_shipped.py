@@ -11,7 +11,7 @@ from scipy.special import betaincinv
 from hgm.search.selection import SELECTION_RULES, select_final
 from hgm.search.tree import Tree
 from hgm.store.agent_counts import Agent
-from hgm.store.shipped import beta_quantile, ship
+from hgm.store.shipped import PLAIN_RULES, beta_quantile, ship
 
 counts = st.lists(
     st.tuples(st.integers(0, 40), st.integers(0, 40)) | st.just((0, 0)) | st.just((3, 1)),
@@ -35,7 +35,7 @@ def rows_and_tree(per_agent: list[tuple[int, int]]) -> tuple[list[Agent], Tree]:
 
 
 @settings(max_examples=150, deadline=None)
-@given(counts, st.sampled_from(SELECTION_RULES), st.sampled_from([0.01, 0.05, 0.3]))
+@given(counts, st.sampled_from(PLAIN_RULES), st.sampled_from([0.01, 0.05, 0.3]))
 def test_ship_is_select_final(per_agent: list[tuple[int, int]], rule: str, epsilon: float) -> None:
     rows, tree = rows_and_tree(per_agent)
     expected = select_final(tree, rule, epsilon)
@@ -49,6 +49,8 @@ def test_ship_is_select_final(per_agent: list[tuple[int, int]], rule: str, epsil
 def test_unknown_rule_and_empty_run() -> None:
     rows, _ = rows_and_tree([(1, 1)])
     assert ship(rows, "some-future-rule", 0.01) is None
+    for rule in set(SELECTION_RULES) - set(PLAIN_RULES):  # e.g. lineage: select_final's
+        assert ship(rows, rule, 0.01) is None
     assert ship([], "best-belief", 0.01) is None
     root_only = ship(rows_and_tree([(0, 0)])[0], "best-belief", 0.01)
     assert root_only is not None and (root_only.agent, root_only.n) == (0, 0)

@@ -22,7 +22,9 @@ from hgm.store.shipped import PLAIN_RULES
 def best(
     run_dir: Path = typer.Argument(..., help="the run directory"),
     rule: str | None = typer.Option(
-        None, "--rule", help="best-belief | best-mean | lcb | lineage (default: the run's [select])"
+        None,
+        "--rule",
+        help="best-belief | best-mean | lcb | lineage (default: the run's [select] rule)",
     ),
     epsilon: float | None = typer.Option(
         None, "--epsilon", help="best-belief's posterior quantile (default: the run's [select])"

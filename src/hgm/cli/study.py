@@ -86,7 +86,20 @@ def study(
     ),
     plot_path: Path | None = typer.Option(None, "--plot", help="PNG: skill against budget"),
 ) -> None:
-    """Run the study grid (worlds x budgets x workers x expansion costs, paired seeds)."""
+    """Run the study grid (worlds x budgets x workers x expansion costs, paired seeds).
+
+    Prints per world the shipped skill of every policy in every cell with the candidate's
+    Holm-corrected paired differences, then cost-to-match, wins and losses, guidance and
+    decision cost (docs/simulate.md, docs/policies.md).
+
+    Examples:
+
+    ```
+    hgm study --quick --seeds 10
+    hgm study --json study.json --runs study.jsonl --plot study.png
+    hgm study --reuse-runs study.jsonl --json study.json
+    ```
+    """
     if select not in (*SELECTION_RULES, "policy"):
         allowed = ", ".join((*SELECTION_RULES, "policy"))
         raise UserError(f"unknown selection rule {select!r}; allowed: {allowed}")

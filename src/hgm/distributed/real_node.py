@@ -112,6 +112,11 @@ class ForwardedGateway:
     def close_job(self, token: str) -> JobUsage:
         return JobUsage()
 
+    def job_socket(self, token: str) -> Path:
+        """The forwarder's socket, alone in its private directory: the forwarder runs in the
+        job's own worker process, so the socket is the job's own, as on the head."""
+        return self.socket_path
+
 
 @contextmanager
 def job_scratch(settings: RunSettings, job: str, node: NodeInfo) -> Iterator[Path]:
