@@ -49,3 +49,12 @@ def test_bad_rule_or_epsilon_is_a_user_error() -> None:
         select_final(_tree(), "max")
     with pytest.raises(UserError, match="epsilon"):
         select_final(_tree(), "best-belief", 0.7)
+
+
+@pytest.mark.parametrize("rule", ["best-belief", "best-mean", "lcb", "lineage"])
+def test_excluded_agents_are_never_shipped(rule: str) -> None:
+    tree = _tree()
+    chosen = select_final(tree, rule, 0.01).agent
+    second = select_final(tree, rule, 0.01, excluded={chosen}).agent
+    assert second != chosen and second in (1, 2, 3)
+    assert select_final(tree, rule, 0.01, excluded={1, 2, 3, 99}).agent == 0  # the root

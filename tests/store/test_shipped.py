@@ -44,6 +44,10 @@ def test_ship_is_select_final(per_agent: list[tuple[int, int]], rule: str, epsil
     assert (found.agent, found.n) == (expected.agent, expected.n)
     assert found.mean == pytest.approx(expected.mean, abs=1e-12)
     assert (found.low, found.high) == pytest.approx((expected.low, expected.high), rel=1e-11)
+    cheater = {found.agent}  # an agent with a tampered grade: both rules pass it over alike
+    again, other = ship(rows, rule, epsilon, cheater), select_final(tree, rule, epsilon, cheater)
+    assert again is not None and (again.agent != found.agent or again.n == 0)  # root fallback
+    assert (again.agent, again.n) == (other.agent, other.n)
 
 
 def test_unknown_rule_and_empty_run() -> None:

@@ -297,7 +297,8 @@ def _drive_once(
         with Live(console=Console(stderr=True), refresh_per_second=4) as live:
             display = RunProgress(drive.config, live)
             return drive.run(
-                (display,), lambda engine: display.bind(engine.tree, drive.prepared.state)
+                (display,),
+                lambda engine: display.bind(engine.tree, drive.prepared.state, drive.cheaters()),
             )
 
 

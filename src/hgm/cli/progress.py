@@ -9,6 +9,7 @@ engine's thread, so the display never reads the tree while it changes.
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 
 from rich.console import Group
 from rich.live import Live
@@ -47,6 +48,7 @@ class RunProgress:
         self._in_flight: dict[int, str] = {}
         self._nodes: dict[int, str] = {}  # where a distributed executor placed each job
         self._charged: set[int] = set()
+        self._cheaters: set[int] = set()  # agents with a tampered grade: never shipped
         self._failed_expansions = 0
         self._requeued = 0
         self._last_failure = ""
@@ -60,9 +62,11 @@ class RunProgress:
         )
         self._task = self._bar.add_task("evaluations", total=config.budget.task_evals)
 
-    def bind(self, tree: Tree, resumed: EngineState | None) -> None:
-        """Watch `tree` (the engine's own), starting from the totals of a resumed run."""
+    def bind(self, tree: Tree, resumed: EngineState | None, cheaters: Collection[int] = ()) -> None:
+        """Watch `tree` (the engine's own), starting from the totals of a resumed run;
+        `cheaters`: agents with a tampered grade so far (never shown as the one shipped)."""
         self._tree = tree
+        self._cheaters.update(cheaters)
         if resumed is not None:
             self._bar.update(self._task, completed=resumed.evaluations_started)
             self._money = resumed.money_usd
@@ -87,6 +91,8 @@ class RunProgress:
                 self._nodes.pop(job, None)
                 self._charged.discard(job)
                 self._money += cost
+                if isinstance(event, EvaluationFinished) and event.details.get("tampered"):
+                    self._cheaters.add(event.agent)
                 if isinstance(event, ExpansionFinished) and not event.ok:
                     self._failed_expansions += 1
             case JobInterrupted(job=job):
@@ -134,7 +140,7 @@ class RunProgress:
                 "tree", f"{len(self._tree)} agents, {self._failed_expansions} failed expansions"
             )
             rule, epsilon = self._config.select.rule, self._config.select.epsilon
-            best = select_final(self._tree, rule, epsilon)
+            best = select_final(self._tree, rule, epsilon, self._cheaters)
             table.add_row(
                 f"best ({rule})",
                 f"agent {best.agent}: {best.mean:.3f} over {best.n} evaluations, "

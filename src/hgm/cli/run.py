@@ -50,7 +50,10 @@ def _drive(directory: RunDir, models: Models | None, as_json: bool) -> None:
             progress = RunProgress(drive.config, live)
             with stop_on_signals(drive.switch):
                 summary = drive.run(
-                    (progress,), lambda engine: progress.bind(engine.tree, drive.prepared.state)
+                    (progress,),
+                    lambda engine: progress.bind(
+                        engine.tree, drive.prepared.state, drive.cheaters()
+                    ),
                 )
     except KeyboardInterrupt:  # the second Ctrl-C: the store has recorded the abort
         _after_live(console)

@@ -142,6 +142,12 @@ class Drive:
     def config(self) -> RunConfig:
         return self.prepared.config
 
+    def cheaters(self) -> set[int]:
+        """Agents with a tampered grade so far (never shipped; see hgm.store.tampering)."""
+        from hgm.store.tampering import cheating_agents
+
+        return cheating_agents(self.prepared.store.connection)
+
     def run(
         self,
         observers: Sequence[Observer] = (),

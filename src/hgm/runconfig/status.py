@@ -21,7 +21,7 @@ from hgm.store.queries import Counts, SessionRow
 from hgm.store.run_dir import RunDir
 from hgm.store.run_store import ABORTED_REASON, RunStore
 from hgm.store.shipped import ship
-from hgm.store.tampering import tampered_grades
+from hgm.store.tampering import cheating_agents, tampered_grades
 
 if TYPE_CHECKING:
     from hgm.runconfig.config import RunConfig
@@ -149,16 +149,18 @@ def job_nodes(store: RunStore, jobs: list[int]) -> dict[int, str]:
 
 
 def shipped_agent(db: sqlite3.Connection, rule: str, epsilon: float) -> BestAgent | None:
-    """The agent the run ships under `rule` now (None before the root exists)."""
+    """The agent the run ships under `rule` now (None before the root exists): never one
+    with a tampered grade, in the search or in a certification."""
     agents = read_agents(db)
     if not agents:
         return None
-    found = ship(agents, rule, epsilon)
+    cheaters = cheating_agents(db)
+    found = ship(agents, rule, epsilon, cheaters)
     if found is None:  # a rule only hgm.search.selection computes
         from hgm.search.selection import select_final
         from hgm.store.queries import build_tree
 
-        found = select_final(build_tree(db), rule, epsilon)
+        found = select_final(build_tree(db), rule, epsilon, cheaters)
     return BestAgent(
         agent=found.agent,
         mean=found.mean,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
@@ -38,8 +39,15 @@ class Selection:
     n: int
 
 
-def select_final(tree: Tree, rule: str = "best-belief", epsilon: float = 0.01) -> Selection:
-    """Pick the agent to ship among agents with at least one evaluation (else the root).
+def select_final(
+    tree: Tree,
+    rule: str = "best-belief",
+    epsilon: float = 0.01,
+    excluded: Collection[int] = (),
+) -> Selection:
+    """Pick the agent to ship among agents with at least one evaluation (else the root),
+    never one of `excluded` (agents caught attacking their grading: a grade of theirs was
+    tampered; their results still count for their clades as failures).
 
     - `best-belief`: highest epsilon-quantile of the own posterior Beta(1+s, 1+f) (paper).
     - `best-mean`: highest own mean s / n.
@@ -55,7 +63,11 @@ def select_final(tree: Tree, rule: str = "best-belief", epsilon: float = 0.01) -
         raise UserError(f"epsilon must be in (0, 0.5), given {epsilon}")
     successes = tree.own_s.astype(np.float64)
     n = successes + tree.own_f
-    evaluated = np.flatnonzero(n > 0)
+    shippable = n > 0
+    for agent in excluded:
+        if agent in tree:
+            shippable[tree.index_of(agent)] = False
+    evaluated = np.flatnonzero(shippable)
     if evaluated.size == 0:
         return Selection(int(tree.ids[0]), 0.0, epsilon, 1.0 - epsilon, 0)
     s, count = successes[evaluated], n[evaluated]

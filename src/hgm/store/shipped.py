@@ -12,7 +12,7 @@ score, so ties break as in `select_final` (more evaluations, then the older agen
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from hgm.store.agent_counts import Agent
@@ -113,9 +113,12 @@ def _score(rule: str, successes: int, n: int, epsilon: float) -> float:
     return mean - LCB_Z * math.sqrt(mean * (1.0 - mean) / n)
 
 
-def ship(agents: Sequence[Agent], rule: str, epsilon: float) -> Shipped | None:
-    """The agent `rule` ships among agents with an evaluation (else the root); None for a
-    rule this module does not compute (use `select_final`) or a run with no agents."""
+def ship(
+    agents: Sequence[Agent], rule: str, epsilon: float, excluded: Collection[int] = ()
+) -> Shipped | None:
+    """The agent `rule` ships among agents with an evaluation (else the root), never one of
+    `excluded` (agents with a tampered grade); None for a rule this module does not compute
+    (use `select_final`) or a run with no agents."""
     if rule not in PLAIN_RULES or not agents:
         return None
     scores: dict[tuple[int, int], float] = {}
@@ -123,7 +126,7 @@ def ship(agents: Sequence[Agent], rule: str, epsilon: float) -> Shipped | None:
     chosen: Agent | None = None
     for index, agent in enumerate(agents):
         n = agent.evaluations
-        if n == 0:
+        if n == 0 or agent.agent in excluded:
             continue
         key = (agent.successes, n)
         if key not in scores:

@@ -82,3 +82,8 @@ def tampered_by_agent(db: sqlite3.Connection) -> dict[int, int]:
         f"SELECT agent, count(*) FROM evaluations WHERE {TAMPERED} GROUP BY agent ORDER BY agent"
     )
     return {agent: count for agent, count in rows}
+
+
+def cheating_agents(db: sqlite3.Connection) -> set[int]:
+    """Agents with any tampered grade, in the search or in a certification: never shipped."""
+    return {grade.agent for grade in tampered_grades(db)}

@@ -122,6 +122,7 @@ class RunModel:
         self.evaluations_started: set[int] = set()
         self.expansions_started: set[int] = set()
         self.evaluations_done = 0
+        self.cheaters: set[int] = set()  # agents with a tampered grade: never shipped
         self.money_usd = 0.0
         self.time = 0.0
         self.finish_reason: str | None = None
@@ -212,6 +213,8 @@ class RunModel:
     def _evaluation_finished(self, event: dict[str, Any]) -> None:
         self.running.pop(event["job"], None)
         agent, task = event["agent"], event["task"]
+        if (event.get("details") or {}).get("tampered") is True:
+            self.cheaters.add(agent)
         if agent not in self.tree or self.tree.is_evaluated(agent, task):
             return
         self.tree.record(agent, task, bool(event["success"]))
@@ -227,7 +230,7 @@ class RunModel:
         """The run as it stands now, as one progress point."""
         tree = self.tree
         select = self.config.select
-        shipped = select_final(tree, select.rule, select.epsilon)
+        shipped = select_final(tree, select.rule, select.epsilon, self.cheaters)
         n = tree.own_n
         best_own = float((tree.own_s[n > 0] / n[n > 0]).max()) if (n > 0).any() else 0.0
         return ProgressPoint(
