@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 # Debian packages the tests use (test runners, browsers, libraries). Installed only where
 # apt-get exists and something is missing; as root, or through sudo.
 DEBIAN_PACKAGES=(
-  junit5                  # Java: the JUnit 5 console launcher
-  libassertj-core-java    # Java: AssertJ
+  junit5                  # Java: the JUnit 5 console launcher (fallback for Maven Central's)
+  libassertj-core-java    # Java: AssertJ (fallback for Maven Central's)
+  libboost-date-time-dev  # C++: Boost date_time (polyglot's gigasecond and meetup, tests)
+  librust-either-dev      # Rust: the crate the tests' exercise names (fallback for crates.io)
 )
 if command -v apt-get >/dev/null 2>&1; then
   missing=()
@@ -27,3 +29,8 @@ fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q -e '.[dev]'
+
+# What the test exercises need offline (a crate, jars, warm Go cache, a prebuilt Catch2
+# main), prepared once in hgm's deps directory (~/.cache/hgm/deps) from crates.io and Maven
+# Central, or Debian's packages above where those are out of reach.
+.venv/bin/hgm bench setup exercises --path tests/bench/data/causes

@@ -17,6 +17,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from hgm.bench import causes
 from hgm.bench.diffs import DiffApplyError, apply_diff, diff_is_empty, restrict_diff
 from hgm.bench.exercism import Exercise, copy_hidden_tests, copy_visible
 from hgm.bench.runners import LOG_NAME, TestRunner
@@ -35,23 +36,50 @@ def _names_match(outcome: str, expected: str) -> bool:
 
 
 def decide(
-    completed: Completed, outcomes: list[TestOutcome], expected: list[str]
+    completed: Completed, outcomes: list[TestOutcome], expected: list[str], exact: bool = False
 ) -> tuple[bool, str]:
-    """(resolved, why not): exit code, killed, failures, and every expected test passing."""
+    """(resolved, why not): exit code, killed, failures, and every expected test passing.
+
+    `exact`: the expected names come from the runner's own report (the reference's run) and
+    must appear as they are; otherwise they were read from the test sources and may appear
+    inside a longer reported name (a class or suite prefix).
+    """
     if completed.killed is not KillReason.NONE:
         return False, f"test run killed ({completed.killed.value})"
     if completed.exit_code != 0:
         return False, ""
     if not outcomes:
         return False, "the test runner reported no test results"
-    failed = [o.name for o in outcomes if not o.passed]
+    failed = [o.name for o in outcomes if not o.passed and not o.skipped]
     if failed:
         return False, f"failed tests despite exit code 0: {', '.join(failed[:5])}"
-    passed = [o.name for o in outcomes]
-    missing = [e for e in expected if not any(_names_match(name, e) for name in passed)]
+    passed = {o.name for o in outcomes if o.passed}
+    missing = [
+        e
+        for e in expected
+        if e not in passed and (exact or not any(_names_match(name, e) for name in passed))
+    ]
     if missing:
         return False, f"tests never seen passing: {', '.join(missing[:5])}"
     return True, ""
+
+
+def cause_of(completed: Completed, outcomes: list[TestOutcome], output: str, why: str) -> str:
+    """The one-word cause (hgm.bench.causes) of an unresolved grade."""
+    if completed.killed is KillReason.TIMEOUT:
+        return causes.TIMEOUT
+    if completed.killed is not KillReason.NONE:
+        return causes.KILLED
+    marked = causes.marked_cause(output)
+    if marked:
+        return marked
+    if any(not o.passed and not o.skipped for o in outcomes):
+        return causes.TEST_FAILED
+    if not outcomes:
+        return causes.NO_TESTS
+    if why.startswith("tests never seen passing"):
+        return causes.TESTS_MISSING
+    return causes.TEST_FAILED
 
 
 def _read_log(work: Path) -> str:
@@ -70,10 +98,15 @@ def grade_exercise(
     sandbox: Sandbox,
     runner: TestRunner,
     limits: Limits = DEFAULT_LIMITS,
+    expected: list[str] | None = None,
 ) -> Grade:
-    """Grade `diff` (against the agent's workspace) on `exercise`; never raises for bad diffs."""
+    """Grade `diff` (against the agent's workspace) on `exercise`; never raises for bad diffs.
+
+    `expected`: the tests that must be seen passing, as the runner reports them (the
+    reference's run); None reads them from the hidden test files instead.
+    """
     start = time.perf_counter()
-    kept, dropped = restrict_diff(diff, lambda path: path in exercise.solution)
+    kept, dropped = restrict_diff(diff, exercise.may_change)
     unresolved = Grade(
         task=exercise.task_id,
         resolved=False,
@@ -82,7 +115,11 @@ def grade_exercise(
     )
     problem = runner.problem()
     if problem:
-        return replace(unresolved, error=f"{exercise.language} toolchain: {problem}")
+        return replace(
+            unresolved,
+            error=f"{exercise.language} toolchain: {problem}",
+            cause=causes.MISSING_DEPENDENCY,
+        )
     with tempfile.TemporaryDirectory(prefix="hgm-grade-") as scratch:
         work = Path(scratch) / exercise.slug
         copy_visible(exercise, work)
@@ -90,7 +127,9 @@ def grade_exercise(
             apply_diff(work, kept)
         except DiffApplyError as error:
             elapsed = time.perf_counter() - start
-            return replace(unresolved, error=str(error), wall_s=elapsed)
+            return replace(
+                unresolved, error=str(error), wall_s=elapsed, cause=causes.DIFF_NOT_APPLIED
+            )
         copy_hidden_tests(exercise, work)
         token = f"hgm-tests-finished-{secrets.token_hex(16)}"
         guarded = runner.prepare(work, token)
@@ -101,12 +140,30 @@ def grade_exercise(
         output = _read_log(work)
         counted = output_before(token, output) if guarded else output
         outcomes = runner.parse(counted or "")
-        sources = [(exercise.root / name).read_text(errors="replace") for name in exercise.test]
-        resolved, why = decide(completed, outcomes, runner.expected_tests(sources))
+        if expected is None:
+            sources = [(exercise.root / name).read_text(errors="replace") for name in exercise.test]
+            resolved, why = decide(completed, outcomes, runner.expected_tests(sources))
+        else:
+            resolved, why = decide(completed, outcomes, expected, exact=True)
         if counted is None:
             resolved, why = False, "the test runner never finished (the code under test exited it)"
     finished = time.perf_counter()
     sandbox_notes = "\n".join(t for t in (completed.stdout_tail, completed.stderr_tail) if t)
+    cause = ""
+    if not resolved:
+        if counted is None and completed.killed is KillReason.NONE:
+            cause = causes.UNFINISHED
+        else:
+            cause = runner.cause(output) or cause_of(completed, outcomes, output, why)
+    timings = {
+        "prepare": prepared - start,
+        "tests": ran - prepared,
+        "sandbox_tests": completed.wall_s,
+        "finish": finished - ran,
+        "total": finished - start,
+    }
+    if completed.cpu_s is not None:
+        timings["cpu"] = completed.cpu_s
     return replace(
         unresolved,
         resolved=resolved,
@@ -115,11 +172,6 @@ def grade_exercise(
         wall_s=finished - start,
         error=why,
         exit_code=completed.exit_code,
-        timings={
-            "prepare": prepared - start,
-            "tests": ran - prepared,
-            "sandbox_tests": completed.wall_s,
-            "finish": finished - ran,
-            "total": finished - start,
-        },
+        timings=timings,
+        cause=cause,
     )

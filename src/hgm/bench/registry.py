@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,21 @@ def benchmark_names() -> list[str]:
     return sorted(BENCHMARKS)
 
 
+def _factory(name: str) -> Callable[..., Benchmark]:
+    target = BENCHMARKS.get(name)
+    if target is None:
+        valid = ", ".join(benchmark_names())
+        raise UserError(f"unknown benchmark {name!r}; valid names: {valid}")
+    module_name, _, factory_name = target.partition(":")
+    factory: Callable[..., Benchmark] = getattr(importlib.import_module(module_name), factory_name)
+    return factory
+
+
+def accepts_option(name: str, option: str) -> bool:
+    """Whether benchmark `name`'s factory takes `option` (e.g. include_no_signal)."""
+    return option in inspect.signature(_factory(name)).parameters
+
+
 def make_benchmark(
     name: str,
     path: Path | None = None,
@@ -37,12 +53,7 @@ def make_benchmark(
     **options: object,
 ) -> Benchmark:
     """Build the benchmark called `name`; unknown names raise a UserError listing valid ones."""
-    target = BENCHMARKS.get(name)
-    if target is None:
-        valid = ", ".join(benchmark_names())
-        raise UserError(f"unknown benchmark {name!r}; valid names: {valid}")
-    module_name, _, factory_name = target.partition(":")
-    factory = getattr(importlib.import_module(module_name), factory_name)
+    factory = _factory(name)
     params = inspect.signature(factory).parameters
     if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
         allowed = sorted(set(params) - {"path", "sandbox"})

@@ -1,9 +1,10 @@
 """C++ exercises: cmake with EXERCISM_RUN_ALL_TESTS, then the test binary's JUnit report.
 
-Exercism's C++ CMakeLists name the test binary after the exercise directory and run it as
-part of the build (the graded tree is therefore always a directory named `<slug>`).
-The binary is run once more with `-r junit` (Catch2's reporter; hgm's built-in exercises use
-a small single-header framework that speaks the same flag) for per-test outcomes.
+Exercism's C++ CMakeLists name the test binary after the exercise directory (the graded
+tree is therefore always a directory named `<slug>`) and run it as part of the full build;
+hgm builds only that binary and runs it once with `-r junit` (Catch2's reporter; hgm's
+built-in exercises use a small single-header framework that speaks the same flag).
+Catch2's main (`test/tests-main.cpp`) is prebuilt once and linked in (hgm.bench.deps.cpp).
 """
 
 from __future__ import annotations
@@ -12,7 +13,16 @@ import re
 import shutil
 from pathlib import Path
 
-from hgm.bench.runners.base import RunPlan, base_env, home_exports, outcomes_from
+from hgm.bench import causes
+from hgm.bench.deps.cpp import MAIN_SOURCE, Catch2Mains
+from hgm.bench.runners.base import (
+    RunPlan,
+    base_env,
+    home_exports,
+    not_skipped,
+    outcomes_from,
+    read_only,
+)
 from hgm.bench.runners.base import shell_quote as q
 from hgm.bench.types import TestOutcome
 
@@ -23,6 +33,8 @@ TESTCASE = re.compile(
 RESULT = re.compile(r"^(?P<status>OK|FAILED) (?P<name>.+)$", re.M)
 TEST_CASE = re.compile(r'^\s*TEST_CASE\s*\(\s*"((?:[^"\\]|\\.)*)"', re.M)
 FIX = "install cmake and a C++ compiler (apt install cmake g++)"
+PREBUILT_NOTE = "// hgm: Catch2's main is prebuilt from this file's original and linked in\n"
+PREBUILT = ".hgm-home/catch2-main.o"  # records which object the tree links (read by plan)
 
 
 class CppRunner:
@@ -31,6 +43,7 @@ class CppRunner:
     def __init__(self) -> None:
         self.cmake = shutil.which("cmake")
         self.compiler = shutil.which("c++") or shutil.which("g++") or shutil.which("clang++")
+        self.mains = Catch2Mains(self.compiler) if self.compiler else None
 
     def problem(self) -> str | None:
         missing = [
@@ -39,18 +52,29 @@ class CppRunner:
         return f"missing {', '.join(missing)}: {FIX}" if missing else None
 
     def prepare(self, work: Path, token: str) -> bool:
+        if self.mains is not None and self.mains.applies(work):
+            prebuilt = self.mains.object_for(work)
+            (work / MAIN_SOURCE).write_text(PREBUILT_NOTE)
+            (work / PREBUILT).parent.mkdir(parents=True, exist_ok=True)
+            (work / PREBUILT).write_text(str(prebuilt))
         return False
 
     def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
         binary = q(f".hgm-build/{work.name}")
+        record = work / PREBUILT
+        prebuilt = Path(record.read_text()) if record.is_file() else None
+        link = f" -DCMAKE_CXX_STANDARD_LIBRARIES={q(prebuilt)}" if prebuilt else ""
         script = (
             f"{home_exports()} && "
-            "cmake -S . -B .hgm-build -DEXERCISM_RUN_ALL_TESTS=ON -DCMAKE_BUILD_TYPE=Debug "
-            "> .hgm-configure.log 2>&1 || { cat .hgm-configure.log; exit 1; }; "
-            "cmake --build .hgm-build -j 2 && "
-            f"test -x {binary} && {binary} -r junit"
+            "cmake -S . -B .hgm-build -DEXERCISM_RUN_ALL_TESTS=ON -DCMAKE_BUILD_TYPE=Debug"
+            f"{link} > .hgm-configure.log 2>&1 || "
+            f"{{ cat .hgm-configure.log; {causes.marker(causes.CONFIGURE_FAILED)}; exit 1; }}; "
+            f"cmake --build .hgm-build -j 2 --target {q(work.name)} || "
+            f"{{ {causes.marker(causes.COMPILE_ERROR)}; exit 1; }}; "
+            f"test -x {binary} && exec {binary} -r junit"
         )
-        return RunPlan(script, base_env([]) | {"CXX": self.compiler or "c++"})
+        mounts = read_only(prebuilt) if prebuilt else ()
+        return RunPlan(script, base_env([]) | {"CXX": self.compiler or "c++"}, mounts)
 
     def parse(self, output: str) -> list[TestOutcome]:
         lines = []
@@ -62,3 +86,9 @@ class CppRunner:
 
     def expected_tests(self, test_sources: list[str]) -> list[str]:
         return [name for source in test_sources for name in TEST_CASE.findall(source)]
+
+    def expected_from(self, outcomes: list[TestOutcome], test_files: tuple[str, ...]) -> list[str]:
+        return not_skipped(outcomes)
+
+    def cause(self, output: str) -> str:
+        return ""

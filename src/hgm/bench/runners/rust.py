@@ -1,4 +1,10 @@
-"""Rust exercises: `cargo test --offline` with ignored tests included, homes inside the work dir."""
+"""Rust exercises: `cargo test --offline` with ignored tests included, homes inside the work dir.
+
+Crates come from a read-only directory source (hgm's vendored crates or Debian's registry,
+`hgm.bench.deps.rust`). Test names are reported with the target they ran in
+(`tests/wordy.rs::addition`), so a test the hidden test file contributes cannot be stood in
+for by a same-named test elsewhere.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,29 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from hgm.bench.runners.base import RunPlan, base_env, home_exports, outcomes_from, read_only
+from hgm.bench import causes
+from hgm.bench.deps.rust import cargo_config, crate_source
+from hgm.bench.runners.base import (
+    RunPlan,
+    base_env,
+    home_exports,
+    not_skipped,
+    outcomes_from,
+    read_only,
+)
 from hgm.bench.runners.base import shell_quote as q
 from hgm.bench.types import TestOutcome
 
 RESULT = re.compile(r"^test (?P<name>.+?) \.\.\. (?P<status>ok|FAILED|ignored)\s*$", re.M)
+# Each test binary's results follow a header naming its target.
+TARGET = re.compile(r"^\s+(?:Running (?:unittests )?(?P<path>\S+) \(|Doc-tests (?P<doc>\S+))", re.M)
+MISSING_CRATE = re.compile(
+    r"no matching package named|failed to select a version for the requirement|"
+    r"failed to get `[^`]+` as a dependency|attempting to make an HTTP request, but --offline",
+)
+COMPILE_ERROR = re.compile(r"could not compile `|failed to parse manifest|^error\[E\d+\]", re.M)
+CARGO_HOME = ".hgm-home/cargo"
+IGNORED = frozenset({"ignored"})
 TEST_FN = re.compile(r"#\[test\]\s*(?:#\[[^\]]*\]\s*)*(?:pub\s+)?fn\s+(\w+)")
 FIX = "install Rust with rustup (https://rustup.rs) so that `rustc` is on PATH"
 
@@ -46,6 +70,7 @@ class RustRunner:
 
     def __init__(self) -> None:
         self.sysroot = rust_sysroot()
+        self.crates = crate_source()
 
     def problem(self) -> str | None:
         if self.sysroot is None:
@@ -53,6 +78,10 @@ class RustRunner:
         return None
 
     def prepare(self, work: Path, token: str) -> bool:
+        home = work / CARGO_HOME
+        home.mkdir(parents=True, exist_ok=True)
+        if self.crates is not None:
+            (home / "config.toml").write_text(cargo_config(self.crates))
         return False
 
     def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
@@ -60,7 +89,7 @@ class RustRunner:
         bin_dir = self.sysroot / "bin"
         script = (
             f"{home_exports()} && "
-            'export CARGO_HOME="$PWD/.hgm-home/cargo" CARGO_TARGET_DIR="$PWD/target" && '
+            f'export CARGO_HOME="$PWD/{CARGO_HOME}" CARGO_TARGET_DIR="$PWD/target" && '
             f"exec {q(bin_dir / 'cargo')} test --offline --color never -- "
             "--include-ignored --color never --test-threads 2"
         )
@@ -69,10 +98,28 @@ class RustRunner:
             "CARGO_TERM_COLOR": "never",
             "CARGO_INCREMENTAL": "0",
         }
-        return RunPlan(script, env, read_only(self.sysroot))
+        sources = () if self.crates is None else (self.crates,)
+        return RunPlan(script, env, read_only(self.sysroot, *sources))
 
     def parse(self, output: str) -> list[TestOutcome]:
-        return outcomes_from(RESULT, output, {"ok"})
+        """Outcomes named `<target>::<test>`: the target from the header cargo prints before
+        each test binary's results (`tests/wordy.rs`, `src/lib.rs`, `doc-tests`)."""
+        headers = list(TARGET.finditer(output))
+        outcomes = []
+        for index, header in enumerate(headers):
+            end = headers[index + 1].start() if index + 1 < len(headers) else len(output)
+            target = header["path"] or "doc-tests"
+            section = outcomes_from(RESULT, output[header.end() : end], {"ok"}, IGNORED)
+            outcomes += [TestOutcome(f"{target}::{o.name}", o.passed, o.skipped) for o in section]
+        return outcomes
 
     def expected_tests(self, test_sources: list[str]) -> list[str]:
         return [name for source in test_sources for name in TEST_FN.findall(source)]
+
+    def expected_from(self, outcomes: list[TestOutcome], test_files: tuple[str, ...]) -> list[str]:
+        return [n for n in not_skipped(outcomes) if n.split("::", 1)[0] in test_files]
+
+    def cause(self, output: str) -> str:
+        if MISSING_CRATE.search(output):
+            return causes.MISSING_CRATE
+        return causes.COMPILE_ERROR if COMPILE_ERROR.search(output) else ""
