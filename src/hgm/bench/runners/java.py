@@ -1,4 +1,5 @@
-"""Java exercises: hgm's driver (runners/jvm/HgmJUnit.java) compiles and runs JUnit 5 in one JVM.
+"""Java exercises: hgm's driver (runners/jvm/HgmJUnit.java) compiles and runs JUnit 5 in one JVM
+(with a class-data-sharing archive, runners/java_driver.py).
 
 The jars are the ones the exercise's build.gradle names (JUnit's console launcher for its
 BOM version, AssertJ, libraries such as RxJava or org.json), fetched from Maven Central by
@@ -9,15 +10,10 @@ but the first test); a bare `@Disabled` stays unless all tests are enabled.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
-import subprocess
-import tempfile
-import threading
 from pathlib import Path
 
-from hgm.bench.deps import deps_dir
 from hgm.bench.deps.java import (
     DEBIAN_JARS,
     DEFAULT_JUNIT,
@@ -36,15 +32,14 @@ from hgm.bench.runners.base import (
     read_only,
 )
 from hgm.bench.runners.base import shell_quote as q
+from hgm.bench.runners.java_driver import JavaDriver
 from hgm.bench.types import TestOutcome
 
-DRIVER_SOURCE = Path(__file__).resolve().parent / "jvm" / "HgmJUnit.java"
 DISABLED_WITH_REASON = re.compile(r"@Disabled\s*\([^)]*\)")
 DISABLED_ANY = re.compile(r"@Disabled\b(?:\s*\([^)]*\))?")
 RESULT = re.compile(r"^(?P<status>OK|FAILED|SKIPPED) (?P<name>.+)$", re.M)
 TEST_METHOD = re.compile(r"@(?:Test|ParameterizedTest)\b(?:[^;{}]*?)\bvoid\s+(\w+)\s*\(")
 TEST_ROOT = "src/test/java/"
-JVM = "-Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss8m -Xshare:auto"
 FIX = (
     "install a JDK (>= 17) and run `hgm bench setup` (JUnit and AssertJ from Maven Central), "
     "or install Debian's junit5 and libassertj-core-java"
@@ -66,7 +61,7 @@ class JavaRunner:
         self.javac = Path(found[0]).resolve() if found[0] else None
         self.java = Path(found[1]).resolve() if found[1] else None
         self.disabled = DISABLED_ANY if all_tests else DISABLED_WITH_REASON
-        self._driver_lock = threading.Lock()
+        self.driver = JavaDriver(self.javac, self.java) if self.javac and self.java else None
 
     def problem(self) -> str | None:
         missing = [name for name, path in (("javac", self.javac), ("java", self.java)) if not path]
@@ -77,26 +72,6 @@ class JavaRunner:
     def jars(self, coordinate: Coordinate) -> list[Path] | None:
         return jars_for(coordinate, self.debian_jars)
 
-    def driver(self, launcher: Path) -> Path:
-        """The compiled driver for this JDK and launcher (built on the host once)."""
-        assert self.javac is not None, self.problem()
-        source = DRIVER_SOURCE.read_bytes()
-        key = hashlib.sha256(source + str(self.javac).encode() + str(launcher).encode())
-        target = deps_dir() / "java-driver" / key.hexdigest()[:16]
-        with self._driver_lock:
-            if (target / "HgmJUnit.class").is_file():
-                return target
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
-                subprocess.run(
-                    [self.javac, "-nowarn", "-d", scratch, "-cp", launcher, DRIVER_SOURCE],
-                    capture_output=True,
-                    timeout=300,
-                    check=True,
-                )
-                Path(scratch).rename(target)
-        return target
-
     def prepare(self, work: Path, token: str) -> bool:
         for source in (work / TEST_ROOT).rglob("*.java"):
             text = source.read_text()
@@ -104,22 +79,25 @@ class JavaRunner:
                 source.write_text(self.disabled.sub("", text))
         return False
 
-    def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
-        assert self.javac is not None and self.java is not None, self.problem()
-        gradle = work / "build.gradle"
-        launcher, libraries = gradle_jars(gradle.read_text() if gradle.is_file() else "")
+    def classpath(self, build_gradle: str) -> list[Path]:
+        """The driver, the JUnit launcher and the libraries `build_gradle` names (those
+        missing here are reported before grading, by deps.needs)."""
+        assert self.driver is not None, self.problem()
+        launcher, libraries = gradle_jars(build_gradle)
         jars = self.jars(launcher) or self.jars(console_launcher(DEFAULT_JUNIT)) or []
-        for library in libraries:  # a missing one is reported before grading (deps.needs)
+        for library in libraries:
             jars += [jar for jar in self.jars(library) or [] if jar not in jars]
-        driver = self.driver(jars[0])
-        classpath = ":".join(str(p) for p in (driver, *jars))
-        classes = " ".join(q(test_class(name)) for name in test_files if name.endswith(".java"))
-        script = (
-            f"{home_exports()} && exec {q(self.java)} {JVM} -cp {q(classpath)} "
-            f"HgmJUnit .hgm-build/classes {classes}"
-        )
-        roots = {maven_dir() if jar.is_relative_to(maven_dir()) else jar.parent for jar in jars}
-        mounts = read_only(self.javac.parent.parent, driver, *sorted(roots))
+        return [self.driver.jar(jars[0]), *jars]
+
+    def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
+        assert self.driver is not None and self.javac is not None, self.problem()
+        gradle = work / "build.gradle"
+        classpath = self.classpath(gradle.read_text() if gradle.is_file() else "")
+        classes = [test_class(name) for name in test_files if name.endswith(".java")]
+        command = " ".join(q(part) for part in self.driver.command(classpath, classes))
+        script = f"{home_exports()} && exec {command}"
+        roots = {maven_dir() if p.is_relative_to(maven_dir()) else p.parent for p in classpath}
+        mounts = read_only(self.javac.parent.parent, *sorted(roots))
         return RunPlan(script, base_env([self.javac.parent]), mounts)
 
     def parse(self, output: str) -> list[TestOutcome]:
