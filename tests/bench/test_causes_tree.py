@@ -35,7 +35,7 @@ from hgm.bench.expected import ExpectedTests
 from hgm.sandbox import BubblewrapConfig, make_sandbox
 
 CAUSES = Path(__file__).resolve().parent / "data" / "causes"
-USER_DEPS = deps_dir()  # read before any test points HGM_CACHE elsewhere
+USER_DEPS = deps_dir()  # HGM_DEPS, set by conftest.py to the user's deps directory
 SETUP = f"hgm bench setup exercises --path {CAUSES}"
 HGM_BENCH = (sys.executable, "-m", "hgm", "bench")
 

@@ -88,4 +88,5 @@ def test_check_passes_on_the_whole_builtin_set(tmp_path: Path) -> None:
     assert report["failed"] == []
     assert report["ok"] == report["tasks"] == len(find_exercises(BUILTIN_DIR))
     assert set(report["per_language"]) == {"python", "rust", "go", "javascript", "cpp", "java"}
-    assert all(r["reference_resolved"] and not r["stub_resolved"] for r in report["results"])
+    assert all(r["status"] == "ok" for r in report["results"])
+    assert all(r["reference"]["resolved"] and not r["stub"]["resolved"] for r in report["results"])
