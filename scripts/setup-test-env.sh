@@ -11,6 +11,8 @@ DEBIAN_PACKAGES=(
   libassertj-core-java    # Java: AssertJ (fallback for Maven Central's)
   libboost-date-time-dev  # C++: Boost date_time (polyglot's gigasecond and meetup, tests)
   librust-either-dev      # Rust: the crate the tests' exercise names (fallback for crates.io)
+  chromium                # the dashboard's browser tests (headless)
+  chromium-driver         # chromedriver for selenium, at /usr/bin/chromedriver
 )
 if command -v apt-get >/dev/null 2>&1; then
   missing=()

@@ -62,6 +62,19 @@ COMMANDS = MappingProxyType(
             "certify",
             "Grade an agent and the root on held-out tasks: rates, their difference, 95% CIs.",
         ),
+        "ablate": CommandEntry(
+            "ablate",
+            "Revert each step of an agent's lineage, grade the variants: which changes carry "
+            "its gain.",
+        ),
+        "ui": CommandEntry(
+            "ui",
+            "Serve a live dashboard of runs (tree, agents, clades, progress, compare), read-only.",
+        ),
+        "report": CommandEntry(
+            "report",
+            "Write a self-contained HTML report of a run: tree, progress, lineage, diffs, costs.",
+        ),
         "simulate": CommandEntry(
             "simulate",
             "Compare search policies on simulated self-improving agents (paired seeds).",

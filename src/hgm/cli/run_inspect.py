@@ -80,8 +80,31 @@ def status(
         Console().print(_status_table(current))
 
 
-def tree(run_dir: Path = typer.Argument(..., help="the run directory")) -> None:
+def tree(
+    run_dir: Path = typer.Argument(..., help="the run directory"),
+    as_json: bool = typer.Option(
+        False, "--json", help="one JSON object: every agent, its counts, colour value, failures"
+    ),
+    as_dot: bool = typer.Option(False, "--dot", help="Graphviz text (`dot -Tsvg`)"),
+) -> None:
     """Print the tree of agents with own and clade successes/failures; the best is marked."""
+    if as_json and as_dot:
+        raise UserError("--json and --dot are alternatives: give one of them")
+    if as_json or as_dot:
+        from hgm.ui.bundle import tree_dot, tree_json
+        from hgm.ui.model import RunModel
+        from hgm.ui.source import opened
+
+        with opened(run_dir) as source:
+            model = RunModel(source)
+            model.refresh()
+            if len(model.tree) == 0:
+                raise UserError(f"{run_dir}: the run has no agents yet")
+            if as_dot:
+                typer.echo(tree_dot(source, model), nl=False)
+            else:
+                typer.echo(json.dumps(tree_json(source, model), indent=1))
+        return
     directory = RunDir.open(run_dir)
     config, _ = read_run_config(directory.config_path)
     with RunStore.open_for_reading(directory.db_path) as store:

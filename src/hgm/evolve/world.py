@@ -76,17 +76,24 @@ class RealWorld:
         return self._run(agent, task, f"certify-{agent}-{task}")
 
     def _run(self, agent: int, task_id: str, job: str) -> EvalOutcome:
+        return self.grade_directory(
+            self.context.versions.directory(agent), str(agent), task_id, job
+        )
+
+    def grade_directory(self, agent_dir: Path, label: str, task_id: str, job: str) -> EvalOutcome:
+        """Evaluate the agent version in `agent_dir` (named `label` in the gateway's records)
+        on any task of the run, as job `job` (e.g. a variant built by `hgm ablate`)."""
         task = self._tasks.get(task_id)
         if task is None:
             raise UserError(f"task {task_id!r} is in neither the search nor the held-out tasks")
         context = self.context
         job_dir = fresh_job_dir(context.artifacts, job)
         evaluation = context.harness.evaluate(
-            context.versions.directory(agent),
+            agent_dir,
             self.benchmark,
             task,
             job_dir,
-            agent=str(agent),
+            agent=label,
             job=job,
             limits=context.limits,
         )
