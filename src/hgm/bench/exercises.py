@@ -187,7 +187,12 @@ def make_exercises(
     sandbox: Sandbox | None = None,
     languages: str | Iterable[str] | None = None,
     limits: Limits | Mapping[str, Any] | None = None,
+    all_tests: bool = False,
 ) -> ExercismBenchmark:
-    """`exercises`: the tasks under `path` (Exercism layout), or the built-in set."""
+    """`exercises`: the tasks under `path` (Exercism layout), or the built-in set.
+
+    `all_tests` also runs the tests aider's harness leaves skipped (see make_runner)."""
     root = path or BUILTIN_DIR
-    return ExercismBenchmark("exercises", root, sandbox, languages, grading_limits(limits))
+    return ExercismBenchmark(
+        "exercises", root, sandbox, languages, grading_limits(limits), all_tests=all_tests
+    )

@@ -3,9 +3,9 @@ source in the sandbox; Debian's `librust-*-dev` registry as the fallback."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-import shutil
 import subprocess
 import tempfile
 import tomllib
@@ -14,12 +14,13 @@ from functools import cache
 from pathlib import Path
 
 from hgm.bench.deps import deps_dir
-from hgm.bench.deps.semver import matches, parse_version
+from hgm.bench.deps.semver import matches
 
 VENDOR_RECORD = ".hgm-vendor.json"
 DEBIAN_REGISTRY = Path("/usr/share/cargo/registry")
 DEPENDENCY_TABLES = ("dependencies", "dev-dependencies", "build-dependencies")
 VENDOR_TIMEOUT_S = 900
+TARGET_READY = ".hgm-warm-target"
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -159,12 +160,92 @@ def vendor_crates(crates: list[Crate], cargo: Path) -> Path:
     return target
 
 
-def newest_version(name: str, source: Path) -> str | None:
-    """The highest version of `name` in `source` (for reports)."""
-    parsed = [(parse_version(v), v) for v in available_versions(source).get(name, ())]
-    usable = [(key, text) for key, text in parsed if key is not None]
-    return max(usable)[1] if usable else None
+def _dependency_tables(manifest: str) -> dict[str, object] | None:
+    """The tables that decide which crates build and how, if they name only registry
+    crates (no path or git dependencies, no [patch], no per-target tables); None when
+    there is nothing to reuse."""
+    try:
+        data = tomllib.loads(manifest)
+    except tomllib.TOMLDecodeError:
+        return None
+    tables = {name: data.get(name, {}) for name in DEPENDENCY_TABLES}
+    if not any(tables.values()) or {"patch", "replace", "target"} & set(data):
+        return None
+    if any(
+        isinstance(spec, dict) and {"path", "git"} & set(spec)
+        for name in DEPENDENCY_TABLES
+        for spec in (tables[name].values() if isinstance(tables[name], dict) else ())
+    ):
+        return None
+    return tables
 
 
-def clear_vendor_dir() -> None:
-    shutil.rmtree(vendor_dir(), ignore_errors=True)
+def warm_target_key(manifest: str, source: Path, bin_dir: Path) -> str | None:
+    """Which prebuilt dependency target a manifest can reuse (None: none applies)."""
+    tables = _dependency_tables(manifest)
+    if tables is None:
+        return None
+    described = json.dumps([tables, str(source), str(bin_dir)], sort_keys=True, default=str)
+    return hashlib.sha256(described.encode()).hexdigest()[:24]
+
+
+def warm_target(key: str) -> Path | None:
+    """`<deps>/cargo-target/<key>`: a target dir with the dependencies built, if prepared."""
+    path = deps_dir() / "cargo-target" / key
+    return path if (path / TARGET_READY).is_file() else None
+
+
+def build_warm_target(manifest: str, source: Path, bin_dir: Path, env: dict[str, str]) -> Path:
+    """Build, on the host, the crates `manifest` depends on (as `cargo test` builds them)
+    into a target dir later grades copy with its timestamps; only for the benchmark's own
+    manifests (their crates come from `source`, vendored by setup)."""
+    key = warm_target_key(manifest, source, bin_dir)
+    assert key is not None, "the manifest names no registry crate"
+    tables = _dependency_tables(manifest) or {}
+    target = deps_dir() / "cargo-target" / key
+    if warm_target(key) is not None:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".build-") as scratch:
+        project = Path(scratch) / "project"
+        (project / "src").mkdir(parents=True)
+        (project / "src" / "lib.rs").write_text("")
+        body = {"package": {"name": "hgm-warm", "version": "0.0.0", "edition": "2021"}}
+        body.update({name: value for name, value in tables.items() if value})
+        (project / "Cargo.toml").write_text(_toml(body))
+        home = Path(scratch) / "cargo-home"
+        home.mkdir()
+        (home / "config.toml").write_text(cargo_config(source))
+        built = Path(scratch) / "target"
+        subprocess.run(
+            [str(bin_dir / "cargo"), "test", "--offline", "--no-run", "--quiet"],
+            cwd=project,
+            env=env | {"CARGO_HOME": str(home), "CARGO_TARGET_DIR": str(built)},
+            capture_output=True,
+            timeout=VENDOR_TIMEOUT_S,
+            check=True,
+        )
+        (built / TARGET_READY).write_text(key + "\n")
+        built.rename(target)
+    return target
+
+
+def _toml(tables: dict[str, object]) -> str:
+    """Manifest tables (of strings, lists, booleans and inline tables) as TOML."""
+
+    def value(item: object) -> str:
+        if isinstance(item, bool):
+            return "true" if item else "false"
+        if isinstance(item, list):
+            return "[" + ", ".join(value(v) for v in item) + "]"
+        if isinstance(item, dict):
+            return "{ " + ", ".join(f"{json.dumps(k)} = {value(v)}" for k, v in item.items()) + " }"
+        return json.dumps(item)
+
+    lines = []
+    for name, table in tables.items():
+        assert isinstance(table, dict), name
+        lines.append(f"[{name}]")
+        lines += [f"{json.dumps(key)} = {value(item)}" for key, item in table.items()]
+        lines.append("")
+    return "\n".join(lines)

@@ -17,8 +17,16 @@ from dataclasses import dataclass
 from hgm.bench.deps.cpp import Catch2Mains
 from hgm.bench.deps.java import Coordinate, fetch_jars, jars_for
 from hgm.bench.deps.needs import Missing, Needs, missing_for, needs_of
-from hgm.bench.deps.rust import crate_source, missing_crates, vendor_crates, vendor_dir
-from hgm.bench.exercism import Exercise
+from hgm.bench.deps.rust import (
+    build_warm_target,
+    crate_source,
+    crates_in,
+    missing_crates,
+    vendor_crates,
+    vendor_dir,
+    warm_target_key,
+)
+from hgm.bench.exercism import CARGO_EXAMPLE, Exercise
 from hgm.bench.runners import make_runner
 from hgm.bench.runners.go import GoRunner
 from hgm.bench.runners.rust import RustRunner
@@ -65,6 +73,30 @@ def _rust(exercises: list[Exercise], fallback_note: str) -> Step:
             + (f"; still missing: {', '.join(map(str, left))} ({fallback_note})" if left else ""),
         )
     return Step("rust crates", True, f"{len(crates)} crate requirements vendored in {vendor_dir()}")
+
+
+def _rust_builds(exercises: list[Exercise], on_progress: Callable[[str], None]) -> Step:
+    """The crates each exercise's own and reference manifests name, built once."""
+    runner, source = RustRunner(), crate_source()
+    if runner.sysroot is None or source is None:
+        return Step("rust crate builds", False, "no Rust toolchain or no crates to build from")
+    bin_dir = runner.sysroot / "bin"
+    manifests = {
+        key: text
+        for exercise in exercises
+        for name in ("Cargo.toml", CARGO_EXAMPLE)
+        if name in exercise.files
+        for text in [(exercise.root / name).read_text(errors="replace")]
+        for key in [warm_target_key(text, source, bin_dir)]
+        if key is not None and not missing_crates(crates_in(text), source)
+    }
+    for index, manifest in enumerate(manifests.values(), 1):
+        on_progress(f"building the crates of manifest {index}/{len(manifests)}")
+        try:
+            build_warm_target(manifest, source, bin_dir, runner.env())
+        except (OSError, subprocess.SubprocessError) as error:
+            return Step("rust crate builds", False, f"cargo failed: {_error_text(error)}")
+    return Step("rust crate builds", True, f"{len(manifests)} dependency sets prebuilt")
 
 
 def _java(exercises: list[Exercise], on_progress: Callable[[str], None]) -> Step:
@@ -158,6 +190,7 @@ def setup_exercises(
     if "rust" in languages:
         on_progress("vendoring Rust crates")
         steps.append(_rust(by_language["rust"], "apt install the matching librust-*-dev"))
+        steps.append(_rust_builds(by_language["rust"], on_progress))
     if "java" in languages:
         on_progress("fetching Java jars")
         steps.append(_java(by_language["java"], on_progress))

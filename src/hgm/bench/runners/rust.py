@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 
 from hgm.bench import causes
-from hgm.bench.deps.rust import cargo_config, crate_source
+from hgm.bench.deps.rust import cargo_config, crate_source, warm_target, warm_target_key
 from hgm.bench.runners.base import (
     RunPlan,
     base_env,
@@ -77,11 +77,30 @@ class RustRunner:
             return f"no Rust toolchain with cargo found: {FIX}"
         return None
 
+    def env(self) -> dict[str, str]:
+        """The environment cargo runs with (also for prebuilding dependencies)."""
+        assert self.sysroot is not None, self.problem()
+        bin_dir = self.sysroot / "bin"
+        return base_env([bin_dir]) | {
+            "RUSTC": str(bin_dir / "rustc"),
+            "CARGO_TERM_COLOR": "never",
+            "CARGO_INCREMENTAL": "0",
+        }
+
     def prepare(self, work: Path, token: str) -> bool:
+        """CARGO_HOME's config for the offline crates, and the crates the manifest names
+        already built (a copy, timestamps kept, of what `hgm bench setup` prebuilt)."""
+        assert self.sysroot is not None, self.problem()
         home = work / CARGO_HOME
         home.mkdir(parents=True, exist_ok=True)
-        if self.crates is not None:
-            (home / "config.toml").write_text(cargo_config(self.crates))
+        manifest = work / "Cargo.toml"
+        if self.crates is None or not manifest.is_file():
+            return False
+        (home / "config.toml").write_text(cargo_config(self.crates))
+        key = warm_target_key(manifest.read_text(), self.crates, self.sysroot / "bin")
+        warm = warm_target(key) if key else None
+        if warm is not None and not (work / "target").exists():
+            shutil.copytree(warm, work / "target")
         return False
 
     def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
@@ -93,13 +112,8 @@ class RustRunner:
             f"exec {q(bin_dir / 'cargo')} test --offline --color never -- "
             "--include-ignored --color never --test-threads 2"
         )
-        env = base_env([bin_dir]) | {
-            "RUSTC": str(bin_dir / "rustc"),
-            "CARGO_TERM_COLOR": "never",
-            "CARGO_INCREMENTAL": "0",
-        }
         sources = () if self.crates is None else (self.crates,)
-        return RunPlan(script, env, read_only(self.sysroot, *sources))
+        return RunPlan(script, self.env(), read_only(self.sysroot, *sources))
 
     def parse(self, output: str) -> list[TestOutcome]:
         """Outcomes named `<target>::<test>`: the target from the header cargo prints before
