@@ -2,11 +2,11 @@
 
 Grades a seeded sample of each language's exercises (reference and untouched stub, one
 grade at a time, in the real bubblewrap sandbox) and prints JSON: per language the p50 wall
-time and p50 CPU time per grade (CPU of every process of the grade, which a loaded machine
-disturbs less than wall time), against the targets below. `--full` also runs the whole
-self-check (`hgm bench check polyglot`, 450 grades) on `--workers` and reports its wall time
-and statuses. The load average before and after is part of the output: compare runs only
-with it.
+time and p50 CPU time per grade (CPU of every sandboxed process of the grade, from its
+cgroup, which a loaded machine disturbs less than wall time), against the targets below.
+`--full` also runs the whole self-check (`hgm bench check polyglot`, 450 grades) on
+`--workers` and reports its wall time and statuses. The load average before and after is
+part of the output: compare runs only with it.
 
 Targets (2 cores): grade p50 C++ <= 5 s, Go, Java, Rust <= 3 s, Python, JavaScript <= 1.5 s;
 full check <= 600 s with 2 workers.
@@ -25,29 +25,40 @@ import argparse
 import json
 import os
 import random
-import resource
 import statistics
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from hgm.bench import registry
 from hgm.bench.types import Benchmark, Grade, Task
+from hgm.sandbox import BubblewrapConfig, make_sandbox
+from hgm.sandbox.types import Completed, Sandbox
 
 TARGETS_S = {"cpp": 5.0, "go": 3.0, "java": 3.0, "rust": 3.0, "python": 1.5, "javascript": 1.5}
 FULL_TARGET_S = 600.0
 
 
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+class CpuCounting:
+    """A sandbox that adds up the CPU seconds (from its cgroup) of every run it makes."""
+
+    def __init__(self, inner: Sandbox) -> None:
+        self.inner, self.kind, self.cpu_s = inner, inner.kind, 0.0
+        self._lock = threading.Lock()
+
+    def run(self, *args: object, **kwargs: object) -> Completed:
+        completed = self.inner.run(*args, **kwargs)  # type: ignore[arg-type]
+        with self._lock:
+            self.cpu_s += completed.cpu_s or 0.0
+        return completed
 
 
-def timed(grade: Callable[[], Grade]) -> tuple[Grade, float, float]:
-    """(grade, wall seconds, CPU seconds of every process it waited for)."""
-    cpu, wall = children_cpu(), time.perf_counter()
+def timed(sandbox: CpuCounting, grade: Callable[[], Grade]) -> tuple[Grade, float, float]:
+    """(grade, wall seconds, CPU seconds of its sandboxed runs)."""
+    cpu, wall = sandbox.cpu_s, time.perf_counter()
     result = grade()
-    return result, time.perf_counter() - wall, children_cpu() - cpu
+    return result, time.perf_counter() - wall, sandbox.cpu_s - cpu
 
 
 def sample(
@@ -70,14 +81,18 @@ def sample(
     }
 
 
-def per_language(bench: Benchmark, chosen: dict[str, list[Task]]) -> dict[str, object]:
+def per_language(
+    bench: Benchmark, sandbox: CpuCounting, chosen: dict[str, list[Task]]
+) -> dict[str, object]:
     report: dict[str, object] = {}
     for language, tasks in chosen.items():
         bench.grade(tasks[0], "")  # one-time set-up (warm caches, drivers) stays out of it
         walls, cpus, problems = [], [], []
         for task in tasks:
             for kind, diff in (("reference", bench.reference_diff(task)), ("stub", "")):
-                grade, wall, cpu = timed(lambda task=task, diff=diff: bench.grade(task, diff))
+                grade, wall, cpu = timed(
+                    sandbox, lambda task=task, diff=diff: bench.grade(task, diff)
+                )
                 walls.append(wall)
                 cpus.append(cpu)
                 if grade.resolved != (kind == "reference"):
@@ -97,11 +112,11 @@ def per_language(bench: Benchmark, chosen: dict[str, list[Task]]) -> dict[str, o
     return report
 
 
-def full_check(bench: Benchmark, workers: int) -> dict[str, object]:
+def full_check(bench: Benchmark, sandbox: CpuCounting, workers: int) -> dict[str, object]:
     from hgm.bench.check import check_benchmark
 
     tasks = bench.tasks()
-    started, cpu = time.perf_counter(), children_cpu()
+    started, cpu = time.perf_counter(), sandbox.cpu_s
     checks = check_benchmark(bench, tasks, workers)
     wall = time.perf_counter() - started
     statuses: dict[str, int] = {}
@@ -112,7 +127,7 @@ def full_check(bench: Benchmark, workers: int) -> dict[str, object]:
         "grades": 2 * len(tasks),
         "workers": workers,
         "wall_s": round(wall, 1),
-        "cpu_s": round(children_cpu() - cpu, 1),
+        "cpu_s": round(sandbox.cpu_s - cpu, 1),
         "target_s": FULL_TARGET_S,
         "meets_target": wall <= FULL_TARGET_S,
         "statuses": statuses,
@@ -133,14 +148,15 @@ def main() -> None:
     accepts = getattr(registry, "accepts_option", lambda _name, _option: False)
     if accepts("polyglot", "include_no_signal"):
         options["include_no_signal"] = True  # every task, as older versions list them
-    bench = registry.make_benchmark("polyglot", path=args.path, **options)
+    sandbox = CpuCounting(make_sandbox(BubblewrapConfig()))
+    bench = registry.make_benchmark("polyglot", path=args.path, sandbox=sandbox, **options)
     chosen = sample(bench.tasks(), args.per_language, args.seed, args.tasks)
     report: dict[str, object] = {
         "load_average_before": [round(x, 2) for x in os.getloadavg()],
-        "per_language": per_language(bench, chosen),
+        "per_language": per_language(bench, sandbox, chosen),
     }
     if args.full:
-        report["full_check"] = full_check(bench, args.workers)
+        report["full_check"] = full_check(bench, sandbox, args.workers)
     report["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(report, indent=2))
 
