@@ -63,6 +63,8 @@ def test_list_shows_builtin_exercises(tmp_path: Path) -> None:
         (["check", "nope"], "unknown benchmark 'nope'; valid names:"),
         (["check", "exercises", "--languages", "cobol"], "valid languages: python"),
         (["check", "exercises", "--path", "/does/not/exist"], "does not exist"),
+        (["check", "exercises", "--tasks", "cobol/*"], "matching --tasks 'cobol/*'"),
+        (["setup", "humaneval"], "has nothing to set up"),
         (["fetch", "exercises"], "fetchable benchmarks: polyglot"),
     ],
 )
