@@ -35,4 +35,5 @@ fi
 # What the test exercises need offline (a crate, jars, warm Go cache, a prebuilt Catch2
 # main), prepared once in hgm's deps directory (~/.cache/hgm/deps) from crates.io and Maven
 # Central, or Debian's packages above where those are out of reach.
-.venv/bin/hgm bench setup exercises --path tests/bench/data/causes
+.venv/bin/hgm bench setup exercises --path tests/bench/data/causes ||
+  echo "setup-test-env: some test dependencies are missing (above); the tests that need them say so" >&2

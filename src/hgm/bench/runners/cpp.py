@@ -34,7 +34,7 @@ RESULT = re.compile(r"^(?P<status>OK|FAILED) (?P<name>.+)$", re.M)
 TEST_CASE = re.compile(r'^\s*TEST_CASE\s*\(\s*"((?:[^"\\]|\\.)*)"', re.M)
 FIX = "install cmake and a C++ compiler (apt install cmake g++)"
 PREBUILT_NOTE = "// hgm: Catch2's main is prebuilt from this file's original and linked in\n"
-PREBUILT = ".hgm-home/catch2-main.o"  # records which object the tree links (read by plan)
+PREBUILT = ".hgm-home/catch2-main.path"  # which object the tree links (read by plan)
 
 
 class CppRunner:
