@@ -19,6 +19,8 @@ from hgm.bench.deps.java import Coordinate, fetch_jars, gradle_jars, jars_for
 from hgm.bench.deps.needs import boost_components
 from hgm.bench.deps.rust import Crate, cargo_config, crates_in, missing_crates
 from hgm.bench.deps.semver import matches
+from hgm.bench.deps.setup import go_imports
+from hgm.bench.exercism import load_exercise
 from hgm.cli.app import app
 
 GRADLE = """\
@@ -195,3 +197,20 @@ def test_doctor_names_what_polyglot_lacks_for_which_exercises(
     missing = checks["polyglot: Rust crate either 1"]
     assert not missing["ok"] and missing["status"] == "missing"
     assert missing["detail"] == "needed by rust/pick-side; fix: hgm bench setup polyglot"
+
+
+def test_go_imports_of_the_exercises_warm_the_build_cache(tmp_path: Path) -> None:
+    root = tmp_path / "go" / "exercises" / "practice" / "probe"
+    (root / ".meta").mkdir(parents=True)
+    (root / ".meta" / "config.json").write_text('{"files": {"solution": ["probe.go"]}}')
+    (root / "probe.go").write_text(
+        'package probe\n\nimport (\n\t"fmt"\n\tstr "strings"\n\t_ "embed"\n)\n\nimport "sort"\n'
+    )
+    (root / ".meta" / "example.go").write_text('package probe\n\nimport "unicode/utf8"\n')
+    assert go_imports([load_exercise(root, "go")]) == [
+        "embed",
+        "fmt",
+        "sort",
+        "strings",
+        "unicode/utf8",
+    ]
