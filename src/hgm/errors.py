@@ -11,6 +11,25 @@ class UserError(Exception):
     """Bad input: says what is wrong and what is allowed. Exit code 2, nothing lost."""
 
 
+INFRASTRUCTURE_COMPONENTS = ("provider", "gateway", "sandbox", "toolchain")
+
+
+class InfrastructureFailure(UserError):
+    """Work could not be done because something outside the agent failed.
+
+    `component` is one of INFRASTRUCTURE_COMPONENTS: the LLM `provider` (unreachable, 5xx
+    or timeouts after retries, 401/403/404), the `gateway` itself, the `sandbox`, or a
+    benchmark's `toolchain`. Raised by a world's `expand`/`evaluate`: the engine re-queues
+    the job uncharged (it is not the agent's failure) and pauses the run after repeated
+    failures. Elsewhere (`hgm solve`, `hgm certify`) it is a user error: fix it and retry.
+    """
+
+    def __init__(self, component: str, message: str) -> None:
+        super().__init__(f"{component} failed: {message}")
+        self.component = component
+        self.message = message
+
+
 def _key_path(loc: tuple[int | str, ...], data: Any) -> str:
     """The path of keys as the user wrote them: union tags that pydantic adds are dropped.
 

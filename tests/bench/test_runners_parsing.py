@@ -168,12 +168,13 @@ def test_unknown_language_lists_valid_ones() -> None:
         make_runner("cobol")
 
 
-def test_missing_toolchain_is_reported_in_the_grade_not_skipped(
+def test_missing_toolchain_is_an_infrastructure_failure_not_a_failed_grade(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from hgm.bench.exercises import make_exercises
     from hgm.bench.grading import grade_exercise
     from hgm.bench.runners.java import JavaRunner
+    from hgm.errors import InfrastructureFailure
 
     monkeypatch.setenv("HGM_DEPS", str(tmp_path / "deps"))  # no jars from Maven
     bench = make_exercises(languages="java")
@@ -181,8 +182,8 @@ def test_missing_toolchain_is_reported_in_the_grade_not_skipped(
     runner = JavaRunner(debian_jars=tmp_path)  # nor from Debian
     assert "JUnit console launcher" in (runner.problem() or "")
     sandbox = make_sandbox(UnsafeLocalConfig())  # never reached: the toolchain check comes first
-    grade = grade_exercise(bench.exercise(task.id), bench.reference_diff(task), sandbox, runner)
-    assert not grade.resolved
-    assert grade.error.startswith("java toolchain: missing")
-    assert "libassertj-core-java" in grade.error
-    assert grade.cause == "missing-dependency"
+    with pytest.raises(InfrastructureFailure) as raised:
+        grade_exercise(bench.exercise(task.id), bench.reference_diff(task), sandbox, runner)
+    assert raised.value.component == "toolchain"
+    assert raised.value.message.startswith("java toolchain: missing")
+    assert "libassertj-core-java" in raised.value.message

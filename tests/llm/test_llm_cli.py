@@ -57,9 +57,11 @@ def test_check_probes_each_role(config: Path) -> None:
     result = CliRunner().invoke(app, ["check", str(config), "--role", "task", "--json"])
     assert result.exit_code == 0, result.output
     [probe] = json.loads(result.output)
-    assert probe["ok"] and probe["detail"] == "OK" and probe["cost_usd"] > 0
+    assert probe["ok"] and probe["answer"] == "OK" and probe["cost_usd"] > 0
+    assert (probe["role"], probe["tools"], probe["tool_protocol"]) == ("task", "not probed", "auto")
     message = _user_error(["check", str(config)])
-    assert "providers not working for: diagnose (mute: HTTP 400)" in message
+    assert message.startswith("role diagnose (provider 'mute', model 'scripted-b'): ")
+    assert "the chat call failed (HTTP 400)" in message and "\n" not in message
 
 
 def test_bad_input_is_a_user_error(config: Path, tmp_path: Path) -> None:

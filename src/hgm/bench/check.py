@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from hgm.bench import causes
 from hgm.bench.types import Benchmark, Grade, Task
+from hgm.errors import InfrastructureFailure
 
 Status = Literal["ok", "no-signal", "missing-dependency", "failed"]
 STATUSES: tuple[Status, ...] = ("ok", "no-signal", "missing-dependency", "failed")
@@ -113,6 +114,14 @@ def _grade_json(grade: Grade | None) -> dict[str, Any] | None:
 def _safe_grade(benchmark: Benchmark, task: Task, diff_of: Callable[[Task], str]) -> Grade:
     try:
         return benchmark.grade(task, diff_of(task))
+    except InfrastructureFailure as failure:  # the host lacks a toolchain or a dependency
+        return Grade(
+            task=task.id,
+            resolved=False,
+            empty_diff=False,
+            error=failure.message,
+            cause=causes.MISSING_DEPENDENCY,
+        )
     except Exception as error:  # a crash in one task must not hide the others' results
         return Grade(
             task=task.id,

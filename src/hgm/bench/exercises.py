@@ -17,7 +17,7 @@ from hgm.bench.expected import ExpectedTests, exercise_digest
 from hgm.bench.grading import DEFAULT_LIMITS, grade_exercise
 from hgm.bench.runners import LANGUAGES, TestRunner, make_runner
 from hgm.bench.types import Grade, Task
-from hgm.errors import UserError
+from hgm.errors import InfrastructureFailure, UserError
 from hgm.sandbox.types import Limits, Sandbox
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "data" / "exercises"
@@ -112,17 +112,14 @@ class ExercismBenchmark:
         return missing_for(needs_of(exercise, reference), f"hgm bench setup {self.name}")
 
     def grade(self, task: Task, diff: str) -> Grade:
+        """Raises `InfrastructureFailure` when the host lacks the language's toolchain or
+        something the task needs (not the solution's fault: a run re-queues the job)."""
         exercise = self.exercise(task.id)
         runner = self.runner(exercise.language)
         missing = self.missing_dependencies(task)
         if missing:
-            return Grade(
-                task=task.id,
-                resolved=False,
-                empty_diff=False,
-                error="missing dependencies: " + "; ".join(str(m) for m in missing),
-                cause=causes.MISSING_DEPENDENCY,
-            )
+            needed = "; ".join(str(m) for m in missing)
+            raise InfrastructureFailure("toolchain", f"{task.id} needs {needed}")
         expected, reference = self._listed(task, exercise, runner, diff)
         if reference is not None:
             return reference

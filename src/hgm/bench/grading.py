@@ -23,6 +23,7 @@ from hgm.bench.exercism import Exercise, copy_hidden_tests, copy_visible
 from hgm.bench.runners import LOG_NAME, TestRunner
 from hgm.bench.runners.base import output_before
 from hgm.bench.types import Grade, TestOutcome
+from hgm.errors import InfrastructureFailure
 from hgm.sandbox.types import Completed, KillReason, Limits, Sandbox
 
 LOG_TAIL_CHARS = 4000
@@ -104,6 +105,7 @@ def grade_exercise(
 
     `expected`: the tests that must be seen passing, as the runner reports them (the
     reference's run); None reads them from the hidden test files instead.
+    Raises `InfrastructureFailure` when the language's toolchain is missing here.
     """
     start = time.perf_counter()
     kept, dropped = restrict_diff(diff, exercise.may_change)
@@ -114,12 +116,8 @@ def grade_exercise(
         dropped_files=tuple(dropped),
     )
     problem = runner.problem()
-    if problem:
-        return replace(
-            unresolved,
-            error=f"{exercise.language} toolchain: {problem}",
-            cause=causes.MISSING_DEPENDENCY,
-        )
+    if problem:  # not the solution's fault: the run re-queues the job and pauses
+        raise InfrastructureFailure("toolchain", f"{exercise.language} toolchain: {problem}")
     with tempfile.TemporaryDirectory(prefix="hgm-grade-") as scratch:
         work = Path(scratch) / exercise.slug
         copy_visible(exercise, work)

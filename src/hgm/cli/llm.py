@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -14,6 +14,9 @@ from rich.table import Table
 
 from hgm.errors import UserError
 from hgm.llm.config import ROLES, Role, load_gateway_config
+
+if TYPE_CHECKING:
+    from hgm.llm.preflight import RoleCheck
 
 app = typer.Typer(
     help="The LLM gateway: check providers, read recorded calls.", no_args_is_help=True
@@ -27,39 +30,55 @@ def _roles(given: list[str]) -> list[Role]:
     return [role for role in ROLES if role in given]
 
 
+def _check_json(check: RoleCheck) -> dict[str, Any]:
+    data = dataclasses.asdict(check)
+    data.update(dataclasses.asdict(check.facts), ok=check.ok)
+    del data["facts"]
+    return data
+
+
+def _check_table(checks: list[RoleCheck]) -> Table:
+    table = Table(
+        "role", "provider", "model", "status", "latency", "tokens", "cost $", "window", "tools",
+        "answer or problem",
+    )  # fmt: skip
+    for c in checks:
+        facts = c.facts
+        status = "-" if not c.status else str(c.status)
+        window = "?" if facts.context_window is None else str(facts.context_window)
+        tools = c.tools if c.tools == "not probed" else f"{c.tools} -> {facts.tool_protocol}"
+        table.add_row(
+            facts.role,
+            escape(facts.provider),
+            escape(facts.model),
+            f"[green]{status}[/]" if c.ok else f"[red]{status}[/]",
+            f"{c.latency_s:.2f} s",
+            f"{c.input_tokens}+{c.output_tokens}",
+            f"{c.cost_usd:.6f}",
+            escape(f"{window} ({facts.window_source or 'unknown'})"),
+            escape(tools),
+            escape(c.answer) if c.ok else f"[red]{escape(c.problem)}[/]",
+        )
+    return table
+
+
 @app.command()
 def check(
     config: Path = typer.Argument(..., help="gateway config TOML, or a run config with [llm]"),
     role: list[str] = typer.Option([], "--role", help="only these roles (repeatable)"),
     as_json: bool = typer.Option(False, "--json", help="print the results as JSON"),
 ) -> None:
-    """Send one tiny request per role through a real gateway (costs a few tokens each)."""
-    from hgm.llm.probe import probe_roles
+    """Prove each role's model works: model name, context window, a chat call, tool calls."""
+    from hgm.llm.preflight import check_models, problems
 
-    results = probe_roles(load_gateway_config(config), _roles(role) or None)
+    checks = check_models(load_gateway_config(config), _roles(role) or None)
     if as_json:
-        typer.echo(json.dumps([dataclasses.asdict(r) for r in results], indent=2))
+        typer.echo(json.dumps([_check_json(c) for c in checks], indent=2))
     else:
-        table = Table(
-            "role", "provider", "model", "status", "latency", "tokens", "cost $", "answer"
-        )
-        for r in results:
-            status = f"[green]{r.status}[/]" if r.ok else f"[red]{r.status}[/]"
-            table.add_row(
-                r.role,
-                escape(r.provider),
-                escape(r.model),
-                status,
-                f"{r.latency_s:.2f} s",
-                f"{r.input_tokens}+{r.output_tokens}",
-                f"{r.cost_usd:.6f}",
-                escape(r.detail),
-            )
-        Console().print(table)
-    failed = [r for r in results if not r.ok]
-    if failed:
-        names = ", ".join(f"{r.role} ({r.provider}: HTTP {r.status})" for r in failed)
-        raise UserError(f"providers not working for: {names}; see the answers above")
+        Console().print(_check_table(checks))
+    found = problems(checks)
+    if found:
+        raise UserError("\n".join(found))
 
 
 def _short(value: Any, width: int = 70) -> str:

@@ -24,6 +24,7 @@ from hgm.engine.events import (
     ExpansionFinished,
     ExpansionStarted,
     JobInterrupted,
+    JobRequeued,
     RunFinished,
 )
 from hgm.engine.state import EngineState
@@ -45,6 +46,8 @@ class RunProgress:
         self._in_flight: dict[int, str] = {}
         self._charged: set[int] = set()
         self._failed_expansions = 0
+        self._requeued = 0
+        self._last_failure = ""
         self._money = 0.0
         self._last_render = 0.0
         self._bar = Progress(
@@ -86,6 +89,10 @@ class RunProgress:
             case JobInterrupted(job=job):
                 self._in_flight.pop(job, None)
                 self._charged.discard(job)
+            case JobRequeued(job=job, component=component, reason=reason):
+                self._in_flight.pop(job, None)  # still charged: it runs again uncharged
+                self._requeued += 1
+                self._last_failure = f"{component}: {reason}"
             case AgentCreated() | RunFinished():
                 pass
         self._render(force=isinstance(event, RunFinished))
@@ -108,6 +115,12 @@ class RunProgress:
         table.add_row("workers busy", f"{len(self._in_flight)} / {self._config.run.workers}")
         for job, what in list(self._in_flight.items())[:SHOWN_JOBS]:
             table.add_row("", Text(f"job {job}: {what}", style="dim"))
+        if self._requeued:
+            table.add_row(
+                "re-queued",
+                Text(f"{self._requeued} (infrastructure; last: {self._last_failure[:160]})"),
+                style="red",
+            )
         if self._tree is not None and len(self._tree):
             table.add_row(
                 "tree", f"{len(self._tree)} agents, {self._failed_expansions} failed expansions"

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -26,8 +27,15 @@ from hgm.runconfig.real_world import RealWorldSection
 from hgm.runconfig.status import read_status
 from hgm.store.run_dir import RunDir
 
+if TYPE_CHECKING:
+    from hgm.llm.config import Role
+    from hgm.llm.model_facts import ModelFacts
+
+    ModelFactsByRole = dict[Role, ModelFacts]
+
 DEFAULT_RUNS_DIR = Path("runs")
 STOPPED_EXIT_CODE = 130
+PAUSED_EXIT_CODE = 75  # EX_TEMPFAIL (sysexits.h): a temporary failure, retry later
 
 
 @contextmanager
@@ -50,11 +58,11 @@ def _stop_on_signals(engine: Engine) -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def _drive(directory: RunDir) -> None:
+def _drive(directory: RunDir, models: ModelFactsByRole | None = None) -> None:
     console = Console(stderr=True)
     try:
         with (
-            open_run(directory) as prepared,
+            open_run(directory, models) as prepared,
             Live(console=console, refresh_per_second=4) as live,
         ):
             progress = RunProgress(prepared.config, live)
@@ -81,6 +89,21 @@ def _report(console: Console, directory: RunDir, summary: RunSummary) -> None:
         f"{summary.agents} agents, {summary.expansions_failed} failed expansions, "
         f"${summary.money_usd:.2f}"
     )
+    if summary.requeued_jobs:
+        console.print(
+            f"{summary.requeued_jobs} jobs were re-queued after infrastructure failures "
+            "(not charged, not counted as results)"
+        )
+    if summary.pause is not None:
+        console.print(escape(f"paused: {summary.pause.describe()}"), style="bold red")
+        console.print(
+            escape(
+                f"nothing was charged for those jobs; fix the {summary.pause.component} "
+                f"(`hgm llm check {directory.config_path}` tests the providers), then: "
+                f"hgm resume {directory.path}"
+            )
+        )
+        raise typer.Exit(PAUSED_EXIT_CODE)
     if summary.reason == "stopped":
         console.print(
             escape(
@@ -101,14 +124,16 @@ def run(
     """Start a run from a config file, with live progress; Ctrl-C stops it resumably."""
     parsed, text = read_run_config(config)
     path = run_dir if run_dir is not None else DEFAULT_RUNS_DIR / parsed.run.name
+    models = None
     if isinstance(parsed.world, RealWorldSection):
         from hgm.evolve.preflight import check_before_run
 
         with Console(stderr=True).status(
-            "checking the set-up: providers, sandbox, benchmark, root agent"
+            "checking the set-up: models (a few tokens per role), sandbox, benchmark, root agent"
         ):
-            check_before_run(parsed.world)  # before the run directory exists: nothing to undo
-    _drive(RunDir.create(path, text))
+            # before the run directory exists: nothing to undo
+            models = check_before_run(parsed.world)
+    _drive(RunDir.create(path, text), models)
 
 
 def resume(run_dir: Path = typer.Argument(..., help="the run directory")) -> None:
@@ -119,7 +144,15 @@ def resume(run_dir: Path = typer.Argument(..., help="the run directory")) -> Non
     if current.state == "finished":
         typer.echo(f"{run_dir}: the run already finished ({current.finish_reason}); nothing to do")
         return
-    _drive(RunDir.open(run_dir))
+    directory = RunDir.open(run_dir)
+    config, _ = read_run_config(directory.config_path)
+    models = None
+    if isinstance(config.world, RealWorldSection):
+        from hgm.evolve.preflight import check_before_resume
+
+        with Console(stderr=True).status("checking the models (a few tokens per role), sandbox"):
+            models = check_before_resume(config.world)
+    _drive(directory, models)
 
 
 def register(app: typer.Typer) -> None:

@@ -38,6 +38,8 @@ def _status_table(status: RunStatus) -> Table:
         status.state if status.finish_reason is None else f"{status.state} ({status.finish_reason})"
     )
     table.add_row("state", escape(state))
+    if status.finish_detail:
+        table.add_row("why", escape(status.finish_detail))
     table.add_row(
         "evaluations",
         f"{status.task_evals_done} done, {status.task_evals_started} started "
@@ -63,7 +65,7 @@ def _status_table(status: RunStatus) -> Table:
             f"agent {best.agent}: mean {best.mean:.3f} over {best.evaluations}, "
             f"interval [{best.interval[0]:.3f}, {best.interval[1]:.3f}] ({best.rule})",
         )
-    if status.state in ("crashed", "interrupted"):
+    if status.state in ("crashed", "interrupted", "paused"):
         table.add_row("next", escape(f"hgm resume {status.run_dir}"))
     return table
 

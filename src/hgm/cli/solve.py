@@ -15,6 +15,7 @@ from hgm.evolve.agent_dir import SEED_AGENT_DIR
 from hgm.evolve.agent_task import AgentLimits
 from hgm.evolve.records import DiffStats, Evaluation
 from hgm.evolve.solve import PROVIDERS, solve_gateway_config, solve_task
+from hgm.llm.config import DEFAULT_MAX_TOKENS, no_key
 from hgm.sandbox import BACKEND_KINDS, parse_sandbox_config
 
 
@@ -76,7 +77,10 @@ def solve(
     script: Path | None = typer.Option(None, help="script file for --provider scripted"),
     base_url: str | None = typer.Option(None, help="provider endpoint (OpenAI-compatible...)"),
     api_key_env: str | None = typer.Option(
-        None, help="environment variable holding the key; `none` for a local server"
+        None, help='environment variable holding the key; "" for a server without keys'
+    ),
+    max_tokens: int = typer.Option(
+        DEFAULT_MAX_TOKENS, "--max-tokens", help="the longest reply per model call (tokens)"
     ),
     timeout: float = typer.Option(1800.0, help="agent wall clock, seconds (hard kill)"),
     max_steps: int = typer.Option(50, help="LLM calls the agent may make"),
@@ -87,9 +91,11 @@ def solve(
     """Run one agent version on one task in the sandbox through the gateway, then grade it."""
     if sandbox not in BACKEND_KINDS:
         raise UserError(f"--sandbox {sandbox!r} is not one of: {', '.join(BACKEND_KINDS)}")
-    keyless = api_key_env is not None and api_key_env.lower() == "none"
+    keyless = api_key_env is not None and no_key(api_key_env)
+    if max_tokens < 16:
+        raise UserError(f"--max-tokens must be at least 16 (given: {max_tokens})")
     config = solve_gateway_config(
-        provider, model, script, base_url, None if keyless else api_key_env, keyless
+        provider, model, script, base_url, None if keyless else api_key_env, keyless, max_tokens
     )
     limits = _limits(timeout, max_steps)
     console = Console(stderr=json_output)

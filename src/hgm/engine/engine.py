@@ -18,13 +18,14 @@ from hgm.engine.events import (
     ExpansionFinished,
     ExpansionStarted,
     JobInterrupted,
+    JobRequeued,
     Observer,
     RunFinished,
 )
 from hgm.engine.executors import Executor, VirtualTimeExecutor
 from hgm.engine.jobs import Done, Job
 from hgm.engine.state import ROOT, EngineState
-from hgm.engine.world import EvalOutcome, ExpandOutcome, World
+from hgm.engine.world import EvalOutcome, ExpandOutcome, Unfinished, World
 from hgm.errors import UserError
 from hgm.search.actions import Evaluate, Expand, Wait
 from hgm.search.policies import Policy
@@ -32,6 +33,24 @@ from hgm.search.state import SearchState
 from hgm.search.tree import Tree
 
 POLL_S = 0.1
+DEFAULT_PAUSE_AFTER = 3
+PAUSED = "paused"
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    """Why the run paused: the last of `failures` infrastructure failures (in a row, or of
+    one job)."""
+
+    component: str
+    reason: str
+    failures: int
+
+    def describe(self) -> str:
+        return (
+            f"{self.failures} attempts in a row could not be done because the "
+            f"{self.component} failed; the last: {self.reason}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +58,8 @@ class RunSummary:
     """Why the run stopped and what it did (counters cover every session of the run).
 
     `reason`: "budget" (task evaluations), "wall-clock", "money", "stopped" (request_stop),
-    or "no-work" (the policy had nothing left to do).
+    "paused" (`pause_after` infrastructure failures in a row: `pause` says which), or
+    "no-work" (the policy had nothing left to do).
     """
 
     reason: str
@@ -51,12 +71,18 @@ class RunSummary:
     money_usd: float
     elapsed_s: float
     interrupted_jobs: int
+    requeued_jobs: int = 0
+    pause: Pause | None = None
 
 
 class Engine:
     """Runs a search on a world until the budget is spent, then finishes the work in flight.
 
     An evaluation is charged when it starts. Jobs re-queued in `state` run first, uncharged.
+    A job the world could not do because the infrastructure failed (`Unfinished`) is
+    re-queued with its job id, uncharged and not recorded as a result; after `pause_after`
+    such failures in a row (no job succeeding in between) the engine starts no more work,
+    lets the jobs in flight finish and returns with reason "paused" (resume continues).
     The engine assigns job ids and child agent ids (monotone, never reused) and sends every
     event to `observers`, in order, on the thread that called `run`.
     """
@@ -71,9 +97,12 @@ class Engine:
         executor: Executor | None = None,
         observers: Sequence[Observer] = (),
         state: EngineState | None = None,
+        pause_after: int = DEFAULT_PAUSE_AFTER,
     ) -> None:
         if workers < 1:
             raise UserError(f"workers must be >= 1, given {workers}")
+        if pause_after < 1:
+            raise UserError(f"pause_after must be >= 1, given {pause_after}")
         self.world = world
         self.policy = policy
         self.budget = budget
@@ -95,6 +124,12 @@ class Engine:
             expansions_failed=self.state.expansions_failed,
         )
         self._stop = threading.Event()
+        self._pause_after = pause_after
+        self._failures_in_a_row = 0
+        self._failures_of_job: dict[int, int] = {}
+        self._requeued = 0
+        self._pause: Pause | None = None
+        self._pending: deque[Job] = deque()
         self._evaluations_finished = sum(
             self.tree.own_successes(a) + self.tree.own_failures(a) for a in self.tree.agents()
         )
@@ -112,13 +147,13 @@ class Engine:
         executor.bind(self.world, self.workers, self.state.elapsed_s)
         if self._announce_root:
             self._emit(AgentCreated(ROOT, None, executor.now()))
-        pending = deque(self.state.requeue)
+        pending = self._pending = deque(self.state.requeue)
         self.state.requeue = []
         for job in pending:
             self._reserve(job)
         limit: str | None = None
         while not self._stop.is_set():
-            while executor.running() < self.workers and not self._stop.is_set():
+            while executor.running() < self.workers and self._may_start():
                 if pending:
                     self._submit(pending.popleft())
                     continue
@@ -130,18 +165,25 @@ class Engine:
                 if isinstance(action, Wait):
                     break
                 self._start(action)
-            if executor.running() == 0 and not pending:
+            if executor.running() == 0 and (not pending or self._pause is not None):
                 break
             done = executor.wait(POLL_S)
             if done is not None:
                 self._finish(done)
         interrupted = self._interrupt(pending) if self._stop.is_set() else 0
-        reason = "stopped" if self._stop.is_set() else (limit or "no-work")
+        if self._stop.is_set():
+            reason = "stopped"
+        elif self._pause is not None:
+            reason = PAUSED
+            self.state.requeue = list(pending)
+        else:
+            reason = limit or "no-work"
         self.state.elapsed_s = executor.now()
         self.state.evaluations_started = self.search.evaluations_started
         self.state.expansions_started = self.search.expansions_started
         self.state.expansions_failed = self.search.expansions_failed
-        self._emit(RunFinished(reason, self.state.elapsed_s))
+        detail = self._pause.describe() if self._pause is not None else ""
+        self._emit(RunFinished(reason, self.state.elapsed_s, detail))
         return RunSummary(
             reason=reason,
             evaluations_started=self.search.evaluations_started,
@@ -152,9 +194,14 @@ class Engine:
             money_usd=self.state.money_usd,
             elapsed_s=self.state.elapsed_s,
             interrupted_jobs=interrupted,
+            requeued_jobs=self._requeued,
+            pause=self._pause,
         )
 
     # ---- internals ---------------------------------------------------------------------
+
+    def _may_start(self) -> bool:
+        return not self._stop.is_set() and self._pause is None
 
     def _limit_reached(self) -> str | None:
         budget = self.budget
@@ -205,6 +252,10 @@ class Engine:
 
     def _finish(self, done: Done) -> None:
         job, outcome, action = done.job, done.outcome, done.job.action
+        if isinstance(outcome, Unfinished):
+            self._requeue(job, outcome)
+            return
+        self._failures_in_a_row = 0
         self.state.money_usd += outcome.cost_usd
         if isinstance(action, Expand):
             assert isinstance(outcome, ExpandOutcome) and job.child is not None
@@ -246,6 +297,20 @@ class Engine:
                         outcome.details,
                     )
                 )
+
+    def _requeue(self, job: Job, failure: Unfinished) -> None:
+        """Run `job` again (first, same id, still reserved and charged once); pause after
+        `pause_after` failures in a row, or of this one job (which other jobs succeeding
+        in between must not let run on forever). The money it spent shows when it
+        finishes."""
+        self._requeued += 1
+        self._failures_in_a_row += 1
+        failures = self._failures_of_job[job.id] = self._failures_of_job.get(job.id, 0) + 1
+        self._emit(JobRequeued(job.id, failure.component, failure.reason, self.executor.now()))
+        self._pending.appendleft(job)
+        worst = max(self._failures_in_a_row, failures)
+        if worst >= self._pause_after and self._pause is None:
+            self._pause = Pause(failure.component, failure.reason, worst)
 
     def _interrupt(self, pending: deque[Job]) -> int:
         jobs = [*self.executor.abandon(), *pending]

@@ -70,9 +70,24 @@ class JobInterrupted:
 
 
 @dataclass(frozen=True, slots=True)
-class RunFinished:
+class JobRequeued:
+    """A job the world could not do because something outside the agent failed (`component`:
+    provider, gateway, sandbox or toolchain; `reason` says how). Not a result and not
+    charged again: it runs again with the same job id, at once or after `hgm resume`."""
+
+    job: int
+    component: str
     reason: str
     time: float
+
+
+@dataclass(frozen=True, slots=True)
+class RunFinished:
+    """The engine stopped: `reason` as in `RunSummary`; `detail` says more (why it paused)."""
+
+    reason: str
+    time: float
+    detail: str = ""
 
 
 Event = (
@@ -82,6 +97,7 @@ Event = (
     | EvaluationStarted
     | EvaluationFinished
     | JobInterrupted
+    | JobRequeued
     | RunFinished
 )
 

@@ -13,17 +13,23 @@ import time
 from typing import Protocol
 
 from hgm.engine.jobs import Done, Job
-from hgm.engine.world import EvalOutcome, ExpandOutcome, World
+from hgm.engine.world import EvalOutcome, ExpandOutcome, Unfinished, World
+from hgm.errors import InfrastructureFailure
 from hgm.search.actions import Expand
 
+Outcome = ExpandOutcome | EvalOutcome | Unfinished
 
-def run_job(world: World, job: Job) -> ExpandOutcome | EvalOutcome:
-    """Ask the world to do `job`."""
+
+def run_job(world: World, job: Job) -> Outcome:
+    """Ask the world to do `job`; an infrastructure failure becomes `Unfinished`."""
     action = job.action
-    if isinstance(action, Expand):
-        assert job.child is not None
-        return world.expand(action.parent, job.child)
-    return world.evaluate(action.agent, action.task)
+    try:
+        if isinstance(action, Expand):
+            assert job.child is not None
+            return world.expand(action.parent, job.child)
+        return world.evaluate(action.agent, action.task)
+    except InfrastructureFailure as failure:
+        return Unfinished(failure.component, failure.message)
 
 
 class Executor(Protocol):
@@ -56,7 +62,7 @@ class VirtualTimeExecutor:
     def __init__(self) -> None:
         self._world: World | None = None
         self._clock = 0.0
-        self._heap: list[tuple[float, int, float, Job, ExpandOutcome | EvalOutcome]] = []
+        self._heap: list[tuple[float, int, float, Job, Outcome]] = []
         self._sequence = 0
 
     def bind(self, world: World, workers: int, clock_start: float) -> None:
@@ -100,9 +106,9 @@ class ThreadExecutor:
     def __init__(self) -> None:
         self._world: World | None = None
         self._jobs: queue.Queue[Job | None] = queue.Queue()
-        self._done: queue.Queue[
-            tuple[Job, float, float, ExpandOutcome | EvalOutcome | None, BaseException | None]
-        ] = queue.Queue()
+        self._done: queue.Queue[tuple[Job, float, float, Outcome | None, BaseException | None]] = (
+            queue.Queue()
+        )
         self._undelivered: dict[int, Job] = {}
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []

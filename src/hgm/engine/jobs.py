@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from hgm.engine.world import EvalOutcome, ExpandOutcome
+from hgm.engine.world import EvalOutcome, ExpandOutcome, Unfinished
 from hgm.search.actions import Evaluate, Expand
 
 
@@ -21,9 +21,10 @@ class Job(NamedTuple):
 
 
 class Done(NamedTuple):
-    """A finished job with the world's outcome and its start and finish times."""
+    """A finished job with the world's outcome (or why it could not be done) and its start
+    and finish times."""
 
     job: Job
-    outcome: ExpandOutcome | EvalOutcome
+    outcome: ExpandOutcome | EvalOutcome | Unfinished
     started: float
     finished: float

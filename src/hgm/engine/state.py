@@ -13,6 +13,7 @@ from hgm.engine.events import (
     ExpansionFinished,
     ExpansionStarted,
     JobInterrupted,
+    JobRequeued,
     RunFinished,
 )
 from hgm.engine.jobs import Job
@@ -87,7 +88,7 @@ class EngineState:
                     open_jobs.pop(job)
                     state.money_usd += cost
                     state.tree.record(agent, task, success)
-                case JobInterrupted(time=time) | RunFinished(time=time):
+                case JobInterrupted(time=time) | JobRequeued(time=time) | RunFinished(time=time):
                     pass
             if isinstance(event, ExpansionStarted | EvaluationStarted):
                 seen_jobs.add(event.job)

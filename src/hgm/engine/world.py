@@ -32,6 +32,17 @@ class EvalOutcome:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class Unfinished:
+    """A job the world could not do because something outside the agent failed (it raised
+    `hgm.errors.InfrastructureFailure`): not a result. The engine re-queues the job with its
+    job id, uncharged, and pauses the run after repeated failures."""
+
+    component: str
+    reason: str
+    duration: float = 0.0
+
+
 class World(Protocol):
     """Does the work the policy asks for. Implementations: `hgm.sim` and `hgm.evolve`.
 
@@ -39,7 +50,9 @@ class World(Protocol):
     `expand(parent, child)` makes agent `child` from agent `parent` (ids are
     assigned by the engine so that a resumed run reuses them).
     `evaluate(agent, task)` runs and grades one agent on one task.
-    Both may be called from worker threads at the same time.
+    Both may be called from worker threads at the same time. Either may raise
+    `hgm.errors.InfrastructureFailure` when something outside the agent failed: the job is
+    then re-queued, never recorded as the agent's result.
     """
 
     def tasks(self) -> list[str]: ...

@@ -82,13 +82,14 @@ class AgentTask:
             task.id, task.instructions, task.language, visible if isinstance(visible, str) else None
         )
 
-    def write(self, path: Path, limits: AgentLimits) -> None:
-        """Write TASK.json as the agent contract describes it."""
+    def write(self, path: Path, limits: AgentLimits, model: dict[str, int] | None = None) -> None:
+        """Write TASK.json as the agent contract describes it; `model` adds the model's
+        limits (`max_tokens_per_call`, `context_window`) to `limits`."""
         data: dict[str, Any] = {
             "id": self.id,
             "instructions": self.instructions,
             "language": self.language,
-            "limits": limits.task_limits(),
+            "limits": limits.task_limits() | (model or {}),
         }
         if self.test_command:
             data["test_command"] = self.test_command

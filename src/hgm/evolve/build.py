@@ -28,8 +28,9 @@ from hgm.evolve.quickstart import quickstart_gateway
 from hgm.evolve.validation import ChildValidator, smoke_gateway_config
 from hgm.evolve.versions import AgentVersions
 from hgm.evolve.world import RealWorld
-from hgm.llm.config import GatewayConfig
+from hgm.llm.config import GatewayConfig, Role
 from hgm.llm.gateway import Gateway
+from hgm.llm.model_facts import ModelFacts, configured_facts
 from hgm.runconfig.real_world import AgentLimitsSection, RealWorldSection
 from hgm.sandbox import Sandbox, make_sandbox
 
@@ -111,12 +112,19 @@ def make_validator(
 
 @contextmanager
 def open_real_world(
-    section: RealWorldSection, run: str, seed: int, run_path: Path, db_path: Path
+    section: RealWorldSection,
+    run: str,
+    seed: int,
+    run_path: Path,
+    db_path: Path,
+    models: dict[Role, ModelFacts] | None = None,
 ) -> Iterator[RealWorld]:
-    """The world of a run at `run_path` (see the module docstring)."""
+    """The world of a run at `run_path` (see the module docstring). `models`: each role's
+    model as the pre-flight found it (default: as configured, no server asked)."""
     sandbox = make_sandbox(section.sandbox)
     setup = load_bench(section, sandbox)
     config = gateway_config(section, setup, run_path)
+    models = models or configured_facts(config)
     archive = open_archive(section, run_path)
     limits = agent_limits(section.limits)
     with ExitStack() as stack:
@@ -131,11 +139,12 @@ def open_real_world(
             artifacts=run_path / "artifacts",
             archive=archive,
             versions=AgentVersions(archive, run_path / "agents"),
-            harness=Harness(sandbox, gateway, run, limits),
+            harness=Harness(sandbox, gateway, run, limits, models=models),
             validator=make_validator(section, sandbox, smoke_gateway, run),
             tasks={task.id: task for task in [*setup.search, *setup.heldout]},
             search_tasks=[task.id for task in setup.search],
             config=section.expansion,
             limits=limits,
+            models=models,
         )
         yield RealWorld(context, setup.benchmark, setup.search, setup.heldout)

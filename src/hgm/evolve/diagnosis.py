@@ -3,24 +3,32 @@ the expansion job) that turns what went wrong into an issue-style problem statem
 
 The model sees the agent's source (AGENT.md first, size-capped), its lineage diffs, the
 task's instructions, the evaluation's trajectory (the gateway's record), the agent's diff
-and the hidden test results. The answer must be one JSON object (`Diagnosis`); a bad
-answer is sent back with what was wrong, a bounded number of times.
+and the hidden test results. When the model's context window is known, those parts are fit
+into it minus the reply (`fit_input`: the largest cut first, and the prompt says what was
+cut, see `hgm.evolve.diagnosis_fit`); a context overflow anyway refits smaller and asks
+again. The answer must be one JSON
+object (`Diagnosis`); a bad answer is sent back with what was wrong, a bounded number of
+times. A provider or gateway failure raises `InfrastructureFailure` (not the agent's fault).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from hgm.errors import InfrastructureFailure
 from hgm.evolve import diagnosis_prompt as prompt
 from hgm.evolve.entries import Entry, PastEvaluation
+from hgm.evolve.prompt_fit import Trimmed
 from hgm.llm.gateway import Gateway
 from hgm.llm.probe import post_chat
+from hgm.llm.provider_errors import infrastructure_problem
 from hgm.llm.recording import CallRecord
 
 SOURCE_SUFFIXES = (".py", ".md", ".toml", ".txt", ".cfg", ".json")
@@ -55,6 +63,7 @@ class DiagnosisInput:
     trajectory: str
     diff: str
     tests: str
+    trimmed: tuple[Trimmed, ...] = ()
 
 
 def _cap(text: str, limit: int) -> str:
@@ -139,12 +148,22 @@ def evaluation_texts(evaluation: PastEvaluation | None, limit: int) -> tuple[str
 
 def build_messages(given: DiagnosisInput) -> list[dict[str, str]]:
     entry = given.entry
+    note = (
+        [
+            "Note: to fit the model's context window, the middle of these parts was cut: "
+            + "; ".join(item.describe() for item in given.trimmed)
+            + ".",
+        ]
+        if given.trimmed
+        else []
+    )
     sections = [
         f"ENTRY: {entry.kind}",
         f"TASK ID: {entry.task or '-'}",
         "",
         prompt.ENTRY_QUESTIONS[entry.kind],
         f"Why this was chosen: {entry.reason}",
+        *note,
         "",
         "# The agent's source code",
         given.source,
@@ -187,6 +206,31 @@ def parse_answer(text: str) -> Diagnosis:
         raise ValueError(f"missing or invalid keys: {fields}") from None
 
 
+Refit = Callable[[dict[str, Any]], list[dict[str, str]]]
+
+
+def _call(gateway: Gateway, token: str, conversation: list[dict[str, str]]) -> tuple[int, Any]:
+    try:
+        return post_chat(
+            gateway.socket_path,
+            token,
+            {"model": "diagnose", "messages": conversation},
+            gateway.config.timeout_s * 2,
+        )
+    except OSError as error:  # the gateway itself is gone
+        raise InfrastructureFailure("gateway", f"the LLM gateway did not answer: {error}") from None
+
+
+def _failed(status: int, body: Any) -> Exception:
+    error = (body or {}).get("error", {}) if isinstance(body, dict) else {}
+    detail = error.get("message", body) if isinstance(error, dict) else body
+    problem = infrastructure_problem(str(error.get("type", "")), error) if error else None
+    if problem is not None:
+        component = "gateway" if error.get("type") == "gateway_error" else "provider"
+        return InfrastructureFailure(component, f"the diagnose call failed: {problem}")
+    return DiagnosisFailed(f"diagnose call failed (HTTP {status}): {detail}")
+
+
 def diagnose(
     gateway: Gateway,
     run: str,
@@ -194,22 +238,26 @@ def diagnose(
     job: str,
     messages: list[dict[str, str]],
     attempts: int,
+    refit: Refit | None = None,
 ) -> Diagnosis:
-    """Ask the `diagnose` role, retrying bad answers up to `attempts` calls in total."""
+    """Ask the `diagnose` role, retrying bad answers up to `attempts` calls in total.
+
+    `refit(error)` gives smaller messages after a `context_length_exceeded` answer (its
+    error object may state the sizes); without it an overflow fails the diagnosis."""
     token = gateway.open_job(run, agent, job, "diagnose")
     conversation = list(messages)
     problem = ""
     try:
         for _ in range(attempts):
-            status, body = post_chat(
-                gateway.socket_path,
-                token,
-                {"model": "diagnose", "messages": conversation},
-                gateway.config.timeout_s * 2,
-            )
+            status, body = _call(gateway, token, conversation)
+            error = body.get("error") if isinstance(body, dict) else None
+            overflow = isinstance(error, dict) and error.get("type") == "context_length_exceeded"
+            if overflow and refit is not None:
+                assert isinstance(error, dict)
+                conversation, problem = refit(error), "the prompt did not fit the context window"
+                continue
             if status != 200:
-                detail = (body or {}).get("error", {}).get("message", body)
-                raise DiagnosisFailed(f"diagnose call failed (HTTP {status}): {detail}")
+                raise _failed(status, body)
             answer = str(body["choices"][0]["message"].get("content") or "")
             try:
                 return parse_answer(answer)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,6 @@ from hgm.archive import Archive
 from hgm.bench.diffs import DiffApplyError, apply_diff, diff_is_empty
 from hgm.bench.types import Task
 from hgm.engine.world import ExpandOutcome
-from hgm.evolve import diagnosis_prompt
 from hgm.evolve.agent_dir import copy_agent
 from hgm.evolve.agent_task import AgentLimits, AgentTask
 from hgm.evolve.diagnosis import (
@@ -28,16 +27,19 @@ from hgm.evolve.diagnosis import (
     DiagnosisFailed,
     DiagnosisInput,
     agent_source,
-    build_messages,
     diagnose,
     evaluation_texts,
     trajectory_text,
 )
+from hgm.evolve.diagnosis_fit import DiagnosisPrompt, self_improve_task
 from hgm.evolve.entries import Entry, choose_entry, read_evaluations, read_tried_tasks
 from hgm.evolve.harness import Harness
+from hgm.evolve.infrastructure import sandbox_failure
 from hgm.evolve.records import DiffStats
 from hgm.evolve.validation import ChildValidator
 from hgm.evolve.versions import AgentVersions, fresh_job_dir, job_cost
+from hgm.llm.config import DEFAULT_MAX_TOKENS, Role
+from hgm.llm.model_facts import ModelFacts
 from hgm.llm.recording import calls_for_job
 from hgm.runconfig.real_world import ExpansionSection
 
@@ -62,6 +64,7 @@ class ExpansionContext:
     search_tasks: list[str]
     config: ExpansionSection
     limits: AgentLimits
+    models: dict[Role, ModelFacts] = field(default_factory=dict)
 
 
 def _lineage_diffs(archive: Archive, lineage: list[int], limit: int) -> str:
@@ -103,6 +106,37 @@ def _diagnosis_input(
     )
 
 
+def _diagnose(
+    context: ExpansionContext,
+    parent: int,
+    job: str,
+    given: DiagnosisInput,
+    details: dict[str, Any],
+) -> Diagnosis:
+    """The diagnosis, its prompt fit into the `diagnose` model's window (diagnosis_fit.py);
+    `details["prompt_trimmed"]` lists what had to be cut."""
+    facts = context.models.get("diagnose")
+    budget = facts.prompt_budget() if facts is not None else None
+    reply = facts.max_tokens if facts is not None else DEFAULT_MAX_TOKENS
+    prompt = DiagnosisPrompt(given, budget, reply)
+
+    def refit(error: dict[str, Any]) -> list[dict[str, str]]:
+        messages = prompt.refit(error)
+        details["prompt_trimmed"] = prompt.trimmed()
+        return messages
+
+    details["prompt_trimmed"] = prompt.trimmed()
+    return diagnose(
+        context.harness.gateway,
+        context.run,
+        str(parent),
+        job,
+        prompt.messages(),
+        context.config.diagnosis_attempts,
+        refit,
+    )
+
+
 def _self_modify(
     context: ExpansionContext,
     parent: int,
@@ -110,11 +144,13 @@ def _self_modify(
     parent_dir: Path,
     diagnosis: Diagnosis,
     job_dir: Path,
+    details: dict[str, Any],
 ) -> tuple[Path, str]:
-    """Run the parent on its own source; return the child's directory and its diff."""
-    instructions = diagnosis_prompt.SELF_IMPROVE.format(
-        problem=diagnosis.problem_description, suggestion=diagnosis.implementation_suggestion
-    )
+    """Run the parent on its own source; return the child's directory and its diff. The
+    task is fit into the `self_improve` model's window (`details["task_trimmed"]`)."""
+    facts = context.models.get("self_improve")
+    budget = facts.prompt_budget() if facts is not None else None
+    instructions, details["task_trimmed"] = self_improve_task(diagnosis, budget)
     run = context.harness.run_agent(
         parent_dir,
         AgentTask(id=f"self-improve-{child}", instructions=instructions, language="python"),
@@ -159,23 +195,21 @@ def expand(context: ExpansionContext, parent: int, child: int) -> ExpandOutcome:
             parent, history, context.search_tasks, context.config.entries, rng, tried
         )
         details["entry"] = entry.summary()
-        messages = build_messages(_diagnosis_input(context, entry, parent_dir, lineage))
-        diagnosis = diagnose(
-            context.harness.gateway,
-            context.run,
-            str(parent),
-            job,
-            messages,
-            context.config.diagnosis_attempts,
-        )
+        given = _diagnosis_input(context, entry, parent_dir, lineage)
+        diagnosis = _diagnose(context, parent, job, given, details)
         (job_dir / "diagnosis.json").write_text(diagnosis.model_dump_json(indent=2) + "\n")
         details["problem_statement"] = diagnosis.problem_description
         details["diagnosis_summary"] = diagnosis.improvement_proposal
-        child_dir, diff = _self_modify(context, parent, child, parent_dir, diagnosis, job_dir)
+        child_dir, diff = _self_modify(
+            context, parent, child, parent_dir, diagnosis, job_dir, details
+        )
         details["diff_stats"] = _stats(diff)
         admission = context.validator.validate(child_dir, job_dir / "validation", str(child))
         details["validation_s"] = admission.timings
         if not admission.ok:
+            broken = sandbox_failure(context.harness.sandbox)
+            if broken is not None:  # the child was not to blame: the sandbox broke
+                raise broken
             raise ExpansionFailed(f"rejected: {admission.reason}")
         metadata = {
             "problem_statement": diagnosis.problem_description,

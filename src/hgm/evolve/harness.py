@@ -10,19 +10,27 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from hgm.bench.types import Benchmark, Task
+from hgm.errors import InfrastructureFailure
 from hgm.evolve.agent_dir import agent_package, copy_agent
 from hgm.evolve.agent_files import read_agent_json
 from hgm.evolve.agent_task import AgentLimits, AgentTask
+from hgm.evolve.infrastructure import (
+    agent_died_unexplained,
+    gateway_failure,
+    last_call,
+    sandbox_failure,
+)
 from hgm.evolve.records import AgentRun, Evaluation
 from hgm.evolve.workspace import JobLayout, WorkspaceError, repo_diff, snapshot_repo
 from hgm.llm.config import Role
 from hgm.llm.gateway import Gateway
 from hgm.llm.launch import agent_launch
-from hgm.sandbox.types import Sandbox
+from hgm.llm.model_facts import ModelFacts, configured_facts
+from hgm.sandbox.types import Sandbox, SandboxUnavailable
 
 RESULT_FILE = "result.json"
 _DETAIL_CHARS = 4000
@@ -53,7 +61,9 @@ class Harness:
 
     `run` names the run in the gateway's records; `python` is the interpreter the agent and
     the relay run with inside the sandbox: by default this one (bubblewrap mounts its
-    prefix), or `python3` from the image for docker.
+    prefix), or `python3` from the image for docker. `models` (default: as configured)
+    tells each role's reply cap and tool protocol: TASK.json's `limits.max_tokens_per_call`
+    and the agent's `HGM_TOOL_MODE`.
     """
 
     def __init__(
@@ -63,11 +73,13 @@ class Harness:
         run: str,
         limits: AgentLimits | None = None,
         python: str | None = None,
+        models: Mapping[Role, ModelFacts] | None = None,
     ) -> None:
         self.sandbox = sandbox
         self.gateway = gateway
         self.run = run
         self.limits = limits or AgentLimits()
+        self.models = dict(models or configured_facts(gateway.config))
         self.python = python or ("python3" if sandbox.kind == "docker" else sys.executable)
 
     def run_agent(
@@ -87,6 +99,8 @@ class Harness:
         `job_dir` must be new or empty (see `hgm.evolve.workspace` for its layout). The
         job's gateway token is valid only while the agent runs and is closed whatever
         happens. The diff is taken on the host against a snapshot the agent cannot reach.
+        Raises `InfrastructureFailure` when the provider, the gateway or the sandbox failed
+        under the agent (see `hgm.evolve.infrastructure`): that is no result of the agent.
         """
         limits = limits or self.limits
         started = time.perf_counter()
@@ -95,12 +109,13 @@ class Harness:
         _fill_repo(repo, layout.repo)
         snapshot_repo(layout)
         copy_agent(agent_dir, layout.agent)
-        task.write(layout.task_file, limits)
+        task.write(layout.task_file, limits, self._model_limits(role))
         prepared = time.perf_counter()
         command = [
             self.python, "-m", package, "--task", str(layout.task_file),
             "--repo", str(layout.repo), "--out", str(layout.out),
         ]  # fmt: skip
+        since = time.time()
         token = self.gateway.open_job(self.run, agent, job, role, limits.job_limits())
         try:
             launch = agent_launch(
@@ -113,15 +128,23 @@ class Harness:
             process = self.sandbox.run(
                 launch.wrap(command),
                 layout.work,
-                launch.env,
+                launch.env | self._model_env(role),
                 limits.sandbox_limits(),
                 launch.mounts,
                 cwd=layout.agent,
             )
+        except SandboxUnavailable as error:
+            raise InfrastructureFailure("sandbox", str(error)) from error
         finally:
             usage = self.gateway.close_job(token)
         ran = time.perf_counter()
         result = read_agent_json(layout.out, RESULT_FILE) or {}
+        final_call = last_call(self.gateway.db_path, job, since)
+        failure = gateway_failure(self.gateway, final_call)
+        if failure is None and agent_died_unexplained(process, result):
+            failure = sandbox_failure(self.sandbox)
+        if failure is not None:
+            raise failure
         diff_error = None
         try:
             diff = repo_diff(layout)
@@ -141,6 +164,7 @@ class Harness:
             usage=usage,
             diff=diff,
             diff_error=diff_error,
+            llm_last_status=final_call.status if final_call is not None else None,
             timings={
                 "prepare": prepared - started,
                 "agent": ran - prepared,
@@ -148,6 +172,17 @@ class Harness:
                 "total": finished - started,
             },
         )
+
+    def _model_limits(self, role: Role) -> dict[str, int]:
+        facts = self.models.get(role)
+        if facts is None:
+            return {}
+        window = {} if facts.context_window is None else {"context_window": facts.context_window}
+        return {"max_tokens_per_call": facts.max_tokens, **window}
+
+    def _model_env(self, role: Role) -> dict[str, str]:
+        facts = self.models.get(role)
+        return {"HGM_TOOL_MODE": facts.tool_protocol} if facts is not None else {}
 
     def evaluate(
         self,

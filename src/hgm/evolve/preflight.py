@@ -1,62 +1,60 @@
 """Before a real run spends anything: is everything it needs here and working?
 
 `preflight(section)` returns the problems found, each saying what is wrong and how to fix
-it (empty: go). Checked: every provider's key variable, a local endpoint answering (only
-when a base_url names this machine: remote endpoints are not called, that would cost),
-the sandbox backend, the benchmark and its toolchain (the first search task's reference
-solution must pass its hidden tests), and the root agent's contract (it compiles, its
-unit tests pass, a smoke run against a free scripted model works).
+it (empty: go). Checked: every provider's key variable, then each role's model
+(`hgm.llm.preflight`: the model name against the server's list, the context window, one
+tiny chat call, the tool-call probe; a few tokens per role), the sandbox backend, the
+benchmark and its toolchain (the first search task's reference solution must pass its
+hidden tests), and the root agent's contract (it compiles, its unit tests pass, a smoke run
+against a free scripted model works). `hgm resume` checks the providers and the sandbox
+backend again (`check_before_resume`).
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import tempfile
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from hgm.archive import Archive
-from hgm.errors import UserError
+from hgm.errors import InfrastructureFailure, UserError
 from hgm.evolve.build import load_bench, make_validator, root_source, started_gateway
 from hgm.evolve.validation import smoke_gateway_config
+from hgm.llm.config import Role
+from hgm.llm.model_facts import ModelFacts
+from hgm.llm.preflight import check_models, problems, resolved_facts
 from hgm.runconfig.real_world import RealWorldSection
 from hgm.sandbox import Sandbox, check_backend, make_sandbox
 
-LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "0.0.0.0")
+Facts = dict[Role, ModelFacts]
 
 
-def provider_problems(section: RealWorldSection) -> list[str]:
-    if section.llm is None:
-        return []
-    problems = []
-    for name, provider in sorted(section.llm.providers.items()):
+def key_problems(section: RealWorldSection) -> list[str]:
+    found = []
+    for name, provider in sorted(section.llm.providers.items() if section.llm else ()):
         key_env = getattr(provider, "api_key_env", None)
         if key_env and not os.environ.get(key_env):
-            problems.append(
+            found.append(
                 f"provider {name!r}: the environment variable {key_env} is not set; "
                 f"export {key_env}=... (the key stays in the hgm process), or set "
                 f'api_key_env = "" for a server that needs no key'
             )
-        base_url = getattr(provider, "base_url", None)
-        if base_url and (problem := _local_endpoint_problem(name, base_url)):
-            problems.append(problem)
-    return problems
+    return found
 
 
-def _local_endpoint_problem(name: str, base_url: str) -> str | None:
-    parts = urlsplit(base_url)
-    if parts.hostname not in LOCAL_HOSTS:
-        return None
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        with socket.create_connection((parts.hostname, port), timeout=3):
-            return None
-    except OSError as error:
-        return (
-            f"provider {name!r}: nothing answers at {base_url} ({error.strerror or error}); "
-            "start the local model server first, or fix base_url"
-        )
+def check_providers(section: RealWorldSection) -> tuple[list[str], Facts | None]:
+    """(problems, each role's model facts) for [world.llm]; nothing for the quick start."""
+    if section.llm is None:
+        return [], None
+    missing = key_problems(section)
+    if missing:
+        return missing, None
+    checks = check_models(section.llm)
+    return problems(checks), resolved_facts(checks)
+
+
+def provider_problems(section: RealWorldSection) -> list[str]:
+    return check_providers(section)[0]
 
 
 def bench_and_root_problems(section: RealWorldSection, sandbox: Sandbox) -> list[str]:
@@ -65,7 +63,10 @@ def bench_and_root_problems(section: RealWorldSection, sandbox: Sandbox) -> list
     except UserError as error:
         return [f"benchmark {section.bench.name!r}: {error}"]
     first = setup.search[0]
-    grade = setup.benchmark.grade(first, setup.benchmark.reference_diff(first))
+    try:
+        grade = setup.benchmark.grade(first, setup.benchmark.reference_diff(first))
+    except InfrastructureFailure as failure:
+        return [f"benchmark {section.bench.name!r}: {failure}; see `hgm doctor`"]
     if not grade.resolved:
         detail = grade.error or grade.log_tail[-300:]
         return [
@@ -97,22 +98,48 @@ def _root_contract_problems(section: RealWorldSection, sandbox: Sandbox) -> list
     return [f"the root agent breaks the agent contract: {admission.reason}"]
 
 
-def preflight(section: RealWorldSection) -> list[str]:
-    """Every problem found (see the module docstring); empty when the run can start."""
-    problems = provider_problems(section)
+def _sandbox(section: RealWorldSection) -> tuple[Sandbox | None, str]:
     backend = check_backend(section.sandbox)
     if backend is not None:
-        return [*problems, f"sandbox {section.sandbox.kind}: {backend}"]
+        return None, f"sandbox {section.sandbox.kind}: {backend}"
     try:
-        sandbox = make_sandbox(section.sandbox)
+        return make_sandbox(section.sandbox), ""
     except UserError as error:
-        return [*problems, f"sandbox {section.sandbox.kind}: {error}"]
-    return [*problems, *bench_and_root_problems(section, sandbox)]
+        return None, f"sandbox {section.sandbox.kind}: {error}"
 
 
-def check_before_run(section: RealWorldSection) -> None:
-    """Raise one UserError listing every problem (the CLI exits 2, nothing started)."""
-    problems = preflight(section)
-    if problems:
-        listed = "\n".join(f"  - {problem}" for problem in problems)
-        raise UserError(f"the run cannot start:\n{listed}")
+def run_preflight(section: RealWorldSection) -> tuple[list[str], Facts | None]:
+    """Every problem found (see the module docstring) and the models' facts."""
+    found, facts = check_providers(section)
+    sandbox, problem = _sandbox(section)
+    if sandbox is None:
+        return [*found, problem], facts
+    return [*found, *bench_and_root_problems(section, sandbox)], facts
+
+
+def preflight(section: RealWorldSection) -> list[str]:
+    """Every problem found (see the module docstring); empty when the run can start."""
+    return run_preflight(section)[0]
+
+
+def _refuse(what: str, found: list[str]) -> None:
+    if found:
+        listed = "\n".join(f"  - {problem}" for problem in found)
+        raise UserError(f"{what}:\n{listed}")
+
+
+def check_before_run(section: RealWorldSection) -> Facts | None:
+    """The models' facts, or one UserError listing every problem (the CLI exits 2, nothing
+    started)."""
+    found, facts = run_preflight(section)
+    _refuse("the run cannot start", found)
+    return facts
+
+
+def check_before_resume(section: RealWorldSection) -> Facts | None:
+    """Providers and sandbox again before a resume spends anything (the benchmark and the
+    root agent were checked when the run started)."""
+    found, facts = check_providers(section)
+    _, problem = _sandbox(section)
+    _refuse("the run cannot continue", [*found, *([problem] if problem else [])])
+    return facts

@@ -39,9 +39,11 @@ class AgentRun:
     """One run of an agent version in the sandbox, seen from the host.
 
     `stop_reason`/`stop_detail` come from the agent's own `result.json` (untrusted, for
-    diagnosis only); `process` is what the sandbox observed; `diff` was computed on the host
-    against the pristine snapshot. `timings` (seconds): `prepare` (workspace, snapshot,
-    agent copy, TASK.json), `agent` (the sandboxed process, launch included), `diff`, `total`.
+    diagnosis only); `llm_last_status` is the gateway's record of the job's last LLM call
+    ("ok" or the error type; None: no call); `process` is what the sandbox observed;
+    `diff` was computed on the host against the pristine snapshot. `timings` (seconds):
+    `prepare` (workspace, snapshot, agent copy, TASK.json), `agent` (the sandboxed process,
+    launch included), `diff`, `total`.
     """
 
     job: str
@@ -57,6 +59,7 @@ class AgentRun:
     diff: str
     diff_error: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    llm_last_status: str | None = None
 
     @property
     def trajectory(self) -> Path:
@@ -81,6 +84,7 @@ class AgentRun:
             "diff_stats": dataclasses.asdict(DiffStats.of(self.diff)),
             "diff_error": self.diff_error,
             "timings": self.timings,
+            "llm_last_status": self.llm_last_status,
         }
 
 

@@ -21,6 +21,7 @@ from hgm.evolve.build import started_gateway
 from hgm.evolve.harness import Harness
 from hgm.evolve.records import Evaluation
 from hgm.llm.config import (
+    DEFAULT_MAX_TOKENS,
     AnthropicProviderConfig,
     GatewayConfig,
     OpenAIProviderConfig,
@@ -40,8 +41,9 @@ def solve_gateway_config(
     base_url: str | None = None,
     api_key_env: str | None = None,
     keyless: bool = False,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
 ) -> GatewayConfig:
-    """A gateway with one provider behind the `task` role.
+    """A gateway with one provider behind the `task` role, replies capped at `max_tokens`.
 
     `api_key_env` names the key's environment variable (None: the provider's usual one);
     `keyless` sends no key (a local server). Raises UserError for a missing script, model or
@@ -57,7 +59,7 @@ def solve_gateway_config(
         chosen: ScriptedProviderConfig | OpenAIProviderConfig | AnthropicProviderConfig = (
             ScriptedProviderConfig(script=script.resolve())
         )
-        return _config(provider, chosen, model or "scripted")
+        return _config(provider, chosen, model or "scripted", max_tokens)
     if script is not None:
         raise UserError(f"--script is only for --provider scripted (given: {provider})")
     if not model:
@@ -72,20 +74,20 @@ def solve_gateway_config(
     if chosen.api_key_env is not None and not os.environ.get(chosen.api_key_env):
         raise UserError(
             f"--provider {provider}: environment variable {chosen.api_key_env} is not set; "
-            "export it, name another with --api-key-env, or pass --api-key-env none for a "
+            'export it, name another with --api-key-env, or pass --api-key-env "" for a '
             "local server without keys"
         )
-    return _config(provider, chosen, model)
+    return _config(provider, chosen, model, max_tokens)
 
 
 def _config(
     provider: str,
     chosen: ScriptedProviderConfig | OpenAIProviderConfig | AnthropicProviderConfig,
     model: str,
+    max_tokens: int,
 ) -> GatewayConfig:
-    return GatewayConfig(
-        providers={provider: chosen}, roles={"task": RoleModel(provider=provider, model=model)}
-    )
+    role = RoleModel(provider=provider, model=model, max_tokens=max_tokens)
+    return GatewayConfig(providers={provider: chosen}, roles={"task": role})
 
 
 def find_task(benchmark: Benchmark, task_id: str) -> Task:

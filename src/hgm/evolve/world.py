@@ -16,6 +16,7 @@ from hgm.bench.types import Benchmark, Task
 from hgm.engine.world import EvalOutcome, ExpandOutcome
 from hgm.errors import UserError
 from hgm.evolve.expansion import ExpansionContext, expand
+from hgm.evolve.failures import failure_category
 from hgm.evolve.records import DiffStats, Evaluation
 from hgm.evolve.versions import fresh_job_dir, job_cost
 
@@ -37,6 +38,8 @@ def _details(job: str, job_dir: Path, evaluation: Evaluation) -> dict[str, Any]:
         "kill_reason": run.process.killed.value,
         "exit_code": run.process.exit_code,
         "stop_reason": run.stop_reason,
+        "failure": failure_category(evaluation),
+        "llm_last_status": run.llm_last_status,
         "tokens": run.usage.tokens,
         "wall_s": evaluation.wall_s,
         "test_s": evaluation.test_s,

@@ -19,6 +19,8 @@ from hgm.errors import UserError, describe_validation_error
 
 Role = Literal["task", "self_improve", "diagnose"]
 ROLES: tuple[Role, ...] = ("task", "self_improve", "diagnose")
+ToolProtocol = Literal["auto", "native", "text"]
+DEFAULT_MAX_TOKENS = 4096
 
 
 class _Strict(BaseModel):
@@ -32,8 +34,16 @@ class ModelPrice(_Strict):
     output_per_m: float = Field(ge=0)
 
 
+NO_KEY = ""  # api_key_env = "": a server without keys ("none" is read the same way)
+
+
+def no_key(value: str | None) -> bool:
+    """Whether an `api_key_env` value means "no key"."""
+    return value is None or value.strip().lower() in ("", "none")
+
+
 def _no_key_if_empty(value: str | None) -> str | None:
-    return value or None
+    return None if no_key(value) else value
 
 
 KeyEnv = Annotated[str | None, AfterValidator(_no_key_if_empty)]
@@ -43,7 +53,7 @@ class OpenAIProviderConfig(_Strict):
     """OpenAI or any OpenAI-compatible server (vLLM, Ollama, llama.cpp, OpenRouter).
 
     `api_key_env` names the environment variable holding the key; "" means no key
-    (a local server)."""
+    (a local server). `hgm solve --api-key-env ""` spells it the same way."""
 
     kind: Literal["openai"] = "openai"
     base_url: str = "https://api.openai.com/v1"
@@ -124,12 +134,23 @@ ProviderConfig = Annotated[
 
 
 class RoleModel(_Strict):
-    """The model behind one role alias (`task`, `self_improve`, `diagnose`)."""
+    """The model behind one role alias (`task`, `self_improve`, `diagnose`).
+
+    `max_tokens` caps every reply: the gateway sets each call's `max_tokens` (or lowers the
+    agent's own, or its `max_completion_tokens`) to at most this, and the agent is told it.
+    `tool_protocol`: how the agent calls tools: "native" (the API's tool calls), "text"
+    (fenced blocks in the reply) or "auto" (decided by the pre-flight probe: native when the
+    model answers a tool call when asked for one). `context_window` is the model's window in
+    tokens, for servers that do not report it (llama.cpp, vLLM and Ollama do).
+    """
 
     provider: str
     model: str
     price: ModelPrice | None = None
     params: dict[str, Any] = Field(default_factory=dict)
+    max_tokens: int = Field(default=DEFAULT_MAX_TOKENS, ge=16, le=1_000_000)
+    tool_protocol: ToolProtocol = "auto"
+    context_window: int | None = Field(default=None, ge=512, le=100_000_000)
 
 
 class BudgetConfig(_Strict):

@@ -9,6 +9,7 @@ who they are with a per-job token that is valid only while the job is open.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from pathlib import Path
 from types import TracebackType
@@ -27,6 +28,8 @@ from hgm.llm.server import build_app
 
 SOCKET_NAME = "llm.sock"
 _MAX_SOCKET_PATH = 107
+CANCEL_WAIT_S = 30.0
+log = logging.getLogger(__name__)
 
 
 class Gateway:
@@ -35,6 +38,7 @@ class Gateway:
     def __init__(self, config: GatewayConfig, *, socket_dir: Path, db_path: Path, run: str) -> None:
         self.config = config
         self.run = run
+        self.db_path = db_path
         self.socket_dir = socket_dir.absolute()
         self.socket_path = self.socket_dir / SOCKET_NAME
         if len(str(self.socket_path)) > _MAX_SOCKET_PATH:
@@ -51,11 +55,25 @@ class Gateway:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
+        self._dispatcher: Dispatcher | None = None
         self.tcp_port: int | None = None
 
     @property
     def aliases(self) -> list[str]:
         return sorted(self.config.roles)
+
+    @property
+    def serving(self) -> bool:
+        """Whether the gateway's event loop is up and answering (False once it died)."""
+        loop, thread = self._loop, self._thread
+        return (
+            loop is not None
+            and thread is not None
+            and thread.is_alive()
+            and loop.is_running()
+            and self._dispatcher is not None
+            and self.socket_path.exists()
+        )
 
     def start(self) -> Gateway:
         self.socket_dir.mkdir(parents=True, exist_ok=True)
@@ -79,7 +97,14 @@ class Gateway:
         dispatcher = Dispatcher(
             self.config, self._providers, self._ledger, self._recorder, self.prices
         )
-        runner = web.AppRunner(build_app(dispatcher, self._ledger, self.aliases), access_log=None)
+        self._dispatcher = dispatcher
+        # handler_cancellation: an agent that hangs up (killed at its time limit) cancels its
+        # call, which is then recorded as `cancelled` instead of running on unobserved.
+        runner = web.AppRunner(
+            build_app(dispatcher, self._ledger, self.aliases),
+            access_log=None,
+            handler_cancellation=True,
+        )
         await runner.setup()
         self._runner = runner
         await web.UnixSite(runner, str(self.socket_path)).start()
@@ -90,16 +115,25 @@ class Gateway:
             self.tcp_port = ports[0]
 
     async def _shutdown(self) -> None:
+        if self._dispatcher is not None:
+            cancelled = await self._dispatcher.cancel_job(None)
+            if cancelled:
+                log.info("cancelled %d LLM calls in flight (recorded as cancelled)", cancelled)
         if self._runner is not None:
             await self._runner.cleanup()
         for provider in self._providers.values():
             await provider.aclose()
 
     def stop(self) -> None:
+        """Cancel the calls in flight (each is recorded as `cancelled`), close the listeners
+        and the providers, and write every record; never raises for a slow shutdown."""
         loop, thread = self._loop, self._thread
         if loop is None or thread is None:
             return
-        asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(timeout=30)
+        try:
+            asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(timeout=30)
+        except (TimeoutError, RuntimeError) as error:  # a stuck provider must not hang the exit
+            log.warning("the LLM gateway did not shut down cleanly: %r", error)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=30)
         loop.close()
@@ -131,10 +165,23 @@ class Gateway:
 
     def close_job(self, token: str) -> JobUsage:
         """Revoke the token (later calls get 401) and return the job's usage; the job's
-        calls are all in the run database when this returns."""
+        calls are all in the run database when this returns, calls still in flight
+        cancelled and recorded as `cancelled`."""
+        job = self._ledger.lookup(token).job
+        self._cancel_calls(job)
         usage = self._ledger.close_job(token)
         self._recorder.flush()
         return usage
+
+    def _cancel_calls(self, job: str) -> None:
+        loop, dispatcher = self._loop, self._dispatcher
+        if loop is None or dispatcher is None or not loop.is_running():
+            return
+        try:
+            future = asyncio.run_coroutine_threadsafe(dispatcher.cancel_job(job), loop)
+            future.result(timeout=CANCEL_WAIT_S)
+        except (TimeoutError, RuntimeError) as error:
+            log.warning("calls of job %s could not be cancelled: %r", job, error)
 
     def flush(self) -> None:
         """Wait until every call so far is in the run database."""

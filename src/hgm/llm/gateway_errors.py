@@ -54,6 +54,15 @@ class ScriptNoMatch(GatewayError):
     error_type = "script_no_match"
 
 
+class CallCancelled(GatewayError):
+    """The call was cancelled before the provider answered (recorded with status `cancelled`).
+
+    503: the agent may retry, but its job is usually over when this happens."""
+
+    status = 503
+    error_type = "cancelled"
+
+
 class ProviderFailed(GatewayError):
     """The provider answered with an error (after retries when `retryable`)."""
 

@@ -1,7 +1,7 @@
 """The run config: one TOML file, validated by pydantic, copied verbatim into the run directory.
 
 ```toml
-[run]       name, seed, workers
+[run]       name, seed, workers, pause_after_failures
 [budget]    task_evals, expansions, wall_clock_s, money_usd
 [policy]    kind = "hgm" | "dgm" | "sica" | "greedy" | "random", then that policy's knobs
 [select]    rule = "best-belief" | "best-mean" | "lcb", epsilon
@@ -38,6 +38,13 @@ class RunSection(_Section):
     )
     seed: int = Field(0, ge=0, description="drives every random draw of the search and world")
     workers: int = Field(4, ge=1, le=1024, description="jobs run at the same time")
+    pause_after_failures: int = Field(
+        3,
+        ge=1,
+        le=1000,
+        description="pause the run after this many jobs in a row failed because the "
+        "infrastructure failed (provider, gateway, sandbox, toolchain); `hgm resume` continues",
+    )
 
 
 class BudgetSection(_Section):

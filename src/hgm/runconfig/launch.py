@@ -19,6 +19,8 @@ from hgm.engine.events import Observer
 from hgm.engine.executors import Executor, ThreadExecutor, VirtualTimeExecutor
 from hgm.engine.state import EngineState
 from hgm.engine.world import EvalOutcome, ExpandOutcome, World
+from hgm.llm.config import Role
+from hgm.llm.model_facts import ModelFacts
 from hgm.runconfig.config import RunConfig, read_run_config
 from hgm.runconfig.real_world import RealWorldSection
 from hgm.search.policies import make_policy
@@ -53,19 +55,24 @@ class PacedWorld:
 
 
 def build_world(
-    config: RunConfig, resumed: EngineState | None, directory: RunDir, resources: ExitStack
+    config: RunConfig,
+    resumed: EngineState | None,
+    directory: RunDir,
+    resources: ExitStack,
+    models: dict[Role, ModelFacts] | None = None,
 ) -> tuple[World, Executor]:
     """The world of `config` (holding the agents of a resumed run) and its executor.
 
     A real world's gateways and archive live until `resources` closes (`hgm run` checks
-    the set-up with `hgm.evolve.preflight` before it creates the run directory).
+    the set-up with `hgm.evolve.preflight` before it creates the run directory, and passes
+    what it learned about each role's model as `models`).
     """
     world = config.world
     if isinstance(world, RealWorldSection):
         from hgm.evolve.build import open_real_world
 
         real = open_real_world(
-            world, config.run.name, config.run.seed, directory.path, directory.db_path
+            world, config.run.name, config.run.seed, directory.path, directory.db_path, models
         )
         return resources.enter_context(real), ThreadExecutor()
     simulated = make_world(world.sim, config.run.seed)
@@ -96,9 +103,12 @@ class PreparedRun:
     store: RunStore
     state: EngineState | None
     resources: ExitStack
+    models: dict[Role, ModelFacts] | None = None
 
     def make_engine(self, observers: Sequence[Observer] = ()) -> Engine:
-        world, executor = build_world(self.config, self.state, self.directory, self.resources)
+        world, executor = build_world(
+            self.config, self.state, self.directory, self.resources, self.models
+        )
         return Engine(
             world,
             make_policy(self.config.policy),
@@ -108,17 +118,21 @@ class PreparedRun:
             executor=executor,
             observers=(self.store, *observers),
             state=self.state,
+            pause_after=self.config.run.pause_after_failures,
         )
 
 
 @contextmanager
-def open_run(directory: RunDir) -> Iterator[PreparedRun]:
+def open_run(
+    directory: RunDir, models: dict[Role, ModelFacts] | None = None
+) -> Iterator[PreparedRun]:
     """Lock the run, open its database (a new session) and load the state to continue from
-    (None for a run that has not started: the engine then begins with the root agent)."""
+    (None for a run that has not started: the engine then begins with the root agent).
+    `models`: each role's model as the pre-flight found it (a real world only)."""
     config, _ = read_run_config(directory.config_path)
     with (
         RunLock(directory.lock_path),
         RunStore.open_for_writing(directory.db_path) as store,
         ExitStack() as resources,
     ):
-        yield PreparedRun(directory, config, store, store.load_engine_state(), resources)
+        yield PreparedRun(directory, config, store, store.load_engine_state(), resources, models)

@@ -12,8 +12,9 @@ from hgm.store.queries import Counts, SessionRow
 from hgm.store.run_dir import RunDir
 from hgm.store.run_store import ABORTED_REASON, RunStore
 
-RunState = Literal["created", "running", "finished", "interrupted", "crashed", "failed"]
+RunState = Literal["created", "running", "finished", "interrupted", "paused", "crashed", "failed"]
 INTERRUPTED_REASONS = ("stopped", ABORTED_REASON)
+PAUSED_REASON = "paused"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,7 @@ class RunStatus:
     workers: int = 0
     budget_money_usd: float | None = None
     running: tuple[RunningJob, ...] = ()
+    finish_detail: str = ""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -69,8 +71,9 @@ class RunStatus:
 def run_state(active: bool, session: SessionRow | None) -> RunState:
     """What the run is doing: the lock says whether a process drives it, the sessions how it ended.
 
-    `crashed` means the last process died without recording an end (killed);
-    like `interrupted`, such a run continues with `hgm resume`.
+    `crashed` means the last process died without recording an end (killed); `paused`
+    means it stopped itself after repeated infrastructure failures (provider, sandbox...);
+    like `interrupted`, such runs continue with `hgm resume`.
     """
     if active:
         return "running"
@@ -80,6 +83,8 @@ def run_state(active: bool, session: SessionRow | None) -> RunState:
         return "crashed"
     if session.end_reason in INTERRUPTED_REASONS:
         return "interrupted"
+    if session.end_reason == PAUSED_REASON:
+        return "paused"
     if session.end_reason is not None and session.end_reason.startswith("error"):
         return "failed"
     return "finished"
@@ -122,6 +127,9 @@ def read_status(path: Path) -> RunStatus:
         session = store.last_session()
         best = best_agent(store, config)
         running = running_jobs(store) if active else ()
+        detail = store.connection.execute(
+            "SELECT value FROM meta WHERE key = 'last_finish_detail'"
+        ).fetchone()
     state = run_state(active, session)
     return RunStatus(
         name=config.run.name,
@@ -140,4 +148,5 @@ def read_status(path: Path) -> RunStatus:
         workers=config.run.workers,
         budget_money_usd=config.budget.money_usd,
         running=running,
+        finish_detail=detail["value"] if detail is not None and state == "paused" else "",
     )

@@ -88,7 +88,9 @@ _COMPATIBLE = """
 #   vLLM:      vllm serve Qwen/Qwen2.5-Coder-32B-Instruct   -> http://localhost:8000/v1
 #   Ollama:    ollama serve (model e.g. qwen2.5-coder:32b)    -> http://localhost:11434/v1
 #   llama.cpp: llama-server -m model.gguf --jinja             -> http://localhost:8080/v1
-# The agents call tools, so serve a model (and chat template) with tool calling.
+# `hgm llm check` (and `hgm run` before it starts) checks the model name against the
+# server's list, reads its context window, and asks once for a tool call: a model whose chat
+# template drops tools gets the text protocol (tool_protocol = "auto").
 [world.llm.providers.local]
 kind = "openai"
 base_url = "http://localhost:8000/v1"
@@ -116,7 +118,10 @@ _MODELS = {
     "openai-compatible": (
         "local",
         "Qwen/Qwen2.5-Coder-32B-Instruct",
-        "price = { input_per_m = 0.0, output_per_m = 0.0 }\n",
+        "price = { input_per_m = 0.0, output_per_m = 0.0 }\n"
+        "max_tokens = 4096         # longest reply per call; reply + prompt must fit the window\n"
+        'tool_protocol = "auto"    # auto | native | text\n'
+        "# context_window = 32768  # only for a server that does not report its window\n",
     ),
 }
 

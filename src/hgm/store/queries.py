@@ -16,6 +16,7 @@ from hgm.engine.events import (
     ExpansionFinished,
     ExpansionStarted,
     JobInterrupted,
+    JobRequeued,
     RunFinished,
 )
 from hgm.search.tree import Tree
@@ -143,6 +144,7 @@ def read_events(db: sqlite3.Connection) -> Iterator[Event]:
             EvaluationStarted,
             EvaluationFinished,
             JobInterrupted,
+            JobRequeued,
             RunFinished,
         )
     }

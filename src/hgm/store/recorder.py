@@ -24,6 +24,7 @@ from hgm.engine.events import (
     ExpansionFinished,
     ExpansionStarted,
     JobInterrupted,
+    JobRequeued,
     RunFinished,
 )
 
@@ -120,12 +121,20 @@ def _job_interrupted(db: sqlite3.Connection, event: JobInterrupted) -> None:
     )
 
 
+def _job_requeued(db: sqlite3.Connection, event: JobRequeued) -> None:
+    """Not a result: the job waits to run again (same id), now or after a resume."""
+    db.execute(
+        "UPDATE jobs SET status = 'interrupted' WHERE id = ? AND status = 'running'",
+        (event.job,),
+    )
+
+
 def _run_finished(db: sqlite3.Connection, session: int, event: RunFinished) -> None:
     """The engine's end is also its session's end, in the same transaction."""
     db.execute(
-        "INSERT INTO meta(key, value) VALUES ('last_finish_reason', ?) "
-        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        (event.reason,),
+        "INSERT INTO meta(key, value) VALUES ('last_finish_reason', ?), "
+        "('last_finish_detail', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (event.reason, event.detail),
     )
     db.execute(
         "UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL",
@@ -147,6 +156,8 @@ def _apply(db: sqlite3.Connection, session: int, event: Event) -> None:
             _evaluation_finished(db, event)
         case JobInterrupted():
             _job_interrupted(db, event)
+        case JobRequeued():
+            _job_requeued(db, event)
         case RunFinished():
             _run_finished(db, session, event)
 

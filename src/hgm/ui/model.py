@@ -177,7 +177,7 @@ class RunModel:
             self._expansion_finished(event)
         elif kind == "EvaluationFinished":
             self._evaluation_finished(event)
-        elif kind == "JobInterrupted":
+        elif kind in ("JobInterrupted", "JobRequeued"):  # not running: waits to run again
             self.running.pop(event["job"], None)
         elif kind == "RunFinished":
             self.running.clear()

@@ -7,10 +7,9 @@ from typing import Any
 from hgm.llm.config import AnthropicProviderConfig
 from hgm.llm.gateway_errors import ContextLengthExceeded, ProviderFailed
 from hgm.llm.provider import ProviderReply, ProviderRequest, Usage
+from hgm.llm.provider_errors import error_message, is_context_overflow, overflow_sizes
 from hgm.llm.providers.anthropic_translation import from_anthropic, to_anthropic
-from hgm.llm.providers.http import JsonClient, error_message, read_key
-
-_CONTEXT_PHRASES = ("prompt is too long", "context limit", "context window", "context length")
+from hgm.llm.providers.http import JsonClient, read_key
 
 
 class AnthropicProvider:
@@ -30,8 +29,8 @@ class AnthropicProvider:
         status, parsed = await self._client.post(self._url, body, timeout_s)
         if status >= 400:
             message = error_message(parsed)
-            if any(phrase in message.lower() for phrase in _CONTEXT_PHRASES):
-                raise ContextLengthExceeded(message)
+            if is_context_overflow(parsed):
+                raise ContextLengthExceeded(message, **overflow_sizes(parsed))
             raise ProviderFailed(
                 f"HTTP {status}: {message}", retryable=False, upstream_status=status
             )

@@ -10,6 +10,9 @@ import aiohttp
 
 from hgm.errors import UserError
 from hgm.llm.gateway_errors import ProviderFailed
+from hgm.llm.provider_errors import is_context_overflow
+
+NOT_TRANSIENT = (501, 505)  # "not implemented": retrying cannot help
 
 
 def read_key(api_key_env: str | None, provider: str) -> str | None:
@@ -42,7 +45,8 @@ class JsonClient:
 
     async def post(self, url: str, body: dict[str, Any], timeout_s: float) -> tuple[int, Any]:
         """(status, parsed body) for any HTTP answer; raises ProviderFailed for transport faults
-        and for 429/5xx answers (retryable)."""
+        and for 429/5xx answers (retryable), except a 5xx that reports a context overflow
+        (some servers do), which the provider classifies."""
         if self._session is None:
             self._session = aiohttp.ClientSession(headers=self._headers)
         try:
@@ -62,10 +66,10 @@ class JsonClient:
             parsed: Any = json.loads(text) if text else None
         except json.JSONDecodeError:
             parsed = text
-        if status == 429 or status >= 500:
+        if (status == 429 or status >= 500) and not is_context_overflow(parsed):
             raise ProviderFailed(
-                f"{url} answered HTTP {status}: {str(text)[:300]}",
-                retryable=True,
+                f"{url} answered HTTP {status}: {' '.join(str(text).split())[:300]}",
+                retryable=status not in NOT_TRANSIENT,
                 retry_after_s=retry_after,
                 upstream_status=status,
             )
@@ -75,10 +79,3 @@ class JsonClient:
         if self._session is not None:
             await self._session.close()
             self._session = None
-
-
-def error_message(parsed: Any) -> str:
-    """The human message from an OpenAI- or Anthropic-style error body."""
-    if isinstance(parsed, dict) and isinstance(parsed.get("error"), dict):
-        return str(parsed["error"].get("message", parsed["error"]))
-    return str(parsed)[:500]

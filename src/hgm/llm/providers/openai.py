@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from hgm.llm.config import OpenAIProviderConfig
 from hgm.llm.gateway_errors import ContextLengthExceeded, ProviderFailed
 from hgm.llm.provider import ProviderReply, ProviderRequest, Usage, estimate_usage
-from hgm.llm.providers.http import JsonClient, error_message, read_key
-
-# Servers that do not send the OpenAI error code say so in words (vLLM, llama.cpp, Ollama).
-_CONTEXT_PHRASES = ("context length", "context_length", "maximum context", "context window")
-
-
-def _is_context_error(parsed: Any) -> bool:
-    error = parsed.get("error") if isinstance(parsed, dict) else None
-    if isinstance(error, dict) and error.get("code") == "context_length_exceeded":
-        return True
-    text = error_message(parsed).lower()
-    return any(phrase in text for phrase in _CONTEXT_PHRASES)
+from hgm.llm.provider_errors import error_message, is_context_overflow, overflow_sizes
+from hgm.llm.providers.http import JsonClient, read_key
 
 
 class OpenAIProvider:
@@ -37,8 +25,8 @@ class OpenAIProvider:
         body.pop("stream_options", None)
         status, parsed = await self._client.post(self._url, body, timeout_s)
         if status >= 400:
-            if _is_context_error(parsed):
-                raise ContextLengthExceeded(error_message(parsed))
+            if is_context_overflow(parsed):
+                raise ContextLengthExceeded(error_message(parsed), **overflow_sizes(parsed))
             raise ProviderFailed(
                 f"HTTP {status}: {error_message(parsed)}", retryable=False, upstream_status=status
             )

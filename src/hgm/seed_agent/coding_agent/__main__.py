@@ -53,7 +53,9 @@ def main(argv: list[str] | None = None) -> int:
         if not repo.is_dir():
             raise ValueError(f"--repo {repo} is not a directory")
         limits = Limits.from_dict(task.get("limits"))
-        client = ChatClient.from_env(timeout_s=min(600.0, limits.wall_clock_s))
+        client = ChatClient.from_env(
+            timeout_s=min(600.0, limits.wall_clock_s), max_tokens=limits.max_tokens_per_call
+        )
         deadline = time.monotonic() + limits.wall_clock_s
         toolbox = default_toolbox(repo, limits.command_timeout_s, deadline)
         loop = AgentLoop(

@@ -12,6 +12,8 @@ class Limits:
     wall_clock_s: float = 1800.0
     max_tokens: int | None = None  # total tokens, summed from the responses' `usage`
     command_timeout_s: float = 180.0  # per bash command
+    max_tokens_per_call: int | None = None  # the longest reply the model may give (per call)
+    context_window: int | None = None  # the model's window in tokens, when known
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Limits:

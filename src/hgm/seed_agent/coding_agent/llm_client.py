@@ -2,7 +2,8 @@
 
 Gateway errors come back as `{"error": {"type": ..., "message": ...}}`; they become typed
 exceptions whose `reason` is the stop reason the loop reports. Connection failures, timeouts,
-429 and 5xx answers are retried with exponential backoff.
+429 and 5xx answers are retried with exponential backoff, except the gateway's
+`provider_error` (it has already retried the provider) and `cancelled` (the job is over).
 """
 
 from __future__ import annotations
@@ -53,11 +54,15 @@ TYPED_ERRORS: dict[str, type[LLMError]] = {
 }
 
 
+NOT_RETRIED = ("provider_error", "cancelled")
+
+
 @dataclass
 class Completion:
     message: dict[str, Any]  # {"role": "assistant", "content": str, "tool_calls"?: [...]}
     usage: dict[str, int] = field(default_factory=dict)
     latency_s: float = 0.0
+    finish_reason: str = "stop"  # "length": the reply hit max_tokens and was cut off
 
 
 class ChatClient:
@@ -70,8 +75,10 @@ class ChatClient:
         retries: int = 3,
         backoff_s: float = 2.0,
         sleep: Callable[[float], None] = time.sleep,
+        max_tokens: int | None = None,
     ) -> None:
         self.url = base_url.rstrip("/") + "/chat/completions"
+        self.max_tokens = max_tokens
         self.api_key = api_key
         self.model = model
         self.timeout_s = timeout_s
@@ -81,15 +88,26 @@ class ChatClient:
         self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ, timeout_s: float = 600.0) -> ChatClient:
+    def from_env(
+        cls,
+        env: Mapping[str, str] = os.environ,
+        timeout_s: float = 600.0,
+        max_tokens: int | None = None,
+    ) -> ChatClient:
+        """The client the environment describes; `max_tokens` (per reply) defaults to
+        HGM_MAX_TOKENS when that is set."""
         base_url = env.get("HGM_LLM_BASE_URL", "")
         if not base_url:
             raise ValueError("HGM_LLM_BASE_URL is not set (an OpenAI-compatible base URL)")
         key, model = env.get("HGM_LLM_API_KEY", ""), env.get("HGM_MODEL", "default")
-        return cls(base_url, key, model, timeout_s=timeout_s)
+        if max_tokens is None and env.get("HGM_MAX_TOKENS"):
+            max_tokens = int(env["HGM_MAX_TOKENS"])
+        return cls(base_url, key, model, timeout_s=timeout_s, max_tokens=max_tokens)
 
     def complete(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Completion:
         body: dict[str, Any] = {"model": self.model, "messages": messages}
+        if self.max_tokens is not None:
+            body["max_tokens"] = self.max_tokens
         if tools:
             body["tools"] = tools
         failures = 0
@@ -117,14 +135,16 @@ class ChatClient:
             raise TransientError(f"cannot reach {self.url}: {error}") from None
         try:
             payload = json.loads(raw)
-            message = payload["choices"][0]["message"]
+            choice = payload["choices"][0]
+            message = choice["message"]
         except (ValueError, KeyError, IndexError, TypeError):
             raise LLMError(f"malformed response from {self.url}: {raw[:300]!r}") from None
         usage = {k: v for k, v in (payload.get("usage") or {}).items() if isinstance(v, int)}
         usage.setdefault(
             "total_tokens", usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0)
         )
-        return Completion(normalize_message(message), usage, time.monotonic() - started)
+        finish = str(choice.get("finish_reason") or "stop")
+        return Completion(normalize_message(message), usage, time.monotonic() - started, finish)
 
 
 def error_from_response(status: int, raw: bytes, sent_tools: bool) -> Exception:
@@ -143,6 +163,8 @@ def error_from_response(status: int, raw: bytes, sent_tools: bool) -> Exception:
             return TYPED_ERRORS[key](message, key, status)
     if isinstance(upstream, int) and 400 <= upstream < 500 and upstream != 429:
         status = upstream  # the provider refused the request: retrying will not help
+    if error_type in NOT_RETRIED and status >= 500:
+        return LLMError(f"HTTP {status}: {message}", error_type, status)
     if status == 429 or status >= 500:
         return TransientError(f"HTTP {status}: {message}")
     if status in (400, 422) and sent_tools and "tool" in message.lower():

@@ -20,6 +20,9 @@ from .tools import Finished, Toolbox, ToolError
 from .trajectory import Trajectory
 
 TOOL_MODES = ("auto", "native", "text")
+# In auto mode, this many replies in a row without a tool call while tools were offered
+# means the model (or its chat template) ignores the tool definitions: switch to text.
+IGNORED_TOOLS_SWITCH = 2
 
 
 class ChatModel(Protocol):
@@ -66,6 +69,7 @@ class AgentLoop:
         self.clock = clock
         self.started = clock()
         self.steps = 0
+        self.replies_without_calls = 0
         self.usage: dict[str, int] = {}
         self.messages: list[dict[str, Any]] = []
 
@@ -105,7 +109,7 @@ class AgentLoop:
             record["assistant"] = completion.message
             self.messages.append(completion.message)
             record["results"] = results = []
-            self._act(completion.message, results)
+            self._act(completion.message, results, completion.finish_reason)
         finally:
             record["step_s"] = round(self.clock() - step_started, 3)
             self.trajectory.write(record)
@@ -114,23 +118,23 @@ class AgentLoop:
         tools = [] if self.text_mode else self.toolbox.schemas()
         try:
             completion = self.model.complete(self.messages, tools)
-        except ToolsUnsupported:
+        except ToolsUnsupported as refused:
             if not self.can_fall_back:
                 raise
-            self.text_mode, self.can_fall_back = True, False
-            self.messages[0]["content"] = self._system_prompt()
+            self._switch_to_text(f"the server refused tools: {refused.message}")
             completion = self.model.complete(self.messages, [])
         for key, value in completion.usage.items():
             self.usage[key] = self.usage.get(key, 0) + value
         return completion
 
-    def _act(self, message: dict[str, Any], results: list[dict[str, Any]]) -> None:
+    def _act(self, message: dict[str, Any], results: list[dict[str, Any]], finish: str) -> None:
         """Run the message's native tool calls, or else its text tool block, or remind."""
         for call in message.get("tool_calls", []):
             name, arguments = call["function"]["name"], call["function"]["arguments"]
             output = self._call(name, arguments, results)
             self.messages.append({"role": "tool", "tool_call_id": call["id"], "content": output})
         if message.get("tool_calls"):
+            self.replies_without_calls = 0
             return
         try:
             parsed = parse_tool_block(message.get("content", ""))
@@ -138,11 +142,29 @@ class AgentLoop:
             reply = f"Error: {error}"
         else:
             if parsed is None:
-                reply = prompts.NO_TOOL_CALL
+                reply = self._no_call_reply(finish)
             else:
+                if self.can_fall_back:  # it writes tool blocks: give it the text protocol
+                    self._switch_to_text("the model wrote a tool block instead of a tool call")
                 name, arguments = parsed
                 reply = prompts.tool_result_message(name, self._call(name, arguments, results))
         self.messages.append({"role": "user", "content": reply})
+
+    def _no_call_reply(self, finish: str) -> str:
+        if self.can_fall_back:
+            self.replies_without_calls += 1
+            if self.replies_without_calls >= IGNORED_TOOLS_SWITCH:
+                self._switch_to_text(f"{self.replies_without_calls} replies without a tool call")
+                return prompts.TOOLS_IGNORED
+        if finish == "length":
+            return prompts.cut_off(self.limits.max_tokens_per_call)
+        return prompts.NO_TOOL_CALL
+
+    def _switch_to_text(self, why: str) -> None:
+        """Use the text protocol from now on (auto mode only, once)."""
+        self.text_mode, self.can_fall_back = True, False
+        self.messages[0]["content"] = self._system_prompt()
+        self.trajectory.write({"type": "switch", "mode": "text", "why": why, "step": self.steps})
 
     def _call(self, name: str, arguments: str | dict[str, Any], results: list[Any]) -> str:
         started = self.clock()

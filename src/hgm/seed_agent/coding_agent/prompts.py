@@ -42,6 +42,21 @@ NO_TOOL_CALL = (
     "summary if you are done."
 )
 
+TOOLS_IGNORED = (
+    "Your replies carry no tool calls, so from now on call tools with a fenced `tool` block "
+    "as the system message describes, for example:\n```tool\n"
+    '{"name": "bash", "arguments": {"command": "ls"}}\n```'
+)
+
+
+def cut_off(max_tokens: int | None) -> str:
+    """The reply to a reply that hit its token limit before it made a tool call."""
+    limit = f" ({max_tokens} tokens)" if max_tokens else ""
+    return (
+        f"Your reply was cut off at the length limit{limit} before it made a tool call. Reply "
+        "shorter: a sentence at most, then one tool call. Write big files in several steps."
+    )
+
 
 def system_prompt(text_mode: bool, tool_schemas: list[dict[str, Any]]) -> str:
     if not text_mode:

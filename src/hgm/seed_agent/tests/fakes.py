@@ -24,6 +24,11 @@ def text(content: str) -> dict[str, Any]:
     return {"role": "assistant", "content": content}
 
 
+def cut(content: str) -> dict[str, Any]:
+    """A text reply that hit its token limit (finish_reason "length")."""
+    return {"role": "assistant", "content": content, "finish_reason": "length"}
+
+
 def tool_block(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
     """An assistant message using the text protocol."""
     block = json.dumps({"name": name, "arguments": arguments})
@@ -46,4 +51,5 @@ class ScriptedModel:
         if isinstance(reply, Exception):
             raise reply
         usage = {"total_tokens": self.tokens_per_call}
-        return Completion(normalize_message(reply), usage, 0.0)
+        finish = str(reply.get("finish_reason", "stop"))
+        return Completion(normalize_message(reply), usage, 0.0, finish)

@@ -20,7 +20,12 @@ TASK = {
     "instructions": "Create greeting.txt containing 'hello'.",
     "language": "text",
     "test_command": "cat greeting.txt",
-    "limits": {"max_steps": 10, "wall_clock_s": 60, "max_tokens": 10_000},
+    "limits": {
+        "max_steps": 10,
+        "wall_clock_s": 60,
+        "max_tokens": 10_000,
+        "max_tokens_per_call": 512,
+    },
 }
 CREATE = {"command": "create", "path": "greeting.txt", "file_text": "hello\n"}
 
@@ -74,6 +79,7 @@ class ContractTest(unittest.TestCase):
         self.assertEqual(result["usage"]["total_tokens"], 40)
         first = server.requests[0]
         self.assertEqual((first["auth"], first["model"]), ("Bearer job-token", "task"))
+        self.assertEqual(first["max_tokens"], 512)
         self.assertIn("cat greeting.txt", first["messages"][1]["content"])
         self.assertIn("README", server.requests[1]["messages"][-1]["content"])
         records = self.trajectory()

@@ -78,6 +78,26 @@ class ChatClientTest(unittest.TestCase):
                 self.assertEqual(len(server.requests), 1)
         self.assertEqual(BudgetExceeded("x").reason, "budget_exceeded")
 
+    def test_sends_max_tokens_and_reads_the_finish_reason(self) -> None:
+        body = completion_body({"role": "assistant", "content": "partial"})
+        body["choices"][0]["finish_reason"] = "length"
+        with FakeChatServer([(200, body)]) as server:
+            client = ChatClient(server.base_url, "t", "task", timeout_s=5, max_tokens=64)
+            completion = client.complete(MESSAGES, [])
+        self.assertEqual(server.requests[0]["max_tokens"], 64)
+        self.assertEqual(completion.finish_reason, "length")
+
+    def test_the_gateways_provider_errors_are_not_retried_again(self) -> None:
+        for error_type in ("provider_error", "cancelled"):
+            with (
+                self.subTest(error=error_type),
+                FakeChatServer([(502, error_body(error_type, "provider down"))] * 3) as server,
+            ):
+                with self.assertRaisesRegex(LLMError, "provider down"):
+                    self.client(server).complete(MESSAGES, TOOLS)
+                self.assertEqual(len(server.requests), 1)
+                self.assertEqual(self.sleeps, [])
+
     def test_retries_server_errors_then_succeeds(self) -> None:
         replies = [
             (503, error_body("overloaded")),
@@ -101,6 +121,12 @@ class ChatClientTest(unittest.TestCase):
         with self.assertRaisesRegex(LLMError, "cannot reach"):
             self.client(server, url).complete(MESSAGES, TOOLS)
         self.assertEqual(len(self.sleeps), 2)
+
+    def test_from_env_reads_the_reply_limit(self) -> None:
+        env = {"HGM_LLM_BASE_URL": "http://127.0.0.1:1/v1", "HGM_MAX_TOKENS": "128"}
+        self.assertEqual(ChatClient.from_env(env).max_tokens, 128)
+        self.assertEqual(ChatClient.from_env(env, max_tokens=32).max_tokens, 32)
+        self.assertIsNone(ChatClient.from_env({"HGM_LLM_BASE_URL": "http://x/v1"}).max_tokens)
 
     def test_from_env_requires_a_base_url(self) -> None:
         with self.assertRaisesRegex(ValueError, "HGM_LLM_BASE_URL"):

@@ -15,7 +15,7 @@ from coding_agent.loop import AgentLoop, Outcome
 from coding_agent.tools import default_toolbox
 from coding_agent.trajectory import Trajectory
 
-from tests.fakes import ScriptedModel, call, text, tool_block
+from tests.fakes import ScriptedModel, call, cut, text, tool_block
 
 CREATE_HELLO = {"command": "create", "path": "hello.py", "file_text": "print('hello')\n"}
 
@@ -133,6 +133,25 @@ class LoopTest(unittest.TestCase):
         self.assertEqual((outcome.reason, outcome.tool_mode), ("finished", "text"))
         self.assertNotEqual(model.requests[0]["tools"], [])
         self.assertEqual(model.requests[1]["tools"], [])
+
+    def test_auto_mode_switches_to_text_when_tools_are_ignored(self) -> None:
+        chatty = text("Sure! To list files you can run ls.")
+        model = ScriptedModel([chatty, chatty, tool_block("finish", {"summary": "ok"})])
+        outcome = self.run_loop(model)
+        self.assertEqual((outcome.reason, outcome.tool_mode), ("finished", "text"))
+        self.assertNotEqual(model.requests[1]["tools"], [])
+        self.assertEqual(model.requests[2]["tools"], [])
+        self.assertIn("```tool", model.requests[2]["messages"][0]["content"])
+        self.assertIn("fenced `tool` block", model.requests[2]["messages"][-1]["content"])
+        switches = [r for r in self.records() if r["type"] == "switch"]
+        self.assertEqual([(r["mode"], r["step"]) for r in switches], [("text", 2)])
+
+    def test_a_reply_cut_off_at_its_limit_is_told_to_be_shorter(self) -> None:
+        model = ScriptedModel([cut("Let me explain at length"), call("finish", {"summary": "ok"})])
+        outcome = self.run_loop(model, Limits(max_tokens_per_call=64), mode="native")
+        self.assertEqual(outcome.reason, "finished")
+        reminder = model.requests[1]["messages"][-1]["content"]
+        self.assertIn("cut off at the length limit (64 tokens)", reminder)
 
     def test_native_mode_does_not_fall_back(self) -> None:
         model = ScriptedModel([ToolsUnsupported("no tools here")])

@@ -33,6 +33,31 @@ class TextProtocolTest(unittest.TestCase):
         with self.assertRaisesRegex(ToolError, "arguments must be a JSON object"):
             parse_tool_block('```tool\n{"name": "bash", "arguments": "ls"}\n```')
 
+    def test_what_small_models_write_is_understood(self) -> None:
+        ls = ("bash", {"command": "ls"})
+        replies = {
+            "json fence": '```json\n{"name": "bash", "arguments": {"command": "ls"}}\n```',
+            "bare fence": '```\n{"name": "bash", "arguments": {"command": "ls"}}\n```',
+            "tags": '<tool_call>\n{"name": "bash", "arguments": {"command": "ls"}}\n</tool_call>',
+            "bare object": 'I will run {"name": "bash", "arguments": {"command": "ls"}} now.',
+            "other keys": '```tool\n{"tool": "bash", "parameters": {"command": "ls"}}\n```',
+            "flat": '```tool\n{"name": "bash", "command": "ls"}\n```',
+            "function": '```json\n{"function": {"name": "bash", "arguments": "{\\"command\\": '
+            '\\"ls\\"}"}}\n```',
+            "string arguments": '```tool\n{"name": "bash", "arguments": "{\\"command\\": '
+            '\\"ls\\"}"}\n```',
+            "single quotes": "```tool\n{'name': 'bash', 'arguments': {'command': 'ls'}}\n```",
+            "trailing comma": '```tool\n{"name": "bash", "arguments": {"command": "ls",},}\n```',
+            "cut off": '```tool\n{"name": "bash", "arguments": {"command": "ls"',
+            "bash fence": "Let me look.\n```bash\nls\n```",
+        }
+        for shape, reply in replies.items():
+            with self.subTest(shape=shape):
+                self.assertEqual(parse_tool_block(reply), ls)
+
+    def test_a_json_example_that_is_no_call_is_not_run(self) -> None:
+        self.assertIsNone(parse_tool_block('The config is:\n```json\n{"port": 8080}\n```'))
+
 
 if __name__ == "__main__":
     unittest.main()

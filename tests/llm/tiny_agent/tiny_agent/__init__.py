@@ -1,0 +1,1 @@
+"""The smallest agent that honours the hgm agent contract."""
