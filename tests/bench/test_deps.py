@@ -175,7 +175,10 @@ def test_a_tampered_jar_is_refused(
     assert jars_for(library, debian=tmp_path) is None
 
 
-def test_debian_jars_stand_in_only_for_the_same_major_version(tmp_path: Path) -> None:
+def test_debian_jars_stand_in_only_for_the_same_major_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HGM_DEPS", str(tmp_path / "deps"))  # nothing from Maven Central
     (tmp_path / "assertj-core-3.14.0.jar").write_bytes(b"")
     (tmp_path / "rxjava-1.3.8.jar").write_bytes(b"")
     (tmp_path / "rxjava.jar").symlink_to("rxjava-1.3.8.jar")
@@ -190,6 +193,7 @@ def test_doctor_names_what_polyglot_lacks_for_which_exercises(
     causes = Path(__file__).resolve().parent / "data" / "causes"
     shutil.copytree(causes / "rust", tmp_path / "cache" / "polyglot" / "rust")
     monkeypatch.setenv("HGM_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("HGM_DEPS", str(tmp_path / "deps"))  # nothing vendored
     monkeypatch.setattr("hgm.bench.deps.rust.DEBIAN_REGISTRY", tmp_path / "no-debian")
     result = CliRunner().invoke(app, ["doctor", "--json"])
     assert result.exit_code == 0, result.output
