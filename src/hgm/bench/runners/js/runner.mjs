@@ -28,7 +28,7 @@ if (tokenFile) {
 // `node --import`, so that worker threads the code under test starts load plainly and fast.
 register('./hooks.mjs', import.meta.url);
 
-const TIMEOUT_MS = 10000;
+const TIMEOUT_MS = 30000; // per test or hook (jest: 5 s): a loaded machine must not fail slow but correct code
 const newSuite = (name, parent, skipped) => ({
   name, parent, skipped, tests: [], children: [],
   hooks: { beforeAll: [], afterAll: [], beforeEach: [], afterEach: [] },
