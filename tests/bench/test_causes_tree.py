@@ -101,7 +101,7 @@ def test_expected_tests_come_from_the_reference_run_under_the_exercise_configura
     reference = bench.reference_diff(task)
     assert bench.grade(task, reference).resolved
     (listing,) = (tmp_path / "cache" / "expected-tests").glob("*.json")
-    assert json.loads(listing.read_text())["tests"] == [
+    assert sorted(json.loads(listing.read_text())["tests"]) == [
         "tests/gated-sum.rs::empty",
         "tests/gated-sum.rs::several",
     ]
@@ -119,12 +119,15 @@ def test_expected_tests_come_from_the_reference_run_under_the_exercise_configura
     strict = bench.grade(task, solution(manifest + 'default = ["strict"]\n', solved))
     assert not strict.resolved and strict.cause == causes.TEST_FAILED
     # One that stops the hidden test file from building, with same-named tests of its own,
-    # never stands in for it: names carry the target they ran in.
+    # never stands in for it: names carry the target they ran in, and with the hidden tests
+    # (and their canaries) gone the run exits 0 under names this run replaced: tampered.
     no_hidden = manifest.replace("[features]", "autotests = false\n\n[features]")
     own_tests = "\n#[test]\nfn empty() {}\n\n#[test]\nfn several() {}\n"
     sneaky = bench.grade(task, solution(no_hidden, solved + own_tests))
-    assert not sneaky.resolved
-    assert sneaky.cause == causes.TESTS_MISSING, sneaky.log_tail
+    assert not sneaky.resolved and sneaky.tampered
+    assert sneaky.cause == causes.TAMPERED, sneaky.log_tail
+    assert any("exited 0" in line for line in sneaky.tamper_evidence), sneaky.tamper_evidence
+    assert "tests never seen passing" not in sneaky.error
 
 
 def test_a_missing_crate_is_a_missing_dependency_never_a_wrong_verdict(

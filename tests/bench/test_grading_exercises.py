@@ -9,9 +9,8 @@ import pytest
 
 from hgm.bench.diffs import file_diff
 from hgm.bench.exercises import ExercismBenchmark, make_exercises
-from hgm.bench.grading import decide
-from hgm.bench.types import Task, TestOutcome
-from hgm.sandbox import BubblewrapConfig, Completed, KillReason, make_sandbox
+from hgm.bench.types import Task
+from hgm.sandbox import BubblewrapConfig, make_sandbox
 
 TASK = "python/interval-merge"
 SOLUTION = "interval_merge.py"
@@ -44,10 +43,11 @@ def solution_diff(bench: ExercismBenchmark, text: str) -> str:
 def test_reference_resolves_with_every_test_passing(bench: ExercismBenchmark, task: Task) -> None:
     grade = bench.grade(task, bench.reference_diff(task))
     assert grade.resolved, grade.log_tail
-    assert grade.exit_code == 0
-    assert not grade.empty_diff
-    assert len(grade.tests) == 7
+    assert grade.exit_code == 1  # the canaries fail
+    assert not grade.empty_diff and not grade.tampered
+    assert len(grade.tests) == 7  # under their own names, canaries left out
     assert all(outcome.passed for outcome in grade.tests)
+    assert {o.name for o in grade.tests} >= {f"{TESTS}::test_no_intervals"}
     assert {"prepare", "tests", "total"} <= set(grade.timings)
 
 
@@ -122,8 +122,8 @@ def test_forged_complete_report_then_early_exit_gets_no_credit(
     grade = bench.grade(task, solution_diff(bench, forger))
     assert grade.exit_code == 0
     assert "PASSED interval_merge_test.py::test_touching_intervals_merge" in grade.log_tail
-    assert not grade.resolved
-    assert "never finished" in grade.error
+    assert not grade.resolved and grade.tampered
+    assert "exited 0" in grade.tamper_evidence[0]
 
 
 @pytest.mark.sandbox
@@ -142,27 +142,3 @@ def test_workspace_holds_stubs_but_never_tests_or_examples(
     assert sorted(p.name for p in tmp_path.rglob("*")) == [SOLUTION]
     assert "interval_merge.py" in task.instructions
     assert task.instructions.startswith("# Instructions")
-
-
-def completed(exit_code: int, killed: KillReason = KillReason.NONE) -> Completed:
-    return Completed(exit_code, "", "", 1.0, None, None, killed)
-
-
-@pytest.mark.parametrize(
-    ("run", "outcomes", "expected", "resolved"),
-    [
-        (completed(0), [TestOutcome("t.py::test_a", True)], ["test_a"], True),
-        (completed(1), [TestOutcome("t.py::test_a", True)], ["test_a"], False),
-        (completed(0), [], [], False),
-        (completed(0), [TestOutcome("t.py::test_a", False)], ["test_a"], False),
-        (completed(0), [TestOutcome("t.py::test_a", True)], ["test_a", "test_b"], False),
-        (completed(0, KillReason.TIMEOUT), [TestOutcome("test_a", True)], ["test_a"], False),
-        (completed(0), [TestOutcome("Suite > does x", True)], ["does x"], True),
-        (completed(0), [TestOutcome("t.py::test_ab", True)], ["test_a"], False),
-        (completed(0), [TestOutcome("case one/section", True)], ["case one"], True),
-    ],
-)
-def test_decide_needs_exit_zero_and_every_expected_test_passing(
-    run: Completed, outcomes: list[TestOutcome], expected: list[str], resolved: bool
-) -> None:
-    assert decide(run, outcomes, expected)[0] is resolved

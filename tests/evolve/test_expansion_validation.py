@@ -11,6 +11,7 @@ import pytest
 
 from hgm.evolve.agent_dir import SEED_AGENT_DIR, copy_agent
 from hgm.evolve.build import make_validator, started_gateway
+from hgm.evolve.unit_tests import forbidden_files
 from hgm.evolve.validation import ChildValidator, smoke_gateway_config
 from hgm.llm import calls_for_job
 from hgm.runconfig.real_world import RealWorldSection, ValidationSection
@@ -87,9 +88,9 @@ def test_failing_unit_tests_are_rejected_with_the_summary(
         "    def test_fails(self):\n        self.assertEqual(1, 2)\n"
     )
     admission = validator.validate(agent, tmp_path / "scratch", "7")
-    assert not admission.ok
-    assert admission.reason.startswith("unit tests failed (exit code 1)")
-    assert "FAILED (failures=1)" in admission.reason
+    assert not admission.ok and not admission.tampered
+    assert admission.reason.startswith("unit tests failed: 1 of ")
+    assert "tests.test_zz_broken.T.test_fails: AssertionError: 1 != 2" in admission.reason
 
 
 def test_an_agent_without_tests_is_rejected(validator: ChildValidator, tmp_path: Path) -> None:
@@ -126,3 +127,67 @@ def test_an_agent_without_its_entry_point_fails_the_smoke_run(
     admission = smoke_only.validate(agent, tmp_path / "scratch", "11")
     assert admission.reason.startswith("smoke run: agent directory")
     assert "no package with a __main__.py" in admission.reason
+
+
+FORGERIES = {
+    "patches unittest's reporting in its own package": (
+        "import unittest as _u\n"
+        "_u.TestResult.addFailure = lambda self, test, err: None\n"
+        "_u.TestResult.addError = lambda self, test, err: None\n",
+        "unit tests forged: canary tests that must fail were reported passing",
+    ),
+    "makes every test case pass": (
+        "import unittest as _u\n"
+        "_u.TestCase.run = lambda self, result=None: (result.startTest(self), "
+        "result.addSuccess(self), result.stopTest(self))\n",
+        "unit tests forged: canary tests that must fail were reported passing",
+    ),
+    "exits with code 0 when its tests import it": (
+        "import os as _os\n_os._exit(0)\n",
+        "unit tests: the child ended the process with exit code 0 before the test run finished",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FORGERIES))
+def test_a_child_that_forges_its_own_unit_tests_is_rejected_as_tampering(
+    validator: ChildValidator, tmp_path: Path, name: str
+) -> None:
+    code, reason = FORGERIES[name]
+    agent = child(tmp_path)
+    shutil.rmtree(agent / "tests")  # one failing test is enough (and quick)
+    (agent / "tests").mkdir()
+    (agent / "tests" / "__init__.py").write_text("")
+    (agent / "tests" / "test_zz_broken.py").write_text(
+        "import unittest\n\nimport coding_agent\n\n\nclass T(unittest.TestCase):\n"
+        "    def test_fails(self):\n        self.assertEqual(1, 2)\n"
+    )
+    init = agent / "coding_agent" / "__init__.py"
+    init.write_text(init.read_text() + code)
+    admission = validator.validate(agent, tmp_path / "scratch", "11", SEED_AGENT_DIR)
+    assert not admission.ok and admission.tampered, admission.reason
+    assert admission.reason.startswith(reason), admission.reason
+
+
+def test_files_the_test_tools_load_by_themselves_are_refused_unless_the_parent_had_them(
+    validator: ChildValidator, tmp_path: Path
+) -> None:
+    parent = child(tmp_path / "parent")
+    (parent / "conftest.py").write_text("# the parent's own\n")
+    agent = child(tmp_path)
+    (agent / "conftest.py").write_text("# the parent's own\n")
+    (agent / "tests" / "conftest.py").write_text("import pytest\n")
+    (agent / "coding_agent" / "zz.pth").write_text("import os\n")
+    (agent / "sitecustomize.py").write_text("import os\n")
+    (agent / "unittest").mkdir()
+    (agent / "unittest" / "__init__.py").write_text("")
+    assert forbidden_files(agent, parent) == [
+        "coding_agent/zz.pth (the test tools or Python load it by themselves)",
+        "sitecustomize.py (the test tools or Python load it by themselves)",
+        "tests/conftest.py (the test tools or Python load it by themselves)",
+        "unittest (named like a test tool: it would shadow it)",
+    ]
+    assert "conftest.py (the" in " ".join(forbidden_files(agent, None))
+    admission = validator.validate(agent, tmp_path / "scratch", "12", parent)
+    assert not admission.ok and admission.tampered and admission.timings == {}
+    assert admission.reason.startswith("adds files the test tools load: coding_agent/zz.pth")

@@ -67,7 +67,9 @@ def test_seed_agent_solves_an_exercise_through_real_tool_calls(
     record = json.loads((job_dir / "record.json").read_text())
     assert record["resolved"] is True and record["task"] == task.id
     assert record["run"]["usage"]["calls"] == 4
-    assert record["run"]["diff_stats"] == {"files": 1, "added": 15, "removed": 1}
+    assert record["run"]["diff_stats"] == {"files": 1, "added": 15, "removed": 1, "binary": 0}
+    assert record["run"]["diff_omitted"] == [] and record["run"]["diff_cap_bytes"] == 4 << 20
+    assert record["grade"]["suspicious"] == [] and record["grade"]["tampered"] is False
     task_json = json.loads((job_dir / "work" / "TASK.json").read_text())
     assert task_json["id"] == task.id and task_json["language"] == "python"
     assert task_json["instructions"] == task.instructions

@@ -16,8 +16,9 @@ from hgm.errors import UserError
 from hgm.evolve.agent_dir import SEED_AGENT_DIR, agent_package, copy_agent
 from hgm.evolve.agent_files import read_agent_file, read_agent_json
 from hgm.evolve.agent_task import AgentLimits, AgentTask
+from hgm.evolve.bounded_diff import repo_diff
 from hgm.evolve.records import DiffStats
-from hgm.evolve.workspace import JobLayout, repo_diff, snapshot_repo
+from hgm.evolve.workspace import JobLayout, snapshot_repo
 
 
 def test_the_seed_agent_package_is_found_and_copied_without_bytecode(tmp_path: Path) -> None:
@@ -127,7 +128,7 @@ def test_the_diff_covers_edits_new_and_deleted_files_and_applies_to_the_pristine
     (layout.repo / "__pycache__").mkdir()
     (layout.repo / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"\0")
     (layout.work / "outside.txt").write_text("not in the diff\n")
-    diff = repo_diff(layout)
+    diff = repo_diff(layout).text
     headers = sorted(line for line in diff.splitlines() if line.startswith("diff --git"))
     assert headers == [
         "diff --git a/a.py b/a.py",
@@ -156,7 +157,7 @@ def test_workspace_attributes_and_user_git_config_change_nothing(
     monkeypatch.setenv("GIT_DIR", str(tmp_path / "elsewhere"))
     layout = _layout(tmp_path, {".gitattributes": "* text eol=crlf filter=evil\n", "a.txt": "x\n"})
     (layout.repo / "a.txt").write_text("y\n")
-    diff = repo_diff(layout)
+    diff = repo_diff(layout).text
     assert "diff --git a/a.txt b/a.txt" in diff and "-x\n+y\n" in diff
     assert "\r" not in diff
 
@@ -165,7 +166,7 @@ def test_an_unchanged_repository_has_an_empty_diff_and_job_dirs_are_not_reused(
     tmp_path: Path,
 ) -> None:
     layout = _layout(tmp_path, {"a.py": "A = 1\n"})
-    assert repo_diff(layout) == ""
+    assert repo_diff(layout).text == ""
     with pytest.raises(UserError, match="not empty"):
         JobLayout.create(layout.job_dir)
 
@@ -188,7 +189,7 @@ def test_git_repositories_made_inside_the_repository_are_diffed_as_plain_files(
     (layout.repo / "linked").mkdir()
     (layout.repo / "linked" / ".git").symlink_to(tmp_path)
     (layout.repo / "linked" / "l.py").write_text("L = 1\n")
-    diff = repo_diff(layout)
+    diff = repo_diff(layout).text
     headers = sorted(line for line in diff.splitlines() if line.startswith("diff --git"))
     assert headers == [
         "diff --git a/empty/e.py b/empty/e.py",

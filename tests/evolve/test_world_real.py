@@ -97,7 +97,7 @@ def test_a_broken_self_modification_is_rejected_and_charged(tmp_path: Path) -> N
     with world(tmp_path, search, [], broken_share=1.0, harmful_share=0.0, price_per_m=50.0) as real:
         outcome = real.expand(0, 1)
     assert not outcome.ok
-    assert outcome.reason.startswith("rejected: unit tests failed (exit code 1)")
+    assert outcome.reason.startswith("rejected: unit tests failed: ")
     assert outcome.details["reason"] == outcome.reason
     calls = calls_for_job(tmp_path / "run" / "run.db", "expand-1")
     assert outcome.cost_usd == pytest.approx(sum(call.cost_usd for call in calls))

@@ -22,6 +22,8 @@ TIMEOUT = "timeout"  # the run hit its wall-clock limit
 KILLED = "killed"  # memory, process or file-size limit
 UNFINISHED = "runner-unfinished"  # the runner's completion token never came
 CRASHED = "crashed"  # grading itself raised
+TAMPERED = "tampered"  # the solution attacked the grading (a canary passed, runner integrity)
+CANARY_NOT_FAILED = "canary-not-failed"  # every test passed but a canary did not fail
 
 ALL = (
     MISSING_DEPENDENCY,
@@ -36,6 +38,8 @@ ALL = (
     KILLED,
     UNFINISHED,
     CRASHED,
+    TAMPERED,
+    CANARY_NOT_FAILED,
 )
 MARKER = "hgm-cause:"
 _MARKER_LINE = re.compile(rf"^{MARKER} ([a-z-]+)\s*$", re.M)

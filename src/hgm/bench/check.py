@@ -63,6 +63,9 @@ class TaskCheck:
             if reference.cause == causes.NO_TESTS:
                 return "no-signal", reference.cause, f"the test files declare no tests ({detail})"
             return "failed", reference.cause, f"reference not resolved: {detail}"
+        if stub.tampered:  # an untouched stub never attacks the grading: a grading flaw
+            detail = "; ".join(stub.tamper_evidence[:2])
+            return "failed", causes.TAMPERED, f"the untouched stub was graded tampered: {detail}"
         if stub.resolved:
             ran = sum(1 for outcome in stub.tests if outcome.passed)
             return "no-signal", STUB_PASSES, f"the untouched stub passes all {ran} tests"
@@ -102,10 +105,13 @@ def _grade_json(grade: Grade | None) -> dict[str, Any] | None:
         return None
     return {
         "resolved": grade.resolved,
+        "tampered": grade.tampered,
+        "tamper_evidence": list(grade.tamper_evidence),
         "cause": grade.cause,
         "error": grade.error,
         "tests": len(grade.tests),
         "passed": sum(1 for outcome in grade.tests if outcome.passed),
+        "canaries": grade.canaries,
         "wall_s": round(grade.wall_s, 3),
         "cpu_s": round(grade.timings["cpu"], 3) if "cpu" in grade.timings else None,
     }
@@ -176,10 +182,17 @@ def check_benchmark(
 
 
 def summarize(checks: list[TaskCheck]) -> dict[str, dict[str, int]]:
-    """Per language: tasks and a count per status."""
+    """Per language: tasks, a count per status, how many references ran with canaries
+    and how many grades (reference or stub) came out tampered."""
     table: dict[str, dict[str, int]] = {}
     for check in checks:
-        row = table.setdefault(check.task.language, {"tasks": 0, **dict.fromkeys(STATUSES, 0)})
+        row = table.setdefault(
+            check.task.language,
+            {"tasks": 0, **dict.fromkeys(STATUSES, 0), "canaries": 0, "tampered": 0},
+        )
         row["tasks"] += 1
         row[check.status] += 1
+        row["canaries"] += int(check.reference is not None and check.reference.canaries > 0)
+        grades = (check.reference, check.stub)
+        row["tampered"] += sum(1 for grade in grades if grade is not None and grade.tampered)
     return dict(sorted(table.items()))

@@ -77,6 +77,12 @@ def extract_commit(repo: Path, commit: str, dest: Path) -> None:
         tar.extractall(dest, filter="data")
 
 
+def list_commit(repo: Path, commit: str) -> frozenset[str]:
+    """The paths of every file in `commit`."""
+    listing = git(repo, "ls-tree", "-r", "-z", "--name-only", commit)
+    return frozenset(name.decode(errors="replace") for name in listing.split(b"\0") if name)
+
+
 def build_repo(files: Path, dest: Path) -> str:
     """Copy `files` into a new repository at `dest` and commit them; return the commit hash."""
     shutil.copytree(files, dest, ignore=IGNORED)

@@ -86,15 +86,10 @@ def load_instances(path: Path) -> list[SweInstance]:
     return parse_instances(read_records(path), str(path))
 
 
-def sentinel_plugin(token: str) -> str:
-    """A pytest plugin that prints `token` after pytest's own final summary."""
-    return f"def pytest_unconfigure(config):\n    print('\\n' + {token!r}, flush=True)\n"
-
-
 def pytest_outcomes(output: str, token: str) -> dict[str, str]:
     """Per-test outcomes from the `-rA` short summary printed just before `token`.
 
-    The token (from `sentinel_plugin`, secret to each grade) proves that pytest finished
+    The token (printed by hgm's guard plugin, secret to each grade) proves that pytest finished
     and printed its summary: code under test that prints a fake summary and exits early
     never gets it printed, and text printed before pytest's own summary does not count.
     """

@@ -1,12 +1,15 @@
 """`swe-local`: SWE-style instances over local git repositories, graded by pytest in a sandbox.
 
 Grading follows SWE-bench: a fresh copy of the repository at `base_commit`, the agent's
-diff restricted to non-test files, then `test_patch`, then the FAIL_TO_PASS and
-PASS_TO_PASS tests; resolved iff every one of them passes.
+diff restricted to non-test files (and to files that cannot reconfigure or shadow pytest),
+then `test_patch`, then the FAIL_TO_PASS and PASS_TO_PASS tests, renamed and mixed with
+canaries, under hgm's guard plugin; resolved iff every listed test passes, every canary
+fails and pytest ran to its end (`canaries.plan.judge`).
 """
 
 from __future__ import annotations
 
+import random
 import secrets
 import shlex
 import sys
@@ -15,43 +18,50 @@ import time
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
+from hgm.bench.canaries.plan import judge, status
 from hgm.bench.diffs import DiffApplyError, apply_diff, diff_is_empty, restrict_diff, split_diff
-from hgm.bench.repo_build import extract_commit, materialize_repo
-from hgm.bench.swe_instances import (
-    SweInstance,
-    load_instances,
-    pytest_outcomes,
-    sentinel_plugin,
-)
+from hgm.bench.integrity import dropped_evidence
+from hgm.bench.repo_build import extract_commit, list_commit, materialize_repo
+from hgm.bench.runners.base import integrity_notes, output_before
+from hgm.bench.runners.python import install_guard
+from hgm.bench.swe_guard import add_canaries, guarded_env, shadows
+from hgm.bench.swe_instances import SweInstance, load_instances, pytest_outcomes
 from hgm.bench.types import Grade, Task, TestOutcome
 from hgm.errors import UserError
-from hgm.sandbox.types import KillReason, Limits, Sandbox
+from hgm.sandbox.types import Limits, Sandbox
 
 BUILTIN_INSTANCES = Path(__file__).parent / "data" / "swe_local" / "instances.jsonl"
 PROTECTED_NAMES = frozenset(
     {
         "conftest.py",
         "pytest.ini",
+        ".pytest.ini",
         "tox.ini",
         "setup.cfg",
         "pyproject.toml",
         "setup.py",
         "sitecustomize.py",
         "usercustomize.py",
+        "pytest.py",
+        "pluggy.py",
+        "py.py",
     }
 )
 TEST_DIRS = frozenset({"test", "tests", "testing"})
+FRAMEWORK_DIRS = frozenset({"_pytest", "pytest", "pluggy", "iniconfig"})
 
 
 def is_test_or_build_file(path: str) -> bool:
-    """Paths an agent may not change: tests, pytest configuration, build and startup files."""
+    """Paths an agent may not change: tests, every file pytest reads as configuration, build
+    and start-up files (`*.pth`, `sitecustomize.py`), and copies of pytest itself."""
     pure = PurePosixPath(path)
     name = pure.name
     return (
         name in PROTECTED_NAMES
+        or name.endswith(".pth")
         or (name.startswith("test_") and name.endswith(".py"))
         or name.endswith("_test.py")
-        or any(part in TEST_DIRS for part in pure.parts[:-1])
+        or any(part in TEST_DIRS | FRAMEWORK_DIRS for part in pure.parts[:-1])
     )
 
 
@@ -124,43 +134,46 @@ class SweLocal:
 
         return make_sandbox(BubblewrapConfig())
 
-    def _command(self, instance: SweInstance, plugin: str) -> list[str]:
-        """The test command (a pytest invocation), loading the sentinel plugin, then the ids."""
-        tests = [*instance.FAIL_TO_PASS, *instance.PASS_TO_PASS]
+    def _command(self, instance: SweInstance, node_ids: list[str]) -> list[str]:
+        """The test command (a pytest invocation) with hgm's guard plugin, then the ids."""
         if instance.test_command:
             base = shlex.split(instance.test_command)
         else:
             base = [sys.executable, "-m", "pytest", "-rA", "-p", "no:cacheprovider"]
-        return [*base, "-p", plugin, *tests]
+        return [*base, "-p", "hgm_guard", *node_ids]
 
-    def _env(self, instance: SweInstance, plugin_dir: Path) -> dict[str, str]:
-        paths = [str(plugin_dir), *filter(None, [instance.test_env.get("PYTHONPATH")])]
-        return {
-            "PYTHONDONTWRITEBYTECODE": "1",
-            **instance.test_env,
-            "PYTHONPATH": ":".join(paths),
-        }
+    def _base_files(self, instance: SweInstance) -> frozenset[str]:
+        return list_commit(self.repos[instance.instance_id], instance.base_commit)
 
     def grade(self, task: Task, diff: str) -> Grade:
         instance = self._instance(task)
         started = time.perf_counter()
         hidden = _patch_paths(instance.test_patch)
+        base_files = self._base_files(instance)
+        roots = ("", *filter(None, instance.test_env.get("PYTHONPATH", "").split(":")))
         kept, dropped = restrict_diff(
-            diff, lambda path: path not in hidden and not is_test_or_build_file(path)
+            diff,
+            lambda path: (
+                path not in hidden
+                and not is_test_or_build_file(path)
+                and not shadows(path, base_files, roots)
+            ),
         )
+        subverting = dropped_evidence("python", dropped)
         common = {
             "task": task.id,
             "empty_diff": diff_is_empty(diff),
             "dropped_files": tuple(dropped),
+            "tampered": bool(subverting),
+            "tamper_evidence": tuple(subverting),
         }
+        listed = [*instance.FAIL_TO_PASS, *instance.PASS_TO_PASS]
         token = f"hgm-pytest-finished-{secrets.token_hex(16)}"
-        plugin = f"hgm_sentinel_{secrets.token_hex(8)}"
         with tempfile.TemporaryDirectory(prefix="hgm-swe-") as tmp:
             root = Path(tmp).resolve()
             work, plugin_dir = root / "repo", root / "plugin"
             work.mkdir()
-            plugin_dir.mkdir()
-            (plugin_dir / f"{plugin}.py").write_text(sentinel_plugin(token))
+            install_guard(plugin_dir, token)
             self._extract_base(instance, work)
             try:
                 apply_diff(work, kept)
@@ -170,35 +183,36 @@ class SweLocal:
                 apply_diff(work, instance.test_patch)
             except DiffApplyError as error:
                 raise UserError(f"{task.id}: test_patch does not apply: {error}") from None
+            plan, run_ids = add_canaries(work, listed, random.SystemRandom())
             prepared = time.perf_counter()
             completed = self.sandbox.run(
-                self._command(instance, plugin),
+                self._command(instance, run_ids),
                 root,
-                self._env(instance, plugin_dir),
+                guarded_env(instance.test_env, plugin_dir, plugin_dir / "token"),
                 Limits(wall_s=instance.timeout_s),
                 cwd=work,
             )
         finished = time.perf_counter()
-        found = pytest_outcomes(completed.stdout_tail, token)
-        outcomes = tuple(
-            TestOutcome(name, found.get(name) == "PASSED")
-            for name in (*instance.FAIL_TO_PASS, *instance.PASS_TO_PASS)
-        )
-        resolved = completed.exit_code == 0 and all(outcome.passed for outcome in outcomes)
-        killed = "" if completed.killed is KillReason.NONE else f"killed: {completed.killed}"
+        output = completed.stdout_tail
+        counted = output_before(token, output)
+        found = pytest_outcomes(output, token)
+        outcomes = [TestOutcome(name, word == "PASSED") for name, word in found.items()]
+        evidence = subverting + integrity_notes(token, counted or "")
+        verdict = judge(plan, outcomes, listed, completed, counted is not None, evidence)
+        real = [TestOutcome(plan.original(o.name), o.passed) for o in outcomes]
         return Grade(
-            resolved=resolved,
-            tests=outcomes,
-            log_tail=(completed.stdout_tail + completed.stderr_tail)[-4000:],
+            resolved=verdict.resolved,
+            tests=tuple(TestOutcome(name, status(real, name) is True) for name in listed),
+            log_tail=plan.original(completed.stdout_tail + completed.stderr_tail)[-4000:],
             wall_s=finished - started,
-            error=killed,
+            error=verdict.why,
             exit_code=completed.exit_code,
             timings={
                 "prepare": prepared - started,
                 "tests": finished - prepared,
                 "total": finished - started,
             },
-            **common,
+            **{**common, "tampered": bool(verdict.evidence), "tamper_evidence": verdict.evidence},
         )
 
 

@@ -37,7 +37,7 @@ class Grade:
     per finding. `suspicious` lists constructs seen in the diff (reads of test files,
     test-framework internals, ...): evidence for a reader, not by themselves a verdict.
     `cause` says in one word why an unresolved grade failed (`hgm.bench.causes`), empty
-    when resolved.
+    when resolved. `canaries` counts the canary tests the run held (each must fail).
     """
 
     task: str
@@ -54,6 +54,7 @@ class Grade:
     tamper_evidence: tuple[str, ...] = ()
     suspicious: tuple[str, ...] = ()
     cause: str = ""
+    canaries: int = 0
 
 
 class Benchmark(Protocol):

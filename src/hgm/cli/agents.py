@@ -75,6 +75,13 @@ def _render(report: AgentReport) -> Group:
             f"llm {role}",
             f"{usage['calls']} calls, {usage['tokens']} tokens, ${usage['cost_usd']:.4f}",
         )
+    if report.tampered:
+        facts.add_row(
+            "[red]tampered[/]",
+            escape(f"{len(report.tampered)} grades (never counted as resolved; not certifiable)"),
+        )
+        for grade in report.tampered:
+            facts.add_row("", escape(_short(grade.describe())))
     for failed in report.failed_expansions:
         facts.add_row(
             "failed expansion",
@@ -87,6 +94,10 @@ def _render(report: AgentReport) -> Group:
             table.add_column(column)
         for row in report.evaluations[-SHOWN_EVALUATIONS:]:
             result = "[green]resolved[/]" if row["success"] else "[red]failed[/]"
+            if row["tampered"]:
+                result = "[bold red]tampered[/]"
+            elif row["suspicious"]:
+                result += f" ({len(row['suspicious'])} suspicious)"
             table.add_row(str(row["job"]), escape(row["task"]), result, f"${row['cost_usd']:.4f}")
         parts.append(table)
     if report.certifications:

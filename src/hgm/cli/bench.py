@@ -159,9 +159,10 @@ def check(
         checks = check_benchmark(benchmark, tasks, workers, progress.graded)
     wall = time.perf_counter() - started
     per_language = summarize(checks)
-    table = Table("language", "tasks", *STATUSES, title=f"bench check {name}")
+    columns = ("tasks", *STATUSES, "canaries", "tampered")
+    table = Table("language", *columns, title=f"bench check {name}")
     for language, row in per_language.items():
-        table.add_row(escape(language), *(str(row[key]) for key in ("tasks", *STATUSES)))
+        table.add_row(escape(language), *(str(row[key]) for key in columns))
     console.print(table)
     for item in checks:
         if item.status != "ok" or item.problem:

@@ -23,6 +23,7 @@ from hgm.evolve.certify import (
     check_request,
     choose_tasks,
     open_certifier,
+    refuse_tampered,
 )
 from hgm.evolve.certify_stats import DIFFERENCE_METHOD, RATE_METHOD, TEST_METHOD
 from hgm.runconfig.agent_report import require_agent
@@ -84,11 +85,12 @@ def certify_command(
     with RunStore.open_for_reading(directory.db_path) as store:
         tree = store.tree()
         shipped = best_agent(store, config)
-    if shipped is None:
-        raise UserError(f"{run_dir}: the run has no agents yet")
-    chosen = shipped.agent if agent is None else agent
-    require_agent(tree, chosen, run_dir)
-    root = tree.agents()[0]
+        if shipped is None:
+            raise UserError(f"{run_dir}: the run has no agents yet")
+        chosen = shipped.agent if agent is None else agent
+        require_agent(tree, chosen, run_dir)
+        root = tree.agents()[0]
+        refuse_tampered(store.connection, chosen, root)
     with RunLock(directory.lock_path), open_certifier(config, directory, tree) as certifier:
         chosen_tasks = choose_tasks(certifier, tasks, config)
         total = len(chosen_tasks) * len({chosen, root})

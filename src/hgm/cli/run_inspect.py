@@ -21,8 +21,21 @@ from hgm.runconfig.status import RunStatus, best_agent, read_status
 from hgm.store.queries import ResultRow
 from hgm.store.run_dir import RunDir
 from hgm.store.run_store import RunStore
+from hgm.store.tampering import tampered_by_agent
 
-RESULT_FIELDS = ("agent", "task", "result", "started", "finished", "cost_usd", "job")
+RESULT_FIELDS = (
+    "agent",
+    "task",
+    "result",
+    "started",
+    "finished",
+    "cost_usd",
+    "job",
+    "tampered",
+    "tamper_evidence",
+    "suspicious",
+)
+LIST_SEPARATOR = " | "  # joins tamper_evidence and suspicious lines in a CSV cell
 
 
 class ResultFormat(StrEnum):
@@ -58,6 +71,17 @@ def _status_table(status: RunStatus) -> Table:
             )
             table.add_row("", escape(f"job {job.job}: {what} (since {job.since:.1f})"))
     table.add_row("money", f"${status.money_usd:.2f}")
+    if status.tampered_grades:
+        agents = ", ".join(
+            f"{a.agent} ({a.search} search"
+            + (f", {a.certification} certification" if a.certification else "")
+            + ")"
+            for a in status.tampered_agents
+        )
+        table.add_row(
+            "[red]tampered[/]",
+            escape(f"{status.tampered_grades} grades, by agents {agents} (see hgm show)"),
+        )
     if status.best is not None:
         best = status.best
         table.add_row(
@@ -112,13 +136,15 @@ def tree(
     with RunStore.open_for_reading(directory.db_path) as store:
         agents = store.tree()
         best = best_agent(store, config)
+        tampered = tampered_by_agent(store.connection)
     if len(agents) == 0:
         raise UserError(f"{run_dir}: the run has no agents yet")
     title = (
         f"run {config.run.name}: {len(agents)} agents "
-        "(s/f = successes/failures; failed = failed expansions in the clade)"
+        "(s/f = successes/failures; failed = failed expansions in the clade; "
+        "tampered = grades that attacked their grading, counted as failures)"
     )
-    Console().print(render_tree(agents, None if best is None else best.agent, title))
+    Console().print(render_tree(agents, None if best is None else best.agent, title, tampered))
 
 
 def _write_rows(rows: list[ResultRow], fmt: ResultFormat, out: TextIO) -> None:
@@ -129,7 +155,16 @@ def _write_rows(rows: list[ResultRow], fmt: ResultFormat, out: TextIO) -> None:
     else:
         writer = csv.DictWriter(out, fieldnames=RESULT_FIELDS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows({**r, "result": int(bool(r["result"]))} for r in records)
+        writer.writerows(
+            {
+                **r,
+                "result": int(bool(r["result"])),
+                "tampered": int(bool(r["tampered"])),
+                "tamper_evidence": LIST_SEPARATOR.join(r["tamper_evidence"]),
+                "suspicious": LIST_SEPARATOR.join(r["suspicious"]),
+            }
+            for r in records
+        )
 
 
 def results(
@@ -137,7 +172,11 @@ def results(
     fmt: ResultFormat = typer.Option(ResultFormat.jsonl, "--format", help="jsonl or csv"),
     output: Path | None = typer.Option(None, "--output", "-o", help="write here, not stdout"),
 ) -> None:
-    """Export one row per evaluation: agent, task, result, started, finished (and cost, job)."""
+    """Export one row per evaluation: agent, task, result, started, finished (and cost, job).
+
+    Each row also says whether the grade was tampered, with its evidence and the
+    suspicious constructs of the diff.
+    """
     directory = RunDir.open(run_dir)
     with RunStore.open_for_reading(directory.db_path) as store:
         rows = list(store.results())

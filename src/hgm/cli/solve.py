@@ -13,7 +13,7 @@ from rich.table import Table
 from hgm.errors import UserError
 from hgm.evolve.agent_dir import SEED_AGENT_DIR
 from hgm.evolve.agent_task import AgentLimits
-from hgm.evolve.records import DiffStats, Evaluation
+from hgm.evolve.records import Evaluation
 from hgm.evolve.solve import PROVIDERS, solve_gateway_config, solve_task
 from hgm.llm.config import DEFAULT_MAX_TOKENS, no_key
 from hgm.sandbox import BACKEND_KINDS, parse_sandbox_config
@@ -34,8 +34,10 @@ def _count(number: int, noun: str) -> str:
 def _print(evaluation: Evaluation, console: Console) -> None:
     grade, run = evaluation.grade, evaluation.run
     passed = sum(1 for outcome in grade.tests if outcome.passed)
-    stats = DiffStats.of(run.diff)
+    stats = run.diff_stats
     verdict = "[bold green]resolved[/]" if grade.resolved else "[bold red]not resolved[/]"
+    if grade.tampered:
+        verdict = "[bold red]TAMPERED[/] (not resolved)"
     table = Table(show_header=False, box=None)
     table.add_column(style="bold")
     table.add_column(overflow="fold")
@@ -47,8 +49,16 @@ def _print(evaluation: Evaluation, console: Console) -> None:
     if grade.dropped_files:
         dropped = ", ".join(grade.dropped_files)
         table.add_row("dropped", escape(f"{dropped} (not solution files)"))
+    for line in grade.tamper_evidence:
+        table.add_row("tampering", escape(line))
+    for line in grade.suspicious:
+        table.add_row("suspicious", escape(line))
     changed = f"{_count(stats.files, 'file')}, +{stats.added} -{stats.removed}"
-    table.add_row("diff", changed if run.diff else "empty")
+    table.add_row("diff", changed if run.diff else escape(run.diff_error or "empty"))
+    if run.diff_omitted_count:
+        left_out = ", ".join(f"{o.path} ({o.bytes} bytes, {o.reason})" for o in run.diff_omitted)
+        more = run.diff_omitted_count - len(run.diff_omitted)
+        table.add_row("left out", escape(left_out + (f" and {more} more" if more else "")))
     process = run.process
     stopped = run.stop_reason or "(no result.json)"
     table.add_row(

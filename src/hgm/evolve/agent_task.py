@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hgm.bench.types import Task
+from hgm.evolve.bounded_diff import DEFAULT_MAX_DIFF_BYTES
 from hgm.llm.ledger import JobLimits
 from hgm.sandbox.types import Limits
 
@@ -34,6 +35,12 @@ class AgentLimits(BaseModel):
     llm_usd: float | None = Field(default=None, ge=0)
     llm_tokens: int | None = Field(default=None, ge=0)
     llm_calls: int | None = Field(default=None, ge=0)
+    max_diff_bytes: int = Field(
+        default=DEFAULT_MAX_DIFF_BYTES,
+        gt=0,
+        description="cap on the diff the host takes from the repository (files beyond it "
+        "are left out and reported)",
+    )
 
     @model_validator(mode="after")
     def _grace_below_wall(self) -> AgentLimits:

@@ -22,6 +22,7 @@ from hgm.bench.types import Benchmark, Task
 from hgm.errors import UserError
 from hgm.evolve.agent_dir import SEED_AGENT_DIR
 from hgm.evolve.agent_task import AgentLimits
+from hgm.evolve.bounded_diff import MIB
 from hgm.evolve.expansion import ExpansionContext
 from hgm.evolve.harness import Harness
 from hgm.evolve.quickstart import quickstart_gateway
@@ -47,6 +48,7 @@ def agent_limits(section: AgentLimitsSection) -> AgentLimits:
         max_steps=section.max_steps,
         max_tokens=section.max_tokens,
         command_timeout_s=section.command_timeout_s,
+        max_diff_bytes=int(section.max_diff_mb * MIB),
     )
 
 

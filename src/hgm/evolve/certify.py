@@ -10,6 +10,8 @@ role `task`), or the simulated world's Bernoulli draws.
 Each finished (agent, task) pair is one row of the `certifications` table of `run.db`
 (created if absent; no other table is touched), so a second certification reuses the
 pairs already graded and runs only the rest. Statistics: `hgm.evolve.certify_stats`.
+An agent (or the root it is compared with) with any tampered grade, of the search or of
+a certification, is refused: `refuse_tampered`.
 """
 
 from __future__ import annotations
@@ -38,8 +40,10 @@ from hgm.runconfig.config import RunConfig, SimWorldSection
 from hgm.search.tree import Tree
 from hgm.sim import make_world
 from hgm.store.run_dir import RunDir
+from hgm.store.tampering import tampered_grades
 
 CERTIFY_RUN_SUFFIX = ":certify"
+REFUSAL_SHOWN = 5  # tampered grades named in a refusal
 TASK_CHOICES = "held-out, all (held-out and search tasks) or a number N (the first N held-out)"
 
 _TABLE = """
@@ -86,7 +90,8 @@ def certification_rows(db: sqlite3.Connection, agent: int) -> list[dict[str, Any
     if not has_certifications(db):
         return []
     rows = db.execute(
-        "SELECT task, success, cost_usd, duration, finished FROM certifications "
+        "SELECT task, success, cost_usd, duration, finished, "
+        "coalesce(json_extract(details, '$.tampered'), 0) FROM certifications "
         "WHERE agent = ? ORDER BY finished, task",
         (agent,),
     )
@@ -97,9 +102,26 @@ def certification_rows(db: sqlite3.Connection, agent: int) -> list[dict[str, Any
             "cost_usd": row[2],
             "duration": row[3],
             "finished": row[4],
+            "tampered": bool(row[5]),
         }
         for row in rows
     ]
+
+
+def refuse_tampered(db: sqlite3.Connection, agent: int, root: int) -> None:
+    """A UserError naming the tampered grades (search or certification) of `agent` or of the
+    root it is compared with: an agent that attacked its grading is never certified."""
+    found = tampered_grades(db, sorted({agent, root}))
+    if not found:
+        return
+    shown = "; ".join(grade.describe() for grade in found[:REFUSAL_SHOWN])
+    more = f" (and {len(found) - REFUSAL_SHOWN} more)" if len(found) > REFUSAL_SHOWN else ""
+    whose = sorted({grade.agent for grade in found})
+    names = ", ".join(f"the root {who}" if who == root else str(who) for who in whose)
+    raise UserError(
+        f"not certified: {len(found)} tampered grade(s) of agent {names} "
+        f"(graders caught them attacking their grading): {shown}{more}"
+    )
 
 
 def record_certification(
@@ -297,7 +319,12 @@ def certify(
     workers: int,
     on_done: Progress,
 ) -> Certification:
-    """Grade `agent` and `root` on `tasks` (reusing recorded pairs) and compare them."""
+    """Grade `agent` and `root` on `tasks` (reusing recorded pairs) and compare them.
+
+    Refused (UserError) when either has a tampered grade, before grading anything or, when
+    a certification grade is the tampered one, after recording the pairs graded.
+    """
+    refuse_tampered(db, agent, root)
     db.execute(_TABLE)
     known = {who: read_certifications(db, who) for who in {agent, root}}
     pairs = [(who, task) for who in sorted(known) for task in tasks if task not in known[who]]
@@ -307,6 +334,7 @@ def certify(
             if task in known[who]:
                 on_done(who, task, known[who][task])
     spent = grade_pairs(certifier, db, pairs, workers, on_done)
+    refuse_tampered(db, agent, root)
     results = {who: read_certifications(db, who) for who in known}
     agent_outcomes = [results[agent][task] for task in tasks]
     root_outcomes = [results[root][task] for task in tasks]

@@ -9,6 +9,7 @@ whose reason says what failed; the money spent is the gateway's record for the j
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import time
@@ -35,13 +36,15 @@ from hgm.evolve.diagnosis_fit import DiagnosisPrompt, self_improve_task
 from hgm.evolve.entries import Entry, choose_entry, read_evaluations, read_tried_tasks
 from hgm.evolve.harness import Harness
 from hgm.evolve.infrastructure import sandbox_failure
-from hgm.evolve.records import DiffStats
+from hgm.evolve.records import AgentRun
 from hgm.evolve.validation import ChildValidator
 from hgm.evolve.versions import AgentVersions, fresh_job_dir, job_cost
 from hgm.llm.config import DEFAULT_MAX_TOKENS, Role
 from hgm.llm.model_facts import ModelFacts
 from hgm.llm.recording import calls_for_job
 from hgm.runconfig.real_world import ExpansionSection
+
+OMITTED_DETAILS = 20  # files left out of a self-modification's diff, listed in its details
 
 
 class ExpansionFailed(Exception):
@@ -145,8 +148,8 @@ def _self_modify(
     diagnosis: Diagnosis,
     job_dir: Path,
     details: dict[str, Any],
-) -> tuple[Path, str]:
-    """Run the parent on its own source; return the child's directory and its diff. The
+) -> tuple[Path, AgentRun]:
+    """Run the parent on its own source; return the child's directory and the run. The
     task is fit into the `self_improve` model's window (`details["task_trimmed"]`)."""
     facts = context.models.get("self_improve")
     budget = facts.prompt_budget() if facts is not None else None
@@ -172,7 +175,7 @@ def _self_modify(
         apply_diff(child_dir, run.diff)
     except DiffApplyError as error:
         raise ExpansionFailed(f"the self-modification does not apply: {error}") from None
-    return child_dir, run.diff
+    return child_dir, run
 
 
 def expand(context: ExpansionContext, parent: int, child: int) -> ExpandOutcome:
@@ -200,12 +203,21 @@ def expand(context: ExpansionContext, parent: int, child: int) -> ExpandOutcome:
         (job_dir / "diagnosis.json").write_text(diagnosis.model_dump_json(indent=2) + "\n")
         details["problem_statement"] = diagnosis.problem_description
         details["diagnosis_summary"] = diagnosis.improvement_proposal
-        child_dir, diff = _self_modify(
+        child_dir, run = _self_modify(
             context, parent, child, parent_dir, diagnosis, job_dir, details
         )
-        details["diff_stats"] = _stats(diff)
-        admission = context.validator.validate(child_dir, job_dir / "validation", str(child))
+        details["diff_stats"] = dataclasses.asdict(run.diff_stats)
+        if run.diff_omitted_count:
+            details["diff_omitted"] = [
+                dataclasses.asdict(omitted) for omitted in run.diff_omitted[:OMITTED_DETAILS]
+            ]
+            details["diff_omitted_count"] = run.diff_omitted_count
+        admission = context.validator.validate(
+            child_dir, job_dir / "validation", str(child), parent_dir
+        )
         details["validation_s"] = admission.timings
+        if admission.tampered:
+            details["tampered"] = True
         if not admission.ok:
             broken = sandbox_failure(context.harness.sandbox)
             if broken is not None:  # the child was not to blame: the sandbox broke
@@ -233,8 +245,3 @@ def expand(context: ExpansionContext, parent: int, child: int) -> ExpandOutcome:
     return ExpandOutcome(
         True, "", job_cost(context.db_path, job), time.perf_counter() - started, details
     )
-
-
-def _stats(diff: str) -> dict[str, int]:
-    stats = DiffStats.of(diff)
-    return {"files": stats.files, "added": stats.added, "removed": stats.removed}

@@ -11,21 +11,24 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
-from hgm.bench.types import Benchmark, Task
+from hgm.bench.suspicious import scan_sections
+from hgm.bench.types import Benchmark, Grade, Task
 from hgm.errors import InfrastructureFailure
 from hgm.evolve.agent_dir import agent_package, copy_agent
 from hgm.evolve.agent_files import read_agent_json
 from hgm.evolve.agent_task import AgentLimits, AgentTask
+from hgm.evolve.bounded_diff import RepoDiff, repo_diff
 from hgm.evolve.infrastructure import (
     agent_died_unexplained,
     gateway_failure,
     last_call,
     sandbox_failure,
 )
-from hgm.evolve.records import AgentRun, Evaluation
-from hgm.evolve.workspace import JobLayout, WorkspaceError, repo_diff, snapshot_repo
+from hgm.evolve.records import AgentRun, DiffStats, Evaluation
+from hgm.evolve.workspace import JobLayout, WorkspaceError, snapshot_repo
 from hgm.llm.config import Role
 from hgm.llm.gateway import Gateway
 from hgm.llm.launch import agent_launch
@@ -49,6 +52,13 @@ def _fill_repo(source: RepoSource, repo: Path) -> None:
 
 def _text_or_none(value: object) -> str | None:
     return value[:_DETAIL_CHARS] if isinstance(value, str) else None
+
+
+def with_evidence(grade: Grade, suspicious: tuple[str, ...]) -> Grade:
+    """The grade with the diff's suspicious constructs added; a tampered grade is never
+    resolved, whichever benchmark made it."""
+    found = tuple(dict.fromkeys((*grade.suspicious, *suspicious)))
+    return replace(grade, suspicious=found, resolved=grade.resolved and not grade.tampered)
 
 
 def _test_seconds(timings: dict[str, float]) -> float:
@@ -145,11 +155,11 @@ class Harness:
             failure = sandbox_failure(self.sandbox)
         if failure is not None:
             raise failure
-        diff_error = None
         try:
-            diff = repo_diff(layout)
+            taken = repo_diff(layout, limits.max_diff_bytes)
         except WorkspaceError as error:
-            diff, diff_error = "", str(error)
+            taken = RepoDiff(max_bytes=limits.max_diff_bytes, error=str(error))
+        stats = DiffStats.of_sections(taken.files)
         finished = time.perf_counter()
         return AgentRun(
             job=job,
@@ -162,8 +172,8 @@ class Harness:
             stop_reason=_text_or_none(result.get("reason")),
             stop_detail=_text_or_none(result.get("detail")),
             usage=usage,
-            diff=diff,
-            diff_error=diff_error,
+            diff=taken.text,
+            diff_error=taken.error,
             llm_last_status=final_call.status if final_call is not None else None,
             timings={
                 "prepare": prepared - started,
@@ -171,6 +181,11 @@ class Harness:
                 "diff": finished - ran,
                 "total": finished - started,
             },
+            diff_stats=stats,
+            diff_files=taken.files,
+            diff_omitted=taken.omitted,
+            diff_omitted_count=taken.omitted_count,
+            diff_cap_bytes=taken.max_bytes,
         )
 
     def _model_limits(self, role: Role) -> dict[str, int]:
@@ -195,7 +210,11 @@ class Harness:
         job: str,
         limits: AgentLimits | None = None,
     ) -> Evaluation:
-        """Run the agent on `task` (role `task`), grade its diff, write `record.json`."""
+        """Run the agent on `task` (role `task`), grade its diff, write `record.json`.
+
+        The grade carries the suspicious constructs found in the diff (`Grade.suspicious`,
+        evidence only) besides what the benchmark found; a tampered grade is not resolved.
+        """
         started = time.perf_counter()
         run = self.run_agent(
             agent_dir,
@@ -207,7 +226,7 @@ class Harness:
             job=job,
             limits=limits,
         )
-        grade = benchmark.grade(task, run.diff)
+        grade = with_evidence(benchmark.grade(task, run.diff), scan_sections(run.diff_files))
         wall = time.perf_counter() - started
         test_s = _test_seconds(grade.timings)
         evaluation = Evaluation(

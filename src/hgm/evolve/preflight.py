@@ -92,7 +92,8 @@ def _root_contract_problems(section: RealWorldSection, sandbox: Sandbox) -> list
         agent_dir = archive.checkout(0, root / "agent")
         with started_gateway(smoke_gateway_config(), root / "preflight.db", "preflight") as gw:
             validator = make_validator(section, sandbox, gw, "preflight")
-            admission = validator.validate(agent_dir, root / "checks", "root")
+            # the root's own files are its own: none is refused as added
+            admission = validator.validate(agent_dir, root / "checks", "root", agent_dir)
     if admission.ok:
         return []
     return [f"the root agent breaks the agent contract: {admission.reason}"]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hgm.bench.diffs import split_diff
+from hgm.bench.diffs import FileDiff, split_diff
 from hgm.bench.types import Grade
+from hgm.evolve.bounded_diff import DEFAULT_MAX_DIFF_BYTES, OmittedFile
 from hgm.llm.config import Role
 from hgm.llm.ledger import JobUsage
 from hgm.sandbox.types import Completed
@@ -19,19 +21,25 @@ RECORD_SCHEMA_VERSION = 1
 
 @dataclass(frozen=True, slots=True)
 class DiffStats:
+    """Files, added and removed lines and binary files of a diff, as git reads it."""
+
     files: int
     added: int
     removed: int
+    binary: int = 0
 
     @classmethod
     def of(cls, diff: str) -> DiffStats:
-        added = removed = 0
-        for line in diff.splitlines():
-            if line.startswith("+") and not line.startswith("+++ "):
-                added += 1
-            elif line.startswith("-") and not line.startswith("--- "):
-                removed += 1
-        return cls(len(split_diff(diff)), added, removed)
+        return cls.of_sections(split_diff(diff))
+
+    @classmethod
+    def of_sections(cls, sections: Sequence[FileDiff]) -> DiffStats:
+        return cls(
+            files=sum(section.patches for section in sections),
+            added=sum(section.added for section in sections),
+            removed=sum(section.removed for section in sections),
+            binary=sum(1 for section in sections if section.binary),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +49,12 @@ class AgentRun:
     `stop_reason`/`stop_detail` come from the agent's own `result.json` (untrusted, for
     diagnosis only); `llm_last_status` is the gateway's record of the job's last LLM call
     ("ok" or the error type; None: no call); `process` is what the sandbox observed;
-    `diff` was computed on the host against the pristine snapshot. `timings` (seconds):
-    `prepare` (workspace, snapshot, agent copy, TASK.json), `agent` (the sandboxed process,
-    launch included), `diff`, `total`.
+    `diff` was computed on the host against the pristine snapshot, within
+    `diff_cap_bytes`: `diff_omitted` lists the first files it leaves out (of
+    `diff_omitted_count`), `diff_error` says why there is no diff when there could be
+    none; `diff_files` holds its file sections as git wrote them (not part of the record:
+    the diff is). `timings` (seconds): `prepare` (workspace, snapshot, agent copy,
+    TASK.json), `agent` (the sandboxed process, launch included), `diff`, `total`.
     """
 
     job: str
@@ -59,6 +70,11 @@ class AgentRun:
     diff: str
     diff_error: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    diff_stats: DiffStats = DiffStats(0, 0, 0)
+    diff_files: tuple[FileDiff, ...] = field(default=(), repr=False, compare=False)
+    diff_omitted: tuple[OmittedFile, ...] = ()
+    diff_omitted_count: int = 0
+    diff_cap_bytes: int = DEFAULT_MAX_DIFF_BYTES
     llm_last_status: str | None = None
 
     @property
@@ -81,8 +97,11 @@ class AgentRun:
             "stop_detail": self.stop_detail,
             "usage": dataclasses.asdict(self.usage) | {"tokens": self.usage.tokens},
             "diff": self.diff,
-            "diff_stats": dataclasses.asdict(DiffStats.of(self.diff)),
+            "diff_stats": dataclasses.asdict(self.diff_stats),
             "diff_error": self.diff_error,
+            "diff_cap_bytes": self.diff_cap_bytes,
+            "diff_omitted": [dataclasses.asdict(omitted) for omitted in self.diff_omitted],
+            "diff_omitted_count": self.diff_omitted_count,
             "timings": self.timings,
             "llm_last_status": self.llm_last_status,
         }
@@ -120,4 +139,7 @@ class Evaluation:
         }
 
     def write(self, path: Path) -> None:
-        path.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        """record.json: UTF-8; bytes of the diff that are not UTF-8 stay exact as `\\udcNN`
+        escapes (`json.loads` gives them back as surrogate escapes, see hgm.bench.diffs)."""
+        text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        path.write_bytes(text.encode("utf-8", "backslashreplace"))

@@ -1,8 +1,12 @@
 """Child admission: a new agent version enters the tree only if it still honours the contract.
 
-Three checks, in the sandbox, each time-limited, cheapest first:
-1. it compiles (`python -m compileall`),
-2. its own unit tests pass (`python -m unittest discover -s tests`),
+Checks, cheapest first, each time-limited in the sandbox:
+0. it adds no file the test tools would load by themselves (conftest.py, *.pth, start-up
+   hooks, modules named like the tools), unless its parent had the very same file;
+1. it compiles (`python -I -m compileall`: its own modules cannot shadow compileall),
+2. its own unit tests pass, run so that it cannot forge their outcome (`unit_tests.py`:
+   canary tests that must fail, a report after a random token, the standard library
+   first on `sys.path`); a forged outcome is rejected as tampering,
 3. a smoke run works: the child runs on a trivial task against a free scripted model
    (a gateway of its own) and exits 0 having written result.json and trajectory.jsonl.
 """
@@ -19,6 +23,7 @@ from hgm.evolve.agent_dir import copy_agent
 from hgm.evolve.agent_files import read_agent_file, read_agent_json
 from hgm.evolve.agent_task import AgentLimits, AgentTask
 from hgm.evolve.harness import Harness
+from hgm.evolve.unit_tests import UnitTestRun, forbidden_files
 from hgm.llm.config import (
     GatewayConfig,
     RoleModel,
@@ -51,11 +56,13 @@ def smoke_gateway_config() -> GatewayConfig:
 
 @dataclass(frozen=True, slots=True)
 class Admission:
-    """The verdict on a child: `reason` says which check failed and how (empty when ok)."""
+    """The verdict on a child: `reason` says which check failed and how (empty when ok);
+    `tampered`: the child attacked the checks themselves (forged its test results)."""
 
     ok: bool
     reason: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    tampered: bool = False
 
 
 def _gist(completed: Completed) -> str:
@@ -87,26 +94,35 @@ class ChildValidator:
         self.config = config
         self.python = python
 
-    def validate(self, child_dir: Path, scratch: Path, agent: str) -> Admission:
-        """Check the agent version in `child_dir`, working under `scratch` (new or empty)."""
+    def validate(
+        self, child_dir: Path, scratch: Path, agent: str, parent_dir: Path | None = None
+    ) -> Admission:
+        """Check the agent version in `child_dir`, working under `scratch` (new or empty).
+
+        `parent_dir`: the version it was made from (files it already had are not refused).
+        """
         timings: dict[str, float] = {}
+        forbidden = forbidden_files(child_dir, parent_dir)
+        if forbidden:
+            shown = ", ".join(forbidden[:5]) + (" ..." if len(forbidden) > 5 else "")
+            return Admission(False, f"adds files the test tools load: {shown}", timings, True)
         work = scratch / "checks"
         copy_agent(child_dir, work)
-        compiled = self._run(["-m", "compileall", "-q", "."], work, self.config.compile_timeout_s)
+        compiled = self._run(
+            ["-I", "-m", "compileall", "-q", "."], work, self.config.compile_timeout_s
+        )
         timings["compile"] = compiled.wall_s
         if problem := _failed("does not compile", compiled):
             return Admission(False, problem, timings)
         if self.config.unit_tests:
             if not (work / "tests").is_dir():
                 return Admission(False, "unit tests: the agent has no tests/ directory", timings)
-            tested = self._run(
-                ["-m", "unittest", "discover", "-s", "tests"],
-                work,
-                self.config.unit_tests_timeout_s,
-            )
+            run = UnitTestRun.new()
+            tested = self._run(run.arguments(), work, self.config.unit_tests_timeout_s)
             timings["unit_tests"] = tested.wall_s
-            if problem := _failed("unit tests failed", tested):
-                return Admission(False, problem, timings)
+            problem, tampered = run.verdict(tested)
+            if problem:
+                return Admission(False, problem, timings, tampered)
         shutil.rmtree(work, ignore_errors=True)
         if self.config.smoke_run:
             problem, timings["smoke"] = self._smoke(child_dir, scratch / "smoke", agent)

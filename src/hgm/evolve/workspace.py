@@ -10,10 +10,11 @@ Layout of one job (`<run>/artifacts/<job>/`):
     snapshot.git/    git data of the pristine repo/, outside the sandbox (never agent-visible)
     record.json      what the harness recorded (written by the caller)
 
-The diff is computed here, by git on the host, between the snapshot and `work/repo`: the
-agent's own diff (if it makes one) is never used, and files it wrote outside `repo/` are
-not part of it. git runs without the user's configuration and with `.gitattributes` of the
-workspace neutralised, so nothing an agent writes can run code or change the bytes.
+The diff is computed by git on the host, between the snapshot and `work/repo`
+(`hgm.evolve.bounded_diff`): the agent's own diff (if it makes one) is never used, and
+files it wrote outside `repo/` are not part of it. git runs without the user's
+configuration and with `.gitattributes` of the workspace neutralised, so nothing an agent
+writes can run code or change the bytes.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ NEUTRAL_ATTRIBUTES = "* -text -eol -filter -ident -working-tree-encoding -export
 HARNESS_EXCLUDES = (
     "__pycache__/\n*.pyc\n.pytest_cache/\n.mypy_cache/\n.ruff_cache/\nnode_modules/\n.hypothesis/\n"
 )
-_GIT_SETTINGS = (
+GIT_SETTINGS = (
     "core.autocrlf=false",
     "core.symlinks=true",
     "core.fileMode=true",
@@ -93,7 +94,7 @@ class JobLayout:
         return layout
 
 
-def _git_env(layout: JobLayout) -> dict[str, str]:
+def git_env(layout: JobLayout) -> dict[str, str]:
     """No user or system configuration, no inherited GIT_* variables, a fixed identity."""
     nowhere = str(layout.snapshot / "no-home")
     return {
@@ -115,12 +116,17 @@ def _git_env(layout: JobLayout) -> dict[str, str]:
     }
 
 
-def _git(layout: JobLayout, *args: str) -> bytes:
-    settings = [part for setting in _GIT_SETTINGS for part in ("-c", setting)]
+def run_git(
+    layout: JobLayout, *args: str, stdin: bytes | None = None, index: str | None = None
+) -> bytes:
+    """git's stdout for `args` on the job's snapshot (`index`: another index file to use)."""
+    settings = [part for setting in GIT_SETTINGS for part in ("-c", setting)]
+    env = git_env(layout) | ({"GIT_INDEX_FILE": index} if index else {})
     done = subprocess.run(
         ["git", *settings, *args],
         cwd=layout.job_dir,
-        env=_git_env(layout),
+        env=env,
+        input=stdin,
         capture_output=True,
         check=False,
     )
@@ -142,11 +148,11 @@ def snapshot_repo(layout: JobLayout) -> None:
     )
     (git_dir / "info" / "attributes").write_text(NEUTRAL_ATTRIBUTES)
     (git_dir / "info" / "exclude").write_text(HARNESS_EXCLUDES)
-    _drop_nested_git(layout.repo)
-    _git(layout, "add", "--all", "--force", ".")
+    drop_nested_git(layout.repo)
+    run_git(layout, "add", "--all", "--force", ".")
 
 
-def _drop_nested_git(repo: Path) -> None:
+def drop_nested_git(repo: Path) -> None:
     """Remove `.git` entries below the top of `repo` (never following symbolic links)."""
     for directory, subdirs, _ in os.walk(repo):
         if ".git" in subdirs:
@@ -158,23 +164,3 @@ def _drop_nested_git(repo: Path) -> None:
             nested.unlink()
         elif nested.is_dir():
             shutil.rmtree(nested)
-
-
-def repo_diff(layout: JobLayout) -> str:
-    """The git-style diff from the snapshot to what `work/repo` holds now.
-
-    New files are included; `.gitignore` rules of the repository and the harness's own
-    excludes (bytecode, caches) apply. If the agent replaced `repo/` by something other
-    than a directory (a symbolic link to a host path, say), nothing is followed and the
-    diff is empty. Git repositories the agent made below the top (`cargo new` makes one)
-    lose their `.git` data so that their files are diffed as plain files.
-    """
-    if layout.repo.is_symlink() or not layout.repo.is_dir():
-        return ""
-    _drop_nested_git(layout.repo)
-    # The index still holds the pristine files: mark new files, then diff the tree against it.
-    _git(layout, "add", "--intent-to-add", "--ignore-removal", ".")
-    raw = _git(
-        layout, "diff", "--binary", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames"
-    )
-    return raw.decode("utf-8", errors="replace")

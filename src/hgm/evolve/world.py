@@ -9,6 +9,7 @@ Money is what the gateway recorded for the job. Safe to call from several thread
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -17,24 +18,35 @@ from hgm.engine.world import EvalOutcome, ExpandOutcome
 from hgm.errors import UserError
 from hgm.evolve.expansion import ExpansionContext, expand
 from hgm.evolve.failures import failure_category
-from hgm.evolve.records import DiffStats, Evaluation
+from hgm.evolve.records import Evaluation
 from hgm.evolve.versions import fresh_job_dir, job_cost
+
+# How much tampering evidence an evaluation's details (run.db, events) carry; record.json
+# in the job's artifacts has all of it.
+EVIDENCE_LINES = 20
+EVIDENCE_CHARS = 300
 
 
 def _details(job: str, job_dir: Path, evaluation: Evaluation) -> dict[str, Any]:
     run, grade = evaluation.run, evaluation.grade
-    stats = DiffStats.of(run.diff)
     return {
         "job": job,
         "artifacts": str(job_dir),
         "empty_diff": grade.empty_diff,
-        "diff_stats": {"files": stats.files, "added": stats.added, "removed": stats.removed},
+        "diff_stats": dataclasses.asdict(run.diff_stats),
+        "diff_omitted": run.diff_omitted_count,
         "grade": {
             "resolved": grade.resolved,
             "tests_passed": sum(1 for test in grade.tests if test.passed),
             "tests": len(grade.tests),
             "error": grade.error[:500],
         },
+        "tampered": grade.tampered,
+        "tamper_evidence": [
+            line[:EVIDENCE_CHARS] for line in grade.tamper_evidence[:EVIDENCE_LINES]
+        ],
+        "suspicious": [line[:EVIDENCE_CHARS] for line in grade.suspicious[:EVIDENCE_LINES]],
+        "dropped_files": list(grade.dropped_files[:EVIDENCE_LINES]),
         "kill_reason": run.process.killed.value,
         "exit_code": run.process.exit_code,
         "stop_reason": run.stop_reason,
@@ -101,7 +113,7 @@ class RealWorld:
             limits=context.limits,
         )
         return EvalOutcome(
-            success=evaluation.resolved,
+            success=evaluation.resolved and not evaluation.grade.tampered,
             cost_usd=job_cost(context.db_path, job),
             duration=evaluation.wall_s,
             details=_details(job, job_dir, evaluation),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from hgm.errors import UserError
 from hgm.runconfig.config import RunConfig
 from hgm.search.tree import Tree
 from hgm.store.run_dir import RunDir
+from hgm.store.tampering import TamperedGrade, tampered_grades
 
 ARCHIVE_DIR_NAME = "agents.git"
 
@@ -57,6 +58,7 @@ class AgentReport:
     evaluations: list[dict[str, Any]]
     failed_expansions: list[dict[str, Any]]
     certifications: list[dict[str, Any]]
+    tampered: list[TamperedGrade] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         def record(r: Record) -> dict[str, Any]:
@@ -80,6 +82,7 @@ class AgentReport:
             "evaluations": self.evaluations,
             "failed_expansions": self.failed_expansions,
             "certifications": self.certifications,
+            "tampered": [grade.to_json() for grade in self.tampered],
         }
 
 
@@ -114,22 +117,30 @@ def lineage_of(tree: Tree, agent: int) -> list[int]:
 
 
 def evaluations_of(db: sqlite3.Connection, agent: int) -> list[dict[str, Any]]:
+    """The agent's evaluations, oldest first; `tampered` with its evidence and the
+    suspicious constructs of each grade (a real world records them)."""
     rows = db.execute(
-        "SELECT job, task, success, cost_usd, started, finished FROM evaluations "
+        "SELECT job, task, success, cost_usd, started, finished, details FROM evaluations "
         "WHERE agent = ? ORDER BY finished, job",
         (agent,),
     )
-    return [
-        {
-            "job": row["job"],
-            "task": row["task"],
-            "success": bool(row["success"]),
-            "cost_usd": row["cost_usd"],
-            "started": row["started"],
-            "finished": row["finished"],
-        }
-        for row in rows
-    ]
+    evaluations = []
+    for row in rows:
+        details = json.loads(row["details"])
+        evaluations.append(
+            {
+                "job": row["job"],
+                "task": row["task"],
+                "success": bool(row["success"]),
+                "cost_usd": row["cost_usd"],
+                "started": row["started"],
+                "finished": row["finished"],
+                "tampered": details.get("tampered") is True,
+                "tamper_evidence": details.get("tamper_evidence") or [],
+                "suspicious": details.get("suspicious") or [],
+            }
+        )
+    return evaluations
 
 
 def expansion_of(db: sqlite3.Connection, agent: int) -> dict[str, Any] | None:
@@ -239,4 +250,5 @@ def agent_report(
         evaluations=evaluations_of(db, agent),
         failed_expansions=failed_expansions_of(db, agent),
         certifications=certifications,
+        tampered=tampered_grades(db, [agent]),
     )

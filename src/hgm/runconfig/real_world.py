@@ -63,6 +63,13 @@ class AgentLimitsSection(_Section):
     grace_s: float = Field(
         30.0, ge=0, description="sandbox wall limit = wall_clock_s + grace_s (then killed)"
     )
+    max_diff_mb: float = Field(
+        4.0,
+        gt=0,
+        le=1024,
+        description="cap on the diff taken from the agent's repository, in MiB (files that "
+        "do not fit are left out and reported in the job's record)",
+    )
 
 
 class EntriesSection(_Section):

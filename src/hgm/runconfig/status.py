@@ -11,6 +11,7 @@ from hgm.search.selection import Selection, select_final
 from hgm.store.queries import Counts, SessionRow
 from hgm.store.run_dir import RunDir
 from hgm.store.run_store import ABORTED_REASON, RunStore
+from hgm.store.tampering import tampered_grades
 
 RunState = Literal["created", "running", "finished", "interrupted", "paused", "crashed", "failed"]
 INTERRUPTED_REASONS = ("stopped", ABORTED_REASON)
@@ -42,6 +43,15 @@ class RunningJob:
 
 
 @dataclass(frozen=True, slots=True)
+class TamperedAgent:
+    """An agent with tampered grades: how many in the search and in certifications."""
+
+    agent: int
+    search: int
+    certification: int
+
+
+@dataclass(frozen=True, slots=True)
 class RunStatus:
     name: str
     run_dir: str
@@ -60,6 +70,8 @@ class RunStatus:
     budget_money_usd: float | None = None
     running: tuple[RunningJob, ...] = ()
     finish_detail: str = ""
+    tampered_grades: int = 0
+    tampered_agents: tuple[TamperedAgent, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -117,6 +129,14 @@ def best_agent(store: RunStore, config: RunConfig) -> BestAgent | None:
     )
 
 
+def tampered_agents(store: RunStore) -> tuple[TamperedAgent, ...]:
+    """Agents whose grades were tampered, by agent id."""
+    counts: dict[int, list[int]] = {}
+    for grade in tampered_grades(store.connection):
+        counts.setdefault(grade.agent, [0, 0])[grade.source == "certification"] += 1
+    return tuple(TamperedAgent(agent, *counts[agent]) for agent in sorted(counts))
+
+
 def read_status(path: Path) -> RunStatus:
     """The status of the run in directory `path`."""
     run_dir = RunDir.open(path)
@@ -127,6 +147,7 @@ def read_status(path: Path) -> RunStatus:
         session = store.last_session()
         best = best_agent(store, config)
         running = running_jobs(store) if active else ()
+        tampered = tampered_agents(store)
         detail = store.connection.execute(
             "SELECT value FROM meta WHERE key = 'last_finish_detail'"
         ).fetchone()
@@ -149,4 +170,6 @@ def read_status(path: Path) -> RunStatus:
         budget_money_usd=config.budget.money_usd,
         running=running,
         finish_detail=detail["value"] if detail is not None and state == "paused" else "",
+        tampered_grades=sum(agent.search + agent.certification for agent in tampered),
+        tampered_agents=tampered,
     )

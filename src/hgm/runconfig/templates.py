@@ -185,6 +185,7 @@ kind = "bubblewrap"      # bubblewrap (Linux, no root) | docker | unsafe-local (
 max_steps = {steps}           # LLM calls per agent run
 wall_clock_s = {wall}       # the agent's own time limit per task
 memory_mb = {memory}
+# max_diff_mb = 4            # cap on the diff taken from the agent's repository (MiB)
 """
 
 # Sizes per benchmark: workers, task evaluations, money cap, run/job USD, steps, wall, memory.

@@ -48,7 +48,8 @@ class SessionRow:
 
 @dataclass(frozen=True, slots=True)
 class ResultRow:
-    """One finished evaluation."""
+    """One finished evaluation; `tampered` and its evidence come from the details a real
+    world records (none in a simulated world)."""
 
     job: int
     agent: int
@@ -58,6 +59,18 @@ class ResultRow:
     finished: float
     cost_usd: float
     details: dict[str, Any]
+
+    @property
+    def tampered(self) -> bool:
+        return self.details.get("tampered") is True
+
+    @property
+    def tamper_evidence(self) -> list[str]:
+        return [str(line) for line in self.details.get("tamper_evidence") or []]
+
+    @property
+    def suspicious(self) -> list[str]:
+        return [str(line) for line in self.details.get("suspicious") or []]
 
 
 def read_counts(db: sqlite3.Connection) -> Counts:

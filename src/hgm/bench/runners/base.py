@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import os
+import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from hgm.bench.canaries.plan import CANARY_COUNT, CanaryPlan
 from hgm.bench.types import TestOutcome
 from hgm.sandbox.types import Mount
 
 # The runner's combined output goes to this file inside the work dir (no tail truncation).
 LOG_NAME = ".hgm-test-output.log"
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+RewriteTests = Callable[[str, random.Random, int], tuple[str, CanaryPlan]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +48,19 @@ class TestRunner(Protocol):
         its final summary (hidden from the code under test); grading then counts only the
         output before it, and a run without it (code that exited early) gets no credit.
         """
+        ...
+
+    def canaries(self, work: Path, test_files: tuple[str, ...], rng: random.Random) -> CanaryPlan:
+        """Rename the hidden tests in `work` and add canary tests among them (see canaries/)."""
+        ...
+
+    def finished(self, output: str) -> bool:
+        """True when `output` shows the runner's own end of run (unused with a token)."""
+        ...
+
+    def integrity(self, work: Path, test_files: tuple[str, ...]) -> list[str]:
+        """Tamper evidence in the graded tree before the run: solution code that can only
+        serve to subvert this runner (e.g. redefining the test framework's macros)."""
         ...
 
     def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan: ...
@@ -114,6 +133,43 @@ def output_before(token: str, output: str) -> str | None:
     lines = output.splitlines()
     ends = [index for index, line in enumerate(lines) if line.strip() == token]
     return "\n".join(lines[: ends[-1]]) if ends else None
+
+
+def integrity_notes(token: str, output: str) -> list[str]:
+    """Findings the runner's own trusted part printed as `<token> integrity: <finding>` lines."""
+    prefix = f"{token} integrity: "
+    return [line.strip()[len(prefix) :] for line in output.splitlines() if line.startswith(prefix)]
+
+
+def rewrite_tests(
+    work: Path, test_files: tuple[str, ...], rewrite: RewriteTests, rng: random.Random
+) -> CanaryPlan:
+    """Apply a language's canary rewrite to each hidden test file, sharing the canaries out."""
+    plan = CanaryPlan()
+    share = max(1, CANARY_COUNT // max(1, len(test_files)))
+    for name in test_files:
+        path = work / name
+        if path.is_file() and not path.is_symlink():
+            text, found = rewrite(path.read_text(errors="replace"), rng, share)
+            path.write_text(text)
+            plan = plan.merged(found)
+    return plan
+
+
+def source_findings(
+    work: Path, test_files: tuple[str, ...], suffixes: tuple[str, ...], pattern: re.Pattern[str]
+) -> list[str]:
+    """`file: line` for each match of `pattern` in the tree's non-test source files."""
+    found: list[str] = []
+    skip = set(test_files)
+    for path in sorted(work.rglob("*")):
+        relative = path.relative_to(work).as_posix()
+        if relative.startswith((".hgm", "test/", "target/")) or relative in skip:
+            continue
+        if path.suffix in suffixes and path.is_file() and not path.is_symlink():
+            text = path.read_text(errors="replace")
+            found += [f"{relative}: {m.group(0).strip()}" for m in pattern.finditer(text)]
+    return found
 
 
 def write_secret(path: Path, token: str) -> None:

@@ -1,19 +1,23 @@
 """C++ exercises: cmake with EXERCISM_RUN_ALL_TESTS, then the test binary's JUnit report.
 
 Exercism's C++ CMakeLists name the test binary after the exercise directory (the graded
-tree is therefore always a directory named `<slug>`) and run it as part of the full build;
-hgm builds only that binary and runs it once with `-r junit` (Catch2's reporter; hgm's
-built-in exercises use a small single-header framework that speaks the same flag).
+tree is therefore always a directory named `<slug>`) and add a target that runs it as part
+of the build. hgm builds only the binary (with canaries among the tests, that run would fail
+the build) and runs it once with `-r junit` (Catch2's reporter; hgm's built-in exercises use
+a small single-header framework that speaks the same flag) for per-test outcomes.
 Catch2's main (`test/tests-main.cpp`) is prebuilt once and linked in (hgm.bench.deps.cpp).
 """
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
 from pathlib import Path
 
 from hgm.bench import causes
+from hgm.bench.canaries.cpp_tests import cpp_canaries
+from hgm.bench.canaries.plan import CanaryPlan
 from hgm.bench.deps.cpp import MAIN_SOURCE, Catch2Mains
 from hgm.bench.runners.base import (
     RunPlan,
@@ -22,6 +26,8 @@ from hgm.bench.runners.base import (
     not_skipped,
     outcomes_from,
     read_only,
+    rewrite_tests,
+    source_findings,
 )
 from hgm.bench.runners.base import shell_quote as q
 from hgm.bench.types import TestOutcome
@@ -31,6 +37,13 @@ TESTCASE = re.compile(
     re.S,
 )
 RESULT = re.compile(r"^(?P<status>OK|FAILED) (?P<name>.+)$", re.M)
+FINISHED = re.compile(r"</testsuites?>")
+FRAMEWORK_MACRO = re.compile(
+    r"^\s*#\s*(?:define|undef)\s+(?:TEST_CASE|SECTION|(?:REQUIRE|CHECK)"
+    r"(?:_FALSE|_THROWS\w*|_NOTHROW|_THAT)?|CATCH_\w+|INTERNAL_CATCH_\w+|TWOBLUECUBES_\w+|"
+    r"HGM_TEST\w*|HGM_CONCAT\w*)\b",
+    re.M,
+)
 TEST_CASE = re.compile(r'^\s*TEST_CASE\s*\(\s*"((?:[^"\\]|\\.)*)"', re.M)
 FIX = "install cmake and a C++ compiler (apt install cmake g++)"
 PREBUILT_NOTE = "// hgm: Catch2's main is prebuilt from this file's original and linked in\n"
@@ -58,6 +71,17 @@ class CppRunner:
             (work / PREBUILT).parent.mkdir(parents=True, exist_ok=True)
             (work / PREBUILT).write_text(str(prebuilt))
         return False
+
+    def canaries(self, work: Path, test_files: tuple[str, ...], rng: random.Random) -> CanaryPlan:
+        return rewrite_tests(work, test_files, cpp_canaries, rng)
+
+    def finished(self, output: str) -> bool:
+        return FINISHED.search(output) is not None
+
+    def integrity(self, work: Path, test_files: tuple[str, ...]) -> list[str]:
+        suffixes = (".h", ".hpp", ".hh", ".cpp", ".cc", ".cxx")
+        findings = source_findings(work, test_files, suffixes, FRAMEWORK_MACRO)
+        return [f"the solution redefines a test framework macro ({f})" for f in findings]
 
     def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
         binary = q(f".hgm-build/{work.name}")

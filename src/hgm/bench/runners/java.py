@@ -10,10 +10,13 @@ but the first test); a bare `@Disabled` stays unless all tests are enabled.
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
 from pathlib import Path
 
+from hgm.bench.canaries.java_tests import java_canaries
+from hgm.bench.canaries.plan import CanaryPlan
 from hgm.bench.deps.java import (
     DEBIAN_JARS,
     DEFAULT_JUNIT,
@@ -30,6 +33,8 @@ from hgm.bench.runners.base import (
     not_skipped,
     outcomes_from,
     read_only,
+    rewrite_tests,
+    source_findings,
 )
 from hgm.bench.runners.base import shell_quote as q
 from hgm.bench.runners.java_driver import JavaDriver
@@ -38,6 +43,10 @@ from hgm.bench.types import TestOutcome
 DISABLED_WITH_REASON = re.compile(r"@Disabled\s*\([^)]*\)")
 DISABLED_ANY = re.compile(r"@Disabled\b(?:\s*\([^)]*\))?")
 RESULT = re.compile(r"^(?P<status>OK|FAILED|SKIPPED) (?P<name>.+)$", re.M)
+SUMMARY = re.compile(r"^Tests: \d+ failed, \d+ passed, \d+ skipped$", re.M)
+FRAMEWORK_PACKAGE = re.compile(
+    r"^\s*package\s+(?:org\.junit|org\.assertj|org\.opentest4j|org\.apiguardian)\b[^;]*;", re.M
+)
 TEST_METHOD = re.compile(r"@(?:Test|ParameterizedTest)\b(?:[^;{}]*?)\bvoid\s+(\w+)\s*\(")
 TEST_ROOT = "src/test/java/"
 FIX = (
@@ -78,6 +87,17 @@ class JavaRunner:
             if "@Disabled" in text:
                 source.write_text(self.disabled.sub("", text))
         return False
+
+    def canaries(self, work: Path, test_files: tuple[str, ...], rng: random.Random) -> CanaryPlan:
+        return rewrite_tests(work, test_files, java_canaries, rng)
+
+    def finished(self, output: str) -> bool:
+        """The driver's own summary line (it prints it after the last test)."""
+        return SUMMARY.search(output) is not None
+
+    def integrity(self, work: Path, test_files: tuple[str, ...]) -> list[str]:
+        findings = source_findings(work, test_files, (".java",), FRAMEWORK_PACKAGE)
+        return [f"the solution puts classes in a test framework's package ({f})" for f in findings]
 
     def classpath(self, build_gradle: str) -> list[Path]:
         """The driver, the JUnit launcher and the libraries `build_gradle` names (those

@@ -8,11 +8,14 @@ Module hooks let ES modules and CommonJS files use each other as under jest with
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
 from pathlib import Path
 
 from hgm.bench import causes
+from hgm.bench.canaries.js_tests import js_canaries
+from hgm.bench.canaries.plan import CanaryPlan
 from hgm.bench.runners.base import (
     RunPlan,
     base_env,
@@ -20,6 +23,7 @@ from hgm.bench.runners.base import (
     not_skipped,
     outcomes_from,
     read_only,
+    rewrite_tests,
     write_secret,
 )
 from hgm.bench.runners.base import shell_quote as q
@@ -49,6 +53,15 @@ class JavaScriptRunner:
     def prepare(self, work: Path, token: str) -> bool:
         write_secret(work / TOKEN_FILE, token)
         return True
+
+    def canaries(self, work: Path, test_files: tuple[str, ...], rng: random.Random) -> CanaryPlan:
+        return rewrite_tests(work, test_files, js_canaries, rng)
+
+    def finished(self, output: str) -> bool:
+        return False  # only the token proves it
+
+    def integrity(self, work: Path, test_files: tuple[str, ...]) -> list[str]:
+        return []  # checked inside the run (runners/js/guard.mjs)
 
     def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
         assert self.node is not None, self.problem()

@@ -3,18 +3,22 @@
 Crates come from a read-only directory source (hgm's vendored crates or Debian's registry,
 `hgm.bench.deps.rust`). Test names are reported with the target they ran in
 (`tests/wordy.rs::addition`), so a test the hidden test file contributes cannot be stood in
-for by a same-named test elsewhere.
+for by a same-named test elsewhere. `--no-fail-fast`: every test binary runs even though the
+canaries fail the first one.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
 from hgm.bench import causes
+from hgm.bench.canaries.plan import CanaryPlan
+from hgm.bench.canaries.rust_tests import rust_canaries
 from hgm.bench.deps.rust import cargo_config, crate_source, warm_target, warm_target_key
 from hgm.bench.runners.base import (
     RunPlan,
@@ -23,6 +27,8 @@ from hgm.bench.runners.base import (
     not_skipped,
     outcomes_from,
     read_only,
+    rewrite_tests,
+    source_findings,
 )
 from hgm.bench.runners.base import shell_quote as q
 from hgm.bench.types import TestOutcome
@@ -37,6 +43,8 @@ MISSING_CRATE = re.compile(
 COMPILE_ERROR = re.compile(r"could not compile `|failed to parse manifest|^error\[E\d+\]", re.M)
 CARGO_HOME = ".hgm-home/cargo"
 IGNORED = frozenset({"ignored"})
+SUMMARY = re.compile(r"^test result: (?:ok|FAILED)\. \d+ passed", re.M)
+SHADOWED_MACROS = re.compile(r"macro_rules!\s*(?:assert|assert_eq|assert_ne|debug_assert\w*)\b")
 TEST_FN = re.compile(r"#\[test\]\s*(?:#\[[^\]]*\]\s*)*(?:pub\s+)?fn\s+(\w+)")
 FIX = "install Rust with rustup (https://rustup.rs) so that `rustc` is on PATH"
 
@@ -103,13 +111,23 @@ class RustRunner:
             shutil.copytree(warm, work / "target")
         return False
 
+    def canaries(self, work: Path, test_files: tuple[str, ...], rng: random.Random) -> CanaryPlan:
+        return rewrite_tests(work, test_files, rust_canaries, rng)
+
+    def finished(self, output: str) -> bool:
+        return SUMMARY.search(output) is not None
+
+    def integrity(self, work: Path, test_files: tuple[str, ...]) -> list[str]:
+        findings = source_findings(work, test_files, (".rs",), SHADOWED_MACROS)
+        return [f"the solution redefines an assertion macro ({f})" for f in findings]
+
     def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
         assert self.sysroot is not None, self.problem()
         bin_dir = self.sysroot / "bin"
         script = (
             f"{home_exports()} && "
             f'export CARGO_HOME="$PWD/{CARGO_HOME}" CARGO_TARGET_DIR="$PWD/target" && '
-            f"exec {q(bin_dir / 'cargo')} test --offline --color never -- "
+            f"exec {q(bin_dir / 'cargo')} test --offline --no-fail-fast --color never -- "
             "--include-ignored --color never --test-threads 2"
         )
         sources = () if self.crates is None else (self.crates,)

@@ -1,12 +1,17 @@
-// The subset of jest's `expect` that exercise tests use.
-import { isDeepStrictEqual, inspect } from 'node:util';
+// The subset of jest's `expect` that exercise tests use. The builtins it compares with are
+// captured when it loads, before any test code, so code under test cannot change them.
+import util from 'node:util';
 
+const { isDeepStrictEqual, inspect } = util;
+const { is, keys: ownKeys } = Object;
+const { isArray } = Array;
+const { isNaN } = Number;
 const show = (value) => inspect(value, { depth: 6, breakLength: Infinity });
 
 const looseEqual = (a, b) => {
-  if (Object.is(a, b)) return true;
+  if (is(a, b)) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (isArray(a) !== isArray(b)) return false;
   if (a instanceof Map && b instanceof Map) {
     return a.size === b.size && [...a].every(([k, v]) => b.has(k) && looseEqual(v, b.get(k)));
   }
@@ -14,7 +19,7 @@ const looseEqual = (a, b) => {
     return a.size === b.size && [...a].every((v) => b.has(v));
   }
   if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
-  const keys = (o) => Object.keys(o).filter((k) => o[k] !== undefined);
+  const keys = (o) => ownKeys(o).filter((k) => o[k] !== undefined);
   const [ka, kb] = [keys(a), keys(b)];
   return ka.length === kb.length && ka.every((k) => looseEqual(a[k], b[k]));
 };
@@ -39,7 +44,7 @@ const errorMatches = (error, expected) => {
 };
 
 const matchers = {
-  toBe: (actual, expected) => [Object.is(actual, expected), `${show(actual)} to be ${show(expected)}`],
+  toBe: (actual, expected) => [is(actual, expected), `${show(actual)} to be ${show(expected)}`],
   toEqual: (actual, expected) => [looseEqual(actual, expected), `${show(actual)} to equal ${show(expected)}`],
   toStrictEqual: (actual, expected) => [
     isDeepStrictEqual(actual, expected),
@@ -50,7 +55,7 @@ const matchers = {
   toBeNull: (actual) => [actual === null, `${show(actual)} to be null`],
   toBeUndefined: (actual) => [actual === undefined, `${show(actual)} to be undefined`],
   toBeDefined: (actual) => [actual !== undefined, `${show(actual)} to be defined`],
-  toBeNaN: (actual) => [Number.isNaN(actual), `${show(actual)} to be NaN`],
+  toBeNaN: (actual) => [isNaN(actual), `${show(actual)} to be NaN`],
   toBeGreaterThan: (a, b) => [a > b, `${show(a)} to be > ${show(b)}`],
   toBeGreaterThanOrEqual: (a, b) => [a >= b, `${show(a)} to be >= ${show(b)}`],
   toBeLessThan: (a, b) => [a < b, `${show(a)} to be < ${show(b)}`],
@@ -75,7 +80,7 @@ const matchers = {
     `${show(a)} to match ${show(pattern)}`,
   ],
   toMatchObject: (a, b) => [
-    a != null && Object.keys(b).every((k) => looseEqual(a[k], b[k])),
+    a != null && ownKeys(b).every((k) => looseEqual(a[k], b[k])),
     `${show(a)} to match object ${show(b)}`,
   ],
   toThrow: (fn, expected) => {

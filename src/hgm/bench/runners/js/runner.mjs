@@ -6,12 +6,15 @@
 // failure or when no test passed.
 // With HGM_TOKEN_FILE set, reads and deletes that file before loading any test code and
 // prints its token last, so that code under test which exits early never prints it. Output
-// and exit go through functions captured here, before test code can replace them.
+// and exit go through functions captured here, before test code can replace them. Globals
+// and builtins that test code replaces (guard.mjs: checked after loading and after each
+// test) are reported as `<token> integrity: <what>` lines just before the token.
 import { readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { register } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { expect } from './expect.mjs';
+import { replaced, snapshot } from './guard.mjs';
 
 const print = ((write) => (text) => write(1, `${text}\n`))(writeSync);
 const exit = process.exit.bind(process);
@@ -80,6 +83,11 @@ Object.assign(globalThis, {
   beforeAll: hook('beforeAll'), afterAll: hook('afterAll'),
   beforeEach: hook('beforeEach'), afterEach: hook('afterEach'),
 });
+const watched = snapshot();
+const findings = new Map();
+const check = (when) => {
+  for (const name of replaced(watched)) if (!findings.has(name)) findings.set(name, `${name} was replaced ${when}`);
+};
 
 const withTimeout = (fn) =>
   new Promise((resolvePromise, reject) => {
@@ -115,6 +123,7 @@ const runSuite = async (suite, prefix) => {
       print(`FAIL ${title(name)}`);
       print(`  ${String(error && error.stack ? error.stack : error).split('\n').slice(0, 4).join('\n  ')}`);
     }
+    check(`during the test ${title(name)}`);
   }
   for (const child of suite.children) await runSuite(child, [...prefix, child.name]);
   if (active) for (const fn of suite.hooks.afterAll) await withTimeout(fn);
@@ -132,6 +141,7 @@ for (const file of files) {
     print(`ERROR loading ${file}: ${describeError(error)}`);
   }
 }
+check('while the test files loaded');
 if (loaded) {
   try {
     await runSuite(rootSuite, []);
@@ -142,5 +152,9 @@ if (loaded) {
 }
 const total = counts.passed + counts.failed + counts.skipped;
 print(`Tests: ${counts.failed} failed, ${counts.skipped} skipped, ${counts.passed} passed, ${total} total`);
-if (token) print(token);
+check('after the tests');
+if (token) {
+  for (const finding of findings.values()) print(`${token} integrity: ${finding}`);
+  print(token);
+}
 exit(counts.failed === 0 && counts.passed > 0 ? 0 : 1);

@@ -1,0 +1,1 @@
+"""HumanEval grading: the candidate (run in the sandbox), the trusted checker, their wire."""
