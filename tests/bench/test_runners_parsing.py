@@ -119,6 +119,32 @@ def test_cpp_junit_report() -> None:
     assert outcomes("cpp", CATCH_XML) == {"single number": True, "run &amp; more": False}
 
 
+@pytest.mark.parametrize(
+    ("language", "output", "finished"),
+    [
+        ("go", GO_OUT + "FAIL\nFAIL\thistogrambars\t0.012s\n", True),
+        (
+            "go",
+            "testing: warning: no tests to run\nPASS\nok  \tcounter\t0.002s [no tests to run]\n",
+            True,
+        ),
+        ("go", GO_OUT + "panic: boom\nFAIL\tbars\t0.01s\n", False),
+        ("go", "# bars\n./bars.go:3:1: syntax error\nFAIL\tbars [build failed]\n", False),
+        ("java", JAVA_OUT, True),
+        ("java", JAVA_OUT.rsplit("Tests:", 1)[0], False),
+        ("cpp", f"<testsuites>\n{CATCH_XML}</testsuites>\n", True),
+        ("cpp", CATCH_XML, True),
+        ("cpp", CATCH_XML.rsplit("</testsuite>", 1)[0], False),
+        ("rust", "test result: FAILED. 1 passed; 1 failed; 0 ignored", True),
+        ("rust", "running 2 tests\ntest a ... ok\n", False),
+    ],
+)
+def test_runners_without_a_token_finish_with_their_own_summary(
+    language: str, output: str, finished: bool
+) -> None:
+    assert make_runner(language).finished(output) is finished  # a regex: no toolchain needed
+
+
 def test_any_failing_report_fails_the_test() -> None:
     forged = "PASS chunk > a\nFAIL chunk > a\nPASS chunk > a\n"
     assert outcomes("javascript", forged) == {"chunk > a": False}

@@ -37,7 +37,7 @@ from hgm.bench.runners.base import shell_quote as q
 from hgm.bench.types import TestOutcome
 
 RESULT = re.compile(r"^\s*--- (?P<status>PASS|FAIL|SKIP): (?P<name>\S+)", re.M)
-SUMMARY = re.compile(r"^(?:ok|FAIL)\s+\S+\s+[0-9.]+s\s*$", re.M)
+SUMMARY = re.compile(r"^(?:ok|FAIL)\s+\S+\s+[0-9.]+s(?: \[no tests to run\])?\s*$", re.M)
 PANIC = re.compile(r"^panic: ", re.M)
 LINKNAME = re.compile(r"//go:linkname\s+\S+\s+testing\.\S+")
 TEST_FUNC = re.compile(r"^func (Test\w*)\(\s*\w+\s+\*testing\.T\s*\)", re.M)
