@@ -10,6 +10,7 @@ DEBIAN_PACKAGES=(
   junit5                  # Java: the JUnit 5 console launcher (fallback for Maven Central's)
   libassertj-core-java    # Java: AssertJ (fallback for Maven Central's)
   libboost-date-time-dev  # C++: Boost date_time (polyglot's gigasecond and meetup, tests)
+  catch2                  # C++: Catch2 v2's single header (the real Polyglot sample's tests)
   librust-either-dev      # Rust: the crate the tests' exercise names (fallback for crates.io)
   chromium                # the dashboard's browser tests (headless)
   chromium-driver         # chromedriver for selenium, at /usr/bin/chromedriver
