@@ -113,13 +113,19 @@ def tamper_evidence(
     return found
 
 
+def ran_status(outcomes: list[TestOutcome], name: str) -> bool | None:
+    """Like `status`, over the reports of `name` that ran (None: never run, or skipped)."""
+    return status([outcome for outcome in outcomes if not outcome.skipped], name)
+
+
 def _failed_or_unbuilt(outcomes: list[TestOutcome], canary: Canary) -> bool:
-    """The canary failed, or neither it nor its twin was reported: the configuration did not
-    build them (a Cargo feature, a preprocessor or Go build condition around both)."""
-    seen = status(outcomes, canary.name)
+    """The canary ran and failed, or neither it nor its twin ran: the configuration did not
+    build them (a Cargo feature, a preprocessor or Go build condition around both) or skips
+    both (a bare `@Disabled` copied with its test)."""
+    seen = ran_status(outcomes, canary.name)
     if seen is False:
         return True
-    return seen is None and canary.twin is not None and status(outcomes, canary.twin) is None
+    return seen is None and canary.twin is not None and ran_status(outcomes, canary.twin) is None
 
 
 def judge(
@@ -166,8 +172,8 @@ def judge(
     unfailed = [canary.name for canary in plan.canaries if not _failed_or_unbuilt(outcomes, canary)]
     if unfailed:
         return Verdict(False, f"canary tests not reported as failed: {', '.join(unfailed)}")
-    if plan.canaries and not any(status(outcomes, c.name) is False for c in plan.canaries):
-        why = "canary tests not reported as failed: none was built (all beside unbuilt tests)"
+    if plan.canaries and not any(ran_status(outcomes, c.name) is False for c in plan.canaries):
+        why = "canary tests not reported as failed: none ran (all beside unbuilt tests)"
         return Verdict(False, why)
     if not plan.canaries and completed.exit_code != 0:
         return Verdict(False, f"the test run exited {completed.exit_code}")
