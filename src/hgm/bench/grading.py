@@ -3,12 +3,14 @@
 Pristine visible files, then the agent's diff restricted to the solution files, then the
 hidden tests, rewritten with fresh names and canaries (copies of real tests with a
 perturbed expectation, which must fail), then the language's test runner in a fresh sandbox
-with no network. The verdict (`canaries.plan.judge`): resolved only if every hidden test
-passed, every canary failed and the runner ran to its end; a canary that passed with its
+with no network. The verdict (`canaries.plan.judge`): resolved only if every expected test
+(the reference run's list, else those declared in the hidden files) passed, no other test
+failed, every canary failed and the runner ran to its end; a canary that passed with its
 twin, one missing from a finished report, an exit code of 0 (impossible while canaries
 fail), a runner integrity finding or a dropped file that only subverts the runner makes the
 grade `tampered`. Runners that can (pytest, the JavaScript runner) print a per-grade secret
 token after their own summary; only output before it counts, and without it nothing does.
+An unresolved grade gets a one-word cause (`cause_of`) from the real tests, never a canary.
 """
 
 from __future__ import annotations
