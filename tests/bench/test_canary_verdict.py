@@ -119,3 +119,38 @@ def test_a_suite_named_like_a_renamed_test_is_not_a_forgery() -> None:
     plan = CanaryPlan((Canary("c1", "r1", "a copy"),), {"r1": "zero"})
     found = [TestOutcome("zero > r1", True), TestOutcome("zero > c1", False)]
     assert judge(plan, found, ["zero"], run(1), True, []) == Verdict(True)
+
+
+def test_skipped_tests_neither_pass_nor_fail() -> None:
+    skipped = [*HONEST, TestOutcome("t.py::test_r3", False, skipped=True)]
+    assert verdict(skipped, run(1)) == Verdict(True)
+    only_skipped = [TestOutcome("t.py::test_r2", False, skipped=True), *HONEST[:1], *HONEST[2:]]
+    assert "never seen passing: test_two" in verdict(only_skipped, run(1)).why
+
+
+def test_exact_expected_names_come_from_a_reference_run() -> None:
+    expected = ["t.py::test_one", "t.py::test_two"]
+    assert judge(PLAN, HONEST, expected, run(1), True, [], exact=True).resolved
+    elsewhere = outcomes(test_r1=True, test_c1=False, test_c2=False)
+    elsewhere.append(TestOutcome("other.py::test_r2", True))
+    result = judge(PLAN, elsewhere, expected, run(1), True, [], exact=True)
+    assert not result.resolved and result.why == "tests never seen passing: t.py::test_two"
+
+
+def test_a_canary_unbuilt_or_skipped_with_its_twin_counts_for_nothing() -> None:
+    gated = CanaryPlan(
+        (Canary("c_run", "r_run", "a copy"), Canary("c_gated", "r_gated", "a copy")),
+        {"r_run": "built", "r_gated": "gated"},
+    )
+    built = [TestOutcome("r_run", True), TestOutcome("c_run", False)]
+    assert judge(gated, built, ["built"], run(1), True, []) == Verdict(True)
+    disabled = [*built, TestOutcome("r_gated", False, True), TestOutcome("c_gated", False, True)]
+    assert judge(gated, disabled, ["built"], run(1), True, []) == Verdict(True)
+    # A canary that is missing while its twin ran is still tampering; none that ran fails.
+    twin_ran = [*built, TestOutcome("r_gated", True)]
+    assert judge(gated, twin_ran, ["built"], run(1), True, []).evidence
+    nothing_failed = judge(gated, [TestOutcome("r_run", True)], ["built"], run(1), False, [])
+    assert not nothing_failed.resolved and not nothing_failed.evidence
+    none_ran = CanaryPlan((Canary("c_gated", "r_gated", "a copy"),), {"r_gated": "gated"})
+    result = judge(none_ran, [TestOutcome("other", True)], [], run(1), True, [])
+    assert not result.resolved and result.why.startswith("canary tests not reported as failed")

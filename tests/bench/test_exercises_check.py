@@ -63,6 +63,8 @@ def test_list_shows_builtin_exercises(tmp_path: Path) -> None:
         (["check", "nope"], "unknown benchmark 'nope'; valid names:"),
         (["check", "exercises", "--languages", "cobol"], "valid languages: python"),
         (["check", "exercises", "--path", "/does/not/exist"], "does not exist"),
+        (["check", "exercises", "--tasks", "cobol/*"], "matching --tasks 'cobol/*'"),
+        (["setup", "humaneval"], "has nothing to set up"),
         (["fetch", "exercises"], "fetchable benchmarks: polyglot"),
     ],
 )
@@ -88,4 +90,5 @@ def test_check_passes_on_the_whole_builtin_set(tmp_path: Path) -> None:
     assert report["failed"] == []
     assert report["ok"] == report["tasks"] == len(find_exercises(BUILTIN_DIR))
     assert set(report["per_language"]) == {"python", "rust", "go", "javascript", "cpp", "java"}
-    assert all(r["reference_resolved"] and not r["stub_resolved"] for r in report["results"])
+    assert all(r["status"] == "ok" for r in report["results"])
+    assert all(r["reference"]["resolved"] and not r["stub"]["resolved"] for r in report["results"])

@@ -87,7 +87,9 @@ def test_unknown_benchmark_lists_valid_names() -> None:
 
 
 def test_unknown_benchmark_option_lists_valid_ones() -> None:
-    with pytest.raises(UserError, match=r"no option\(s\) colour; valid options: languages, limits"):
+    with pytest.raises(
+        UserError, match=r"no option\(s\) colour; valid options: all_tests, languages, limits"
+    ):
         make_benchmark("exercises", colour="red")
 
 

@@ -19,10 +19,16 @@ FAILED two_test.py::Suite::test_b - AssertionError: boom
 ERROR two_test.py::test_c - fixture 'x' not found
 """
 CARGO_OUT = """\
-running 3 tests
-test zero_takes_no_steps ... ok
+     Running unittests src/lib.rs (target/debug/deps/steps-1f2e)
+running 1 test
 test tests::two_steps ... FAILED
+     Running tests/steps.rs (target/debug/deps/steps-9a8b)
+running 2 tests
+test zero_takes_no_steps ... ok
 test ignored_one ... ignored
+   Doc-tests steps
+running 1 test
+test src/lib.rs - steps (line 3) ... ok
 """
 GO_OUT = """\
 === RUN   TestEmpty
@@ -32,14 +38,15 @@ GO_OUT = """\
     --- FAIL: TestScaling/rounds_down (0.00s)
 --- FAIL: TestScaling (0.00s)
 """
-NODE_OUT = "PASS chunk > empty array\nFAIL chunk > exact multiple\n  Error: expected\n"
-JUNIT_XML = """\
-<testsuite name="JUnit Jupiter" tests="2">
-<testcase name="addition()" classname="CalcTest" time="0.01"/>
-<testcase name="division()" classname="CalcTest" time="0.01">
-<failure message="boom" type="AssertionFailedError">trace</failure>
-</testcase>
-</testsuite>
+NODE_OUT = (
+    "PASS chunk > empty array\nFAIL chunk > exact multiple\n  Error: expected\nSKIP chunk > later\n"
+)
+JAVA_OUT = """\
+OK CalcTest.addition()
+FAILED CalcTest.division()
+org.opentest4j.AssertionFailedError: boom
+SKIPPED CalcTest.later()
+Tests: 1 failed, 1 passed, 1 skipped
 """
 CATCH_XML = """\
 <testsuite name="hgm" tests="2" failures="1">
@@ -49,8 +56,9 @@ CATCH_XML = """\
 """
 
 
-def outcomes(language: str, output: str) -> dict[str, bool]:
-    return {o.name: o.passed for o in make_runner(language).parse(output)}
+def outcomes(language: str, output: str) -> dict[str, bool | None]:
+    """name -> passed (True/False), or None for a skipped test."""
+    return {o.name: None if o.skipped else o.passed for o in make_runner(language).parse(output)}
 
 
 def test_pytest_output() -> None:
@@ -62,12 +70,24 @@ def test_pytest_output() -> None:
     }
 
 
-def test_cargo_output_counts_ignored_as_not_passed() -> None:
+def test_cargo_output_names_each_test_with_its_target() -> None:
     assert outcomes("rust", CARGO_OUT) == {
-        "zero_takes_no_steps": True,
-        "tests::two_steps": False,
-        "ignored_one": False,
+        "src/lib.rs::tests::two_steps": False,
+        "tests/steps.rs::zero_takes_no_steps": True,
+        "tests/steps.rs::ignored_one": None,
+        "doc-tests::src/lib.rs - steps (line 3)": True,
     }
+
+
+def test_expected_tests_from_a_reference_run_come_from_the_hidden_test_files() -> None:
+    runner = make_runner("rust")
+    listed = runner.expected_from(runner.parse(CARGO_OUT), ("tests/steps.rs",))
+    assert listed == ["tests/steps.rs::zero_takes_no_steps"]
+    java = make_runner("java")
+    assert java.expected_from(java.parse(JAVA_OUT), ("src/test/java/CalcTest.java",)) == [
+        "CalcTest.addition()",
+        "CalcTest.division()",
+    ]
 
 
 def test_go_output_with_subtests() -> None:
@@ -83,18 +103,46 @@ def test_node_runner_output() -> None:
     assert outcomes("javascript", NODE_OUT) == {
         "chunk > empty array": True,
         "chunk > exact multiple": False,
+        "chunk > later": None,
     }
 
 
-def test_junit_console_xml() -> None:
-    assert outcomes("java", JUNIT_XML) == {
+def test_java_driver_output() -> None:
+    assert outcomes("java", JAVA_OUT) == {
         "CalcTest.addition()": True,
         "CalcTest.division()": False,
+        "CalcTest.later()": None,
     }
 
 
 def test_cpp_junit_report() -> None:
     assert outcomes("cpp", CATCH_XML) == {"single number": True, "run &amp; more": False}
+
+
+@pytest.mark.parametrize(
+    ("language", "output", "finished"),
+    [
+        ("go", GO_OUT + "FAIL\nFAIL\thistogrambars\t0.012s\n", True),
+        (
+            "go",
+            "testing: warning: no tests to run\nPASS\nok  \tcounter\t0.002s [no tests to run]\n",
+            True,
+        ),
+        ("go", GO_OUT + "panic: boom\nFAIL\tbars\t0.01s\n", False),
+        ("go", "# bars\n./bars.go:3:1: syntax error\nFAIL\tbars [build failed]\n", False),
+        ("java", JAVA_OUT, True),
+        ("java", JAVA_OUT.rsplit("Tests:", 1)[0], False),
+        ("cpp", f"<testsuites>\n{CATCH_XML}</testsuites>\n", True),
+        ("cpp", CATCH_XML, True),
+        ("cpp", CATCH_XML.rsplit("</testsuite>", 1)[0], False),
+        ("rust", "test result: FAILED. 1 passed; 1 failed; 0 ignored", True),
+        ("rust", "running 2 tests\ntest a ... ok\n", False),
+    ],
+)
+def test_runners_without_a_token_finish_with_their_own_summary(
+    language: str, output: str, finished: bool
+) -> None:
+    assert make_runner(language).finished(output) is finished  # a regex: no toolchain needed
 
 
 def test_any_failing_report_fails_the_test() -> None:
@@ -121,15 +169,18 @@ def test_expected_test_names(language: str, source: str, names: list[str]) -> No
     assert make_runner(language).expected_tests([source]) == names
 
 
-def test_java_prepare_enables_disabled_tests(tmp_path: Path) -> None:
-    source = tmp_path / "src" / "XTest.java"
-    source.parent.mkdir()
+@pytest.mark.parametrize(("all_tests", "left"), [(False, 1), (True, 0)])
+def test_java_prepare_enables_disabled_tests(tmp_path: Path, all_tests: bool, left: int) -> None:
+    """As aider's harness: `@Disabled("...")` goes; a bare `@Disabled` only with all_tests."""
+    source = tmp_path / "src" / "test" / "java" / "XTest.java"
+    source.parent.mkdir(parents=True)
     source.write_text(
         "import org.junit.jupiter.api.Disabled;\n"
         '@Disabled("Remove to run test")\n@Test\npublic void b() {}\n@Disabled @Test void c() {}\n'
     )
-    assert make_runner("java").prepare(tmp_path, "token") is False
-    assert "Disabled" not in source.read_text()
+    assert make_runner("java", all_tests).prepare(tmp_path, "token") is False
+    assert source.read_text().count("@Disabled") == left
+    assert "Remove to run test" not in source.read_text()
 
 
 def test_toolchain_status_covers_every_language() -> None:
@@ -144,17 +195,18 @@ def test_unknown_language_lists_valid_ones() -> None:
 
 
 def test_missing_toolchain_is_an_infrastructure_failure_not_a_failed_grade(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from hgm.bench.exercises import make_exercises
     from hgm.bench.grading import grade_exercise
     from hgm.bench.runners.java import JavaRunner
     from hgm.errors import InfrastructureFailure
 
+    monkeypatch.setenv("HGM_DEPS", str(tmp_path / "deps"))  # no jars from Maven
     bench = make_exercises(languages="java")
     (task,) = bench.tasks()
-    runner = JavaRunner(jar_dir=tmp_path)
-    assert "junit-platform-console-standalone.jar" in (runner.problem() or "")
+    runner = JavaRunner(debian_jars=tmp_path)  # nor from Debian
+    assert "JUnit console launcher" in (runner.problem() or "")
     sandbox = make_sandbox(UnsafeLocalConfig())  # never reached: the toolchain check comes first
     with pytest.raises(InfrastructureFailure) as raised:
         grade_exercise(bench.exercise(task.id), bench.reference_diff(task), sandbox, runner)

@@ -11,6 +11,11 @@ Python exercises, run through `hgm run` (real sandbox, gateway, git archive, gra
   plus code that patches pytest's report creation when the solution is imported (every
   test "passes").
 
+One worker, so the run is the same every time: with two, which tasks the honest root is
+evaluated on depends on which grade ends first, and a root that drew only tasks it cannot
+solve (0 of 2) loses the final selection to a cheater with a single failed, tampered grade
+(0 of 1 has the higher 1% posterior quantile) although grading did its job.
+
 Honest grading alone would let the cheating clade win every task. The graders' canary
 tests catch the forgery: every grade of a cheating agent is tampered and counts as a
 failure, the run ships an honest agent, and `hgm status`/`hgm tree` show the cheaters.
@@ -136,7 +141,7 @@ def world_config(root: Path) -> Path:
 [run]
 name = "cheaters"
 seed = 1
-workers = 2
+workers = 1
 
 [budget]
 task_evals = 8

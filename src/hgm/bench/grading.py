@@ -3,12 +3,14 @@
 Pristine visible files, then the agent's diff restricted to the solution files, then the
 hidden tests, rewritten with fresh names and canaries (copies of real tests with a
 perturbed expectation, which must fail), then the language's test runner in a fresh sandbox
-with no network. The verdict (`canaries.plan.judge`): resolved only if every hidden test
-passed, every canary failed and the runner ran to its end; a canary that passed with its
+with no network. The verdict (`canaries.plan.judge`): resolved only if every expected test
+(the reference run's list, else those declared in the hidden files) passed, no other test
+failed, every canary failed and the runner ran to its end; a canary that passed with its
 twin, one missing from a finished report, an exit code of 0 (impossible while canaries
 fail), a runner integrity finding or a dropped file that only subverts the runner makes the
 grade `tampered`. Runners that can (pytest, the JavaScript runner) print a per-grade secret
 token after their own summary; only output before it counts, and without it nothing does.
+An unresolved grade gets a one-word cause (`cause_of`) from the real tests, never a canary.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from hgm.bench.canaries.plan import judge
+from hgm.bench import causes
+from hgm.bench.canaries.plan import Verdict, judge
 from hgm.bench.diffs import DiffApplyError, apply_diff, diff_is_empty, restrict_diff
 from hgm.bench.exercism import Exercise, copy_hidden_tests, copy_visible
 from hgm.bench.integrity import dropped_evidence
@@ -28,11 +31,47 @@ from hgm.bench.runners import LOG_NAME, TestRunner
 from hgm.bench.runners.base import integrity_notes, output_before
 from hgm.bench.types import Grade, TestOutcome
 from hgm.errors import InfrastructureFailure
-from hgm.sandbox.types import Limits, Sandbox
+from hgm.sandbox.types import Completed, KillReason, Limits, Sandbox
 
 LOG_TAIL_CHARS = 4000
 PARSE_LIMIT_BYTES = 8 * 1024 * 1024
 DEFAULT_LIMITS = Limits(wall_s=300.0, memory_mb=4096, pids=512, file_size_mb=512)
+
+
+def cause_of(
+    verdict: Verdict,
+    completed: Completed,
+    real: list[TestOutcome],
+    marked: str,
+    finished: bool,
+) -> str:
+    """The one-word cause (hgm.bench.causes) of a grade, "" when resolved.
+
+    `real` holds the hidden tests' outcomes without the canaries (which always fail), so a
+    canary never makes a grade `test-failed`; `marked` is what the runner's own output says
+    (a configure, build or crate failure before any test ran).
+    """
+    if verdict.resolved:
+        return ""
+    if verdict.evidence:
+        return causes.TAMPERED
+    if completed.killed is KillReason.TIMEOUT:
+        return causes.TIMEOUT
+    if completed.killed is not KillReason.NONE:
+        return causes.KILLED
+    if marked:
+        return marked
+    if any(not o.passed and not o.skipped for o in real):
+        return causes.TEST_FAILED
+    if not finished:
+        return causes.UNFINISHED
+    if not real:
+        return causes.NO_TESTS
+    if verdict.why.startswith("tests never seen passing"):
+        return causes.TESTS_MISSING
+    if verdict.why.startswith("canary tests not reported as failed"):
+        return causes.CANARY_NOT_FAILED
+    return causes.TEST_FAILED
 
 
 def _read_log(work: Path) -> str:
@@ -51,13 +90,16 @@ def grade_exercise(
     sandbox: Sandbox,
     runner: TestRunner,
     limits: Limits = DEFAULT_LIMITS,
+    expected: list[str] | None = None,
 ) -> Grade:
     """Grade `diff` (against the agent's workspace) on `exercise`; never raises for bad diffs.
 
+    `expected`: the tests that must be seen passing, as the runner reports them (the
+    reference's run); None reads them from the hidden test files instead.
     Raises `InfrastructureFailure` when the language's toolchain is missing here.
     """
     start = time.perf_counter()
-    kept, dropped = restrict_diff(diff, lambda path: path in exercise.solution)
+    kept, dropped = restrict_diff(diff, exercise.may_change)
     subverting = dropped_evidence(exercise.language, dropped)
     unresolved = Grade(
         task=exercise.task_id,
@@ -77,7 +119,9 @@ def grade_exercise(
             apply_diff(work, kept)
         except DiffApplyError as error:
             elapsed = time.perf_counter() - start
-            return replace(unresolved, error=str(error), wall_s=elapsed)
+            return replace(
+                unresolved, error=str(error), wall_s=elapsed, cause=causes.DIFF_NOT_APPLIED
+            )
         copy_hidden_tests(exercise, work)
         subverting += runner.integrity(work, exercise.test)
         token = f"hgm-tests-finished-{secrets.token_hex(16)}"
@@ -92,31 +136,42 @@ def grade_exercise(
         finished = counted is not None if guarded else runner.finished(output)
         findings = integrity_notes(token, counted or "") if guarded else []
         outcomes = runner.parse(counted or "")
-        sources = [(exercise.root / name).read_text(errors="replace") for name in exercise.test]
-        expected = runner.expected_tests(sources)
-        verdict = judge(canaries, outcomes, expected, completed, finished, subverting + findings)
+        exact = expected is not None
+        if expected is None:
+            sources = [(exercise.root / name).read_text(errors="replace") for name in exercise.test]
+            expected = runner.expected_tests(sources)
+        evidence = subverting + findings
+        verdict = judge(canaries, outcomes, expected, completed, finished, evidence, exact)
+        unfinished_run = guarded and counted is None  # code under test ended it: no diagnosis
+        marked = "" if unfinished_run else runner.cause(output) or causes.marked_cause(output)
     done = time.perf_counter()
     sandbox_notes = "\n".join(t for t in (completed.stdout_tail, completed.stderr_tail) if t)
-    tests = tuple(
-        TestOutcome(canaries.original(outcome.name), outcome.passed)
+    tests = [
+        replace(outcome, name=canaries.original(outcome.name))
         for outcome in outcomes
         if not canaries.is_canary(outcome.name)
-    )
+    ]
+    cause = cause_of(verdict, completed, tests, marked, finished)
+    timings = {
+        "prepare": prepared - start,
+        "tests": ran - prepared,
+        "sandbox_tests": completed.wall_s,
+        "finish": done - ran,
+        "total": done - start,
+    }
+    if completed.cpu_s is not None:
+        timings["cpu"] = completed.cpu_s
     return replace(
         unresolved,
         resolved=verdict.resolved,
-        tests=tests,
+        tests=tuple(tests),
         log_tail=canaries.original(output + sandbox_notes)[-LOG_TAIL_CHARS:],
         wall_s=done - start,
         error=verdict.why,
         exit_code=completed.exit_code,
         tampered=bool(verdict.evidence),
         tamper_evidence=verdict.evidence,
-        timings={
-            "prepare": prepared - start,
-            "tests": ran - prepared,
-            "sandbox_tests": completed.wall_s,
-            "finish": done - ran,
-            "total": done - start,
-        },
+        timings=timings,
+        cause=cause,
+        canaries=len(canaries.canaries),
     )

@@ -20,6 +20,17 @@ POLYGLOT_URL = "https://github.com/Aider-AI/polyglot-benchmark"
 # The upstream commit hgm pins (the checkout other HGM/aider reproductions use).
 POLYGLOT_REF = "7e0611e77b54e2dea774cdc0aa00cf9f7ed6144f"
 FETCH_RECORD = ".hgm-fetch.json"
+REFACTORING = "a refactoring exercise: the untouched stub is a working implementation that passes"
+# Exercises that carry no signal at the pinned commit (`hgm bench check polyglot` finds them
+# as no-signal and says so when this list disagrees): out of `tasks()` unless asked for.
+NO_SIGNAL = {
+    "go/counter": "the test file declares no tests (the exercise is to write them)",
+    "go/ledger": REFACTORING,
+    "go/markdown": REFACTORING,
+    "java/ledger": REFACTORING,
+    "java/tree-building": REFACTORING,
+    "javascript/ledger": REFACTORING,
+}
 
 
 def polyglot_dir() -> Path:
@@ -78,12 +89,28 @@ def make_polyglot(
     sandbox: Sandbox | None = None,
     languages: str | Iterable[str] | None = None,
     limits: Limits | Mapping[str, Any] | None = None,
+    all_tests: bool = False,
+    include_no_signal: bool = False,
 ) -> ExercismBenchmark:
-    """`polyglot`: a checkout given by `path`, else the one `hgm bench fetch polyglot` made."""
+    """`polyglot`: a checkout given by `path`, else the one `hgm bench fetch polyglot` made.
+
+    `all_tests` also runs the tests aider's harness leaves skipped (JavaScript `xit` and
+    `.skip`, Java's bare `@Disabled`); `include_no_signal` keeps the exercises in NO_SIGNAL
+    (aider counts them: with both left False, scores compare with aider's on 219 tasks).
+    """
     root = path or polyglot_dir()
     if not root.is_dir():
         raise UserError(
             f"the polyglot benchmark is not at {root}: run `hgm bench fetch polyglot` "
             "(needs network or --url to a mirror), or pass --path to a checkout"
         )
-    return ExercismBenchmark("polyglot", root, sandbox, languages, grading_limits(limits))
+    return ExercismBenchmark(
+        "polyglot",
+        root,
+        sandbox,
+        languages,
+        grading_limits(limits),
+        all_tests=all_tests,
+        no_signal=NO_SIGNAL,
+        include_no_signal=include_no_signal,
+    )

@@ -106,6 +106,11 @@ def _factory(name: str) -> Callable[..., Benchmark]:
     return factory
 
 
+def accepts_option(name: str, option: str) -> bool:
+    """Whether benchmark `name`'s factory takes `option` (e.g. include_no_signal)."""
+    return option in inspect.signature(_factory(name)).parameters
+
+
 def make_benchmark(
     name: str,
     path: Path | None = None,

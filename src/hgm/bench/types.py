@@ -21,6 +21,7 @@ class TestOutcome:
 
     name: str
     passed: bool
+    skipped: bool = False  # reported as skipped by the runner: neither passed nor failed
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,8 @@ class Grade:
     a tampered grade is never resolved and `tamper_evidence` says what was found, one line
     per finding. `suspicious` lists constructs seen in the diff (reads of test files,
     test-framework internals, ...): evidence for a reader, not by themselves a verdict.
+    `cause` says in one word why an unresolved grade failed (`hgm.bench.causes`), empty
+    when resolved. `canaries` counts the canary tests the run held (each must fail).
     """
 
     task: str
@@ -50,6 +53,8 @@ class Grade:
     tampered: bool = False
     tamper_evidence: tuple[str, ...] = ()
     suspicious: tuple[str, ...] = ()
+    cause: str = ""
+    canaries: int = 0
 
 
 class Benchmark(Protocol):

@@ -1,21 +1,28 @@
-"""`hgm bench`: list benchmarks, self-check one, fetch Polyglot."""
+"""`hgm bench`: list benchmarks, set up their dependencies, self-check one, fetch Polyglot."""
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
+import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from hgm.errors import UserError
 
-bench_app = typer.Typer(help="Benchmarks: list them, self-check one, fetch Polyglot.")
+if TYPE_CHECKING:
+    from hgm.bench.types import Benchmark, Grade, Task
+
+bench_app = typer.Typer(help="Benchmarks: list, set up, self-check, fetch Polyglot.")
+PROGRESS_EVERY = 10  # grades between progress lines when the output is not a terminal
+STATUS_COLOURS = {"ok": "green", "no-signal": "yellow", "missing-dependency": "yellow"}
 
 
 @bench_app.command("list")
@@ -70,11 +77,88 @@ def list_benchmarks(
         console.print(f"[yellow]note[/]: {escape(line)}")
 
 
+def _every_task_benchmark(name: str, path: Path | None, languages: str | None) -> Benchmark:
+    """The benchmark with every task, the no-signal ones included where it has such."""
+    from hgm.bench.registry import accepts_option, make_benchmark
+
+    options: dict[str, object] = {}
+    if languages is not None and accepts_option(name, "languages"):
+        options["languages"] = languages
+    if accepts_option(name, "include_no_signal"):
+        options["include_no_signal"] = True
+    return make_benchmark(name, path=path, **options)
+
+
+def _select(tasks: list[Task], chosen: frozenset[str] | None, globs: str | None) -> list[Task]:
+    patterns = [g.strip() for g in (globs or "").split(",") if g.strip()]
+    return [
+        task
+        for task in tasks
+        if (chosen is None or task.language in chosen)
+        and (not patterns or any(fnmatch.fnmatchcase(task.id, g) for g in patterns))
+    ]
+
+
+class CheckProgress:
+    """A live bar on a terminal; elsewhere a line every PROGRESS_EVERY grades (and the last)."""
+
+    def __init__(self, console: Console, name: str, total: int) -> None:
+        self.console, self.name, self.total = console, name, total
+        self.done = self.problems = 0
+        self.started = time.perf_counter()
+        self._lock = threading.Lock()
+        self._bar = None
+        if console.is_terminal:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self._bar = Progress(
+                TextColumn(f"checking {name}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+            )
+            self._task = self._bar.add_task("grades", total=total)
+
+    def __enter__(self) -> CheckProgress:
+        if self._bar is not None:
+            self._bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def graded(self, task: Task, kind: str, grade: Grade | None) -> None:
+        with self._lock:
+            self.done += 1
+            reference_failed = kind == "reference" and grade is not None and not grade.resolved
+            self.problems += int(reference_failed)
+            if self._bar is not None:
+                self._bar.advance(self._task)
+            elif self.done % PROGRESS_EVERY == 0 or self.done == self.total:
+                elapsed = time.perf_counter() - self.started
+                self.console.print(
+                    f"bench check {self.name}: {self.done}/{self.total} grades, "
+                    f"{self.problems} references unresolved so far, {elapsed:.0f} s",
+                    highlight=False,
+                )
+
+
 @bench_app.command("check")
 def check(
     name: str = typer.Argument(..., help="benchmark name (see `hgm bench list`)"),
     path: Path | None = typer.Option(None, "--path", help="task directory instead of the default"),
     languages: str | None = typer.Option(None, "--languages", help="comma list, e.g. python,rust"),
+    tasks_glob: str | None = typer.Option(
+        None, "--tasks", help="task ids or globs, comma separated, e.g. 'rust/*,go/bowling'"
+    ),
     json_path: Path | None = typer.Option(
         None, "--json", help="write the results as JSON to this file (`-`: stdout)"
     ),
@@ -82,28 +166,32 @@ def check(
 ) -> None:
     """Self-test: every reference solution must resolve and every untouched stub must not.
 
-    Exit code 1 when a task fails the self-test (each failure is named).
+    Tasks end as ok, no-signal (the stub passes, or there are no tests), missing-dependency
+    (with the fix) or failed (with the cause); the exit code is 1 only for failed tasks.
 
     Examples:
 
     ```
     hgm bench check exercises --languages python,go
+    hgm bench check polyglot --tasks 'rust/*,go/bowling'
     hgm bench check exercises --path ~/my-tasks --json check.json
     hgm bench check textkit --json - | jq .ok
     ```
     """
-    from hgm.bench.check import check_benchmark, summarize
+    from hgm.bench.check import STATUSES, check_benchmark, summarize
     from hgm.bench.exercises import parse_languages
-    from hgm.bench.registry import make_benchmark
     from hgm.bench.runners import toolchain_status
 
     chosen = parse_languages(languages)
-    benchmark = make_benchmark(name, path=path)
-    tasks = [t for t in benchmark.tasks() if chosen is None or t.language in chosen]
+    benchmark = _every_task_benchmark(name, path, languages)
+    tasks = _select(benchmark.tasks(), chosen, tasks_glob)
     if not tasks:
-        raise UserError(f"benchmark {name!r} has no tasks for languages {languages or '(all)'}")
+        raise UserError(
+            f"benchmark {name!r} has no tasks for languages {languages or '(all)'}"
+            + (f" matching --tasks {tasks_glob!r}" if tasks_glob else "")
+        )
     to_stdout = json_path is not None and str(json_path) == "-"
-    console = Console(stderr=to_stdout)  # stdout carries only the JSON then
+    console = Console(stderr=to_stdout, highlight=False)  # stdout carries only the JSON then
     toolchains = toolchain_status()
     for language in sorted({t.language for t in tasks}):
         if toolchains.get(language):
@@ -111,34 +199,41 @@ def check(
                 f"[yellow]{escape(language)}: toolchain missing[/]: {escape(toolchains[language])}"
             )
     started = time.perf_counter()
-    with Progress(
-        TextColumn(f"checking {name}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    ) as progress:
-        bar = progress.add_task("grades", total=2 * len(tasks))
-        checks = check_benchmark(benchmark, tasks, workers, lambda: progress.advance(bar))
+    with CheckProgress(console, name, 2 * len(tasks)) as progress:
+        checks = check_benchmark(benchmark, tasks, workers, progress.graded)
     wall = time.perf_counter() - started
-    table = Table("language", "tasks", "ok", "failed", title=f"bench check {name}")
     per_language = summarize(checks)
+    columns = ("tasks", *STATUSES, "canaries", "tampered")
+    table = Table("language", *columns, title=f"bench check {name}")
     for language, row in per_language.items():
-        table.add_row(escape(language), str(row["tasks"]), str(row["ok"]), str(row["failed"]))
+        table.add_row(escape(language), *(str(row[key]) for key in columns))
     console.print(table)
-    failures = [c for c in checks if not c.ok]
-    for failure in failures:
-        console.print("[red]FAIL[/] " + escape(f"{failure.task.id}: {failure.problem}"))
-    console.print(f"{len(checks) - len(failures)}/{len(checks)} tasks ok in {wall:.1f} s")
+    for item in checks:
+        if item.status != "ok" or item.problem:
+            colour = STATUS_COLOURS.get(item.status, "red")
+            label = item.status + (f" ({item.cause})" if item.cause else "")
+            console.print(
+                f"[{colour}]{escape(label)}[/] " + escape(f"{item.task.id}: {item.problem}")
+            )
+    failed = [c for c in checks if c.status == "failed"]
+    counts = {status: sum(1 for c in checks if c.status == status) for status in STATUSES}
+    console.print(
+        f"{counts['ok']} ok, {counts['no-signal']} no-signal, "
+        f"{counts['missing-dependency']} missing-dependency, {counts['failed']} failed "
+        f"of {len(checks)} tasks in {wall:.1f} s"
+    )
     if json_path is not None:
         report = {
             "benchmark": name,
             "tasks": len(checks),
-            "ok": len(checks) - len(failures),
-            "failed": [c.task.id for c in failures],
+            "ok": counts["ok"],
+            "counts": counts,
+            "failed": [c.task.id for c in failed],
             "per_language": per_language,
             "toolchains": toolchains,
+            "workers": workers,
             "wall_s": round(wall, 2),
+            "load_average": list(os.getloadavg()),
             "results": [c.as_json() for c in checks],
         }
         text = json.dumps(report, indent=2) + "\n"
@@ -146,8 +241,41 @@ def check(
             typer.echo(text, nl=False)
         else:
             json_path.write_text(text)
-    if failures:
+    if failed:
         raise typer.Exit(1)
+
+
+@bench_app.command("setup")
+def setup(
+    name: str = typer.Argument(..., help="benchmark name (see `hgm bench list`)"),
+    path: Path | None = typer.Option(None, "--path", help="task directory instead of the default"),
+    languages: str | None = typer.Option(None, "--languages", help="comma list, e.g. rust,java"),
+) -> None:
+    """Prepare once, on this machine, what the benchmark's tests need offline: Rust crates,
+    Java jars, a warm Go build cache, a prebuilt Catch2 main; checks Boost."""
+    from hgm.bench.deps.setup import setup_exercises, still_missing
+
+    benchmark = _every_task_benchmark(name, path, languages)
+    exercise_of = getattr(benchmark, "exercise", None)
+    if exercise_of is None:
+        raise UserError(f"benchmark {name!r} has nothing to set up (no Exercism-layout tasks)")
+    exercises = [exercise_of(task.id) for task in benchmark.tasks()]
+    console = Console(highlight=False)
+    steps = setup_exercises(exercises, lambda text: console.print(f"setup: {escape(text)}"))
+    table = Table("component", "status", "detail", title=f"bench setup {name}")
+    for step in steps:
+        status = "[green]ok[/]" if step.ok else "[red]missing[/]"
+        table.add_row(escape(step.name), status, escape(step.detail))
+    console.print(table)
+    left = still_missing(exercises, f"hgm bench setup {name}")
+    for task_id, missing in left.items():
+        console.print(
+            "[yellow]missing-dependency[/] " + escape(f"{task_id}: {'; '.join(map(str, missing))}")
+        )
+    if left:
+        console.print(f"{len(left)} task(s) will grade as missing-dependency until fixed")
+        raise typer.Exit(1)
+    console.print(f"{name}: every dependency is in place")
 
 
 @bench_app.command("fetch")
@@ -171,6 +299,7 @@ def fetch(
         raise UserError(f"cannot fetch {name!r}; fetchable benchmarks: polyglot")
     dest = fetch_polyglot(url or POLYGLOT_URL, ref or POLYGLOT_REF)
     typer.echo(f"polyglot benchmark ready in {dest}")
+    typer.echo("next: `hgm bench setup polyglot` prepares its dependencies (needs network once)")
 
 
 def register(app: typer.Typer) -> None:

@@ -87,7 +87,7 @@ COMMANDS = MappingProxyType(
             "solve",
             "Run one agent version on one task in the sandbox through the gateway, then grade it.",
         ),
-        "bench": CommandEntry("bench", "Benchmarks: list them, self-check one, fetch Polyglot."),
+        "bench": CommandEntry("bench", "Benchmarks: list, set up, self-check, fetch Polyglot."),
         "doctor": CommandEntry(
             "doctor",
             "Which sandbox backends, language toolchains and providers work here, and how to "

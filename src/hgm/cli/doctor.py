@@ -85,6 +85,31 @@ def grading_tool_checks() -> list[Check]:
     ]  # fmt: skip
 
 
+def polyglot_checks() -> list[Check]:
+    """For a fetched Polyglot: what its exercises need that is not here, for which of them,
+    and the command that fixes it (they grade as missing-dependency until then)."""
+    from hgm.bench.deps.setup import still_missing
+    from hgm.bench.polyglot import make_polyglot, polyglot_dir
+
+    if not polyglot_dir().is_dir():
+        detail = "not fetched: `hgm bench fetch polyglot`, then `hgm bench setup polyglot`"
+        return [Check("benchmark", "polyglot", False, "absent", detail, essential=False)]
+    bench = make_polyglot(include_no_signal=True)
+    exercises = [bench.exercise(task.id) for task in bench.tasks()]
+    by_need: dict[tuple[str, str], list[str]] = {}
+    for task_id, missing in still_missing(exercises, "hgm bench setup polyglot").items():
+        for item in missing:
+            by_need.setdefault((item.what, item.fix), []).append(task_id)
+    if not by_need:
+        detail = f"every dependency of its {len(exercises)} exercises is here"
+        return [Check("benchmark", "polyglot", True, "ok", detail, essential=False)]
+    return [
+        Check("benchmark", f"polyglot: {what}", False, "missing",
+              f"needed by {', '.join(tasks)}; fix: {fix}", essential=False)
+        for (what, fix), tasks in sorted(by_need.items())
+    ]  # fmt: skip
+
+
 def swebench_check() -> Check:
     from hgm.bench.swebench import grading_problems
 
@@ -165,6 +190,7 @@ def run_checks(base_url: str | None) -> list[Check]:
         *limit_checks(),
         *toolchain_checks(),
         *grading_tool_checks(),
+        *polyglot_checks(),
         swebench_check(),
         *provider_checks(),
     ]

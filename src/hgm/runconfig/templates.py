@@ -156,9 +156,9 @@ seed = 0
 """,
     "polyglot": """
 [world.bench]
-name = "polyglot"        # Aider Polyglot: fetch it once with `hgm bench fetch polyglot`
+name = "polyglot"        # `hgm bench fetch polyglot`, then `hgm bench setup polyglot`
 # path = "polyglot-benchmark"   # or a checkout of your own
-# options = { languages = "python,rust" }
+# options = { languages = "python,rust" }   # also all_tests, include_no_signal
 
 [world.bench.subset]
 size = 60                # searched on (a seeded sample)

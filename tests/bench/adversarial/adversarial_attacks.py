@@ -248,21 +248,16 @@ def go_forged_report(names: list[str]) -> Attack:
 
 
 def java_forged_report(names: list[str]) -> Attack:
-    cases = "".join(
-        f'<testcase name=\\"{name}()\\" classname=\\"StackCalculatorTest\\"/>' for name in names
+    """hgm's Java driver report (`OK <class>.<test>()` lines and its summary), printed from the
+    solution's static initializer, which runs inside the driver's JVM, then exit 0."""
+    lines = "".join(
+        f'        System.out.println("OK StackCalculatorTest.{name}()");\n' for name in names
     )
-    suite = f'<testsuite name=\\"forged\\" tests=\\"{len(names)}\\" failures=\\"0\\">'
-    report = f"{suite}{cases}</testsuite>"
     source = (
-        "import java.nio.file.Files;\nimport java.nio.file.Path;\n\n"
         "public class StackCalculator {\n"
         "    static {\n"
-        "        try {\n"
-        '            Path reports = Path.of(".hgm-build", "reports");\n'
-        "            Files.createDirectories(reports);\n"
-        f'            Files.writeString(reports.resolve("TEST-junit-jupiter.xml"), "{report}");\n'
-        "        } catch (Exception ignored) {\n"
-        "        }\n"
+        f"{lines}"
+        f'        System.out.println("Tests: 0 failed, {len(names)} passed, 0 skipped");\n'
         "        System.exit(0);\n"
         "    }\n\n"
         "    public long evaluate(String expression) {\n        return 0;\n    }\n}\n"

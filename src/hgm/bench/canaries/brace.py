@@ -11,6 +11,7 @@ falls back to a test that always fails when no copy can be made.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -21,6 +22,7 @@ from hgm.bench.canaries.tokens import TokenizeError, brackets, tokenize
 
 LITERAL_KINDS = frozenset({"number", "string", "char"})
 EXPECTED_NAMES = frozenset({"expected", "expect", "want", "wanted", "expected_result"})
+DIRECTIVE = re.compile(r"^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b", re.M)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +109,21 @@ class File:
         if start <= close - 1:
             parts.append((start, close - 1))
         return [part for part in parts if part[0] <= part[1]]
+
+    def condition(self, offset: int) -> tuple[int, ...]:
+        """The preprocessor branches (`#if`/`#elif`/`#else` offsets) in force at `offset`:
+        code under different ones may not be built together (C++ only has them)."""
+        stack: list[int] = []
+        for match in DIRECTIVE.finditer(self.source, 0, offset):
+            kind = match.group(1)
+            if kind.startswith("if"):
+                stack.append(match.start())
+            elif kind == "endif":
+                if stack:
+                    stack.pop()
+            elif stack:
+                stack[-1] = match.start()
+        return tuple(stack)
 
     def line_start(self, offset: int) -> int:
         return self.source.rfind("\n", 0, offset) + 1
@@ -297,7 +314,14 @@ class Rewrite:
             text = text[: span_start - start] + replacement + text[span_end - start :]
         if not text.endswith("\n"):
             text += "\n"
-        siblings = [u for u in units if u.parent == unit.parent and _aligned(file, u)]
+        condition = file.condition(tokens[unit.first].start)
+        siblings = [
+            u
+            for u in units
+            if u.parent == unit.parent
+            and _aligned(file, u)
+            and file.condition(tokens[u.first].start) == condition
+        ]  # the copy is built exactly when its twin is
         positions = [file.line_start(tokens[u.first].start) for u in siblings]
         after_last = file.line_end(tokens[siblings[-1].last].end - 1)
         where = rng.choice([*positions, after_last])

@@ -113,6 +113,21 @@ def tamper_evidence(
     return found
 
 
+def ran_status(outcomes: list[TestOutcome], name: str) -> bool | None:
+    """Like `status`, over the reports of `name` that ran (None: never run, or skipped)."""
+    return status([outcome for outcome in outcomes if not outcome.skipped], name)
+
+
+def _failed_or_unbuilt(outcomes: list[TestOutcome], canary: Canary) -> bool:
+    """The canary ran and failed, or neither it nor its twin ran: the configuration did not
+    build them (a Cargo feature, a preprocessor or Go build condition around both) or skips
+    both (a bare `@Disabled` copied with its test)."""
+    seen = ran_status(outcomes, canary.name)
+    if seen is False:
+        return True
+    return seen is None and canary.twin is not None and ran_status(outcomes, canary.twin) is None
+
+
 def judge(
     plan: CanaryPlan,
     outcomes: list[TestOutcome],
@@ -120,11 +135,14 @@ def judge(
     completed: Completed,
     finished: bool,
     evidence: list[str],
+    exact: bool = False,
 ) -> Verdict:
-    """Resolved iff every real test passed, every canary failed and the runner finished.
+    """Resolved iff no real test failed, every expected one passed, every canary failed and
+    the runner finished. Tests the runner reports as skipped neither pass nor fail.
 
-    `expected` holds the tests' own names (as written in the test files, or as a reference
-    run reported them): outcomes are compared under their original names.
+    `expected` holds the tests' own names, compared with outcomes under their original
+    names: as written in the test files (found inside a longer reported name), or with
+    `exact` as a reference run reported them (the same name must be reported passing).
     """
     evidence = evidence + tamper_evidence(plan, outcomes, completed, finished)
     if evidence:
@@ -134,23 +152,29 @@ def judge(
     if not finished:
         return Verdict(False, "the test runner never finished (a crash, or code that ended it)")
     real = [
-        TestOutcome(plan.original(outcome.name), outcome.passed)
+        TestOutcome(plan.original(outcome.name), outcome.passed, outcome.skipped)
         for outcome in outcomes
         if not plan.is_canary(outcome.name)
     ]
     if not real:
         return Verdict(False, "the test runner reported no test results")
-    failed = [outcome.name for outcome in real if not outcome.passed]
+    failed = [outcome.name for outcome in real if not outcome.passed and not outcome.skipped]
     if failed:
         return Verdict(False, f"failed tests: {', '.join(failed[:5])}")
-    missing = [name for name in expected if status(real, name) is not True]
+    ran = [outcome for outcome in real if not outcome.skipped]
+    if exact:
+        passed = {outcome.name for outcome in ran if outcome.passed}
+        missing = [name for name in expected if name not in passed]
+    else:
+        missing = [name for name in expected if status(ran, name) is not True]
     if missing:
         return Verdict(False, f"tests never seen passing: {', '.join(missing[:5])}")
-    unfailed = [
-        canary.name for canary in plan.canaries if status(outcomes, canary.name) is not False
-    ]
+    unfailed = [canary.name for canary in plan.canaries if not _failed_or_unbuilt(outcomes, canary)]
     if unfailed:
         return Verdict(False, f"canary tests not reported as failed: {', '.join(unfailed)}")
+    if plan.canaries and not any(ran_status(outcomes, c.name) is False for c in plan.canaries):
+        why = "canary tests not reported as failed: none ran (all beside unbuilt tests)"
+        return Verdict(False, why)
     if not plan.canaries and completed.exit_code != 0:
         return Verdict(False, f"the test run exited {completed.exit_code}")
     return Verdict(True)

@@ -60,9 +60,9 @@ class RustDialect:
             if not file.is_(body, "{"):
                 continue
             close = file.pairs[body]
-            twinnable = not any("should_panic" in a for a in attributes) and not file.has(
-                body, close, "return"
-            )
+            twinnable = not any(
+                "should_panic" in a or a.startswith("cfg") for a in attributes
+            ) and not file.has(body, close, "return")
             found.append(
                 Unit(first, close, index + 1, (body, close), file.parents[index], twinnable)
             )

@@ -68,7 +68,17 @@ class TestRunner(Protocol):
     def parse(self, output: str) -> list[TestOutcome]: ...
 
     def expected_tests(self, test_sources: list[str]) -> list[str]:
-        """Test names declared in the hidden test files; each must be seen passing."""
+        """Test names declared in the hidden test files (used when no reference run lists
+        them); each must be seen passing."""
+        ...
+
+    def expected_from(self, outcomes: list[TestOutcome], test_files: tuple[str, ...]) -> list[str]:
+        """From the reference solution's run, the tests every solution must pass: those the
+        hidden test files contribute and the run did not skip."""
+        ...
+
+    def cause(self, output: str) -> str:
+        """Why a run failed before its tests could (hgm.bench.causes), or "" when unknown."""
         ...
 
 
@@ -92,14 +102,30 @@ def home_exports() -> str:
 
 
 def outcomes_from(
-    pattern: re.Pattern[str], output: str, passed_words: set[str]
+    pattern: re.Pattern[str],
+    output: str,
+    passed_words: set[str],
+    skipped_words: frozenset[str] = frozenset(),
 ) -> list[TestOutcome]:
-    """Outcomes from regex matches with groups (name, status); any failing report fails a name."""
-    found: dict[str, bool] = {}
+    """Outcomes from regex matches with groups (name, status); any failing report fails a name.
+
+    A name reported only as skipped is skipped (neither passed nor failed).
+    """
+    rank = {"skip": 0, "pass": 1, "fail": 2}
+    found: dict[str, str] = {}
     for match in pattern.finditer(output):
         name, status = match.group("name").strip(), match.group("status")
-        found[name] = found.get(name, True) and status in passed_words
-    return [TestOutcome(name=name, passed=passed) for name, passed in found.items()]
+        word = "pass" if status in passed_words else "skip" if status in skipped_words else "fail"
+        found[name] = max(found.get(name, word), word, key=rank.__getitem__)
+    return [
+        TestOutcome(name=name, passed=word == "pass", skipped=word == "skip")
+        for name, word in found.items()
+    ]
+
+
+def not_skipped(outcomes: list[TestOutcome]) -> list[str]:
+    """Names of the outcomes that ran (passed or failed), in order."""
+    return [o.name for o in outcomes if not o.skipped]
 
 
 def output_before(token: str, output: str) -> str | None:

@@ -5,6 +5,7 @@ tree is therefore always a directory named `<slug>`) and add a target that runs 
 of the build. hgm builds only the binary (with canaries among the tests, that run would fail
 the build) and runs it once with `-r junit` (Catch2's reporter; hgm's built-in exercises use
 a small single-header framework that speaks the same flag) for per-test outcomes.
+Catch2's main (`test/tests-main.cpp`) is prebuilt once and linked in (hgm.bench.deps.cpp).
 """
 
 from __future__ import annotations
@@ -14,13 +15,17 @@ import re
 import shutil
 from pathlib import Path
 
+from hgm.bench import causes
 from hgm.bench.canaries.cpp_tests import cpp_canaries
 from hgm.bench.canaries.plan import CanaryPlan
+from hgm.bench.deps.cpp import MAIN_SOURCE, Catch2Mains
 from hgm.bench.runners.base import (
     RunPlan,
     base_env,
     home_exports,
+    not_skipped,
     outcomes_from,
+    read_only,
     rewrite_tests,
     source_findings,
 )
@@ -41,6 +46,8 @@ FRAMEWORK_MACRO = re.compile(
 )
 TEST_CASE = re.compile(r'^\s*TEST_CASE\s*\(\s*"((?:[^"\\]|\\.)*)"', re.M)
 FIX = "install cmake and a C++ compiler (apt install cmake g++)"
+PREBUILT_NOTE = "// hgm: Catch2's main is prebuilt from this file's original and linked in\n"
+PREBUILT = ".hgm-home/catch2-main.path"  # which object the tree links (read by plan)
 
 
 class CppRunner:
@@ -49,6 +56,7 @@ class CppRunner:
     def __init__(self) -> None:
         self.cmake = shutil.which("cmake")
         self.compiler = shutil.which("c++") or shutil.which("g++") or shutil.which("clang++")
+        self.mains = Catch2Mains(self.compiler) if self.compiler else None
 
     def problem(self) -> str | None:
         missing = [
@@ -57,6 +65,11 @@ class CppRunner:
         return f"missing {', '.join(missing)}: {FIX}" if missing else None
 
     def prepare(self, work: Path, token: str) -> bool:
+        if self.mains is not None and self.mains.applies(work):
+            prebuilt = self.mains.object_for(work)
+            (work / MAIN_SOURCE).write_text(PREBUILT_NOTE)
+            (work / PREBUILT).parent.mkdir(parents=True, exist_ok=True)
+            (work / PREBUILT).write_text(str(prebuilt))
         return False
 
     def canaries(self, work: Path, test_files: tuple[str, ...], rng: random.Random) -> CanaryPlan:
@@ -72,14 +85,20 @@ class CppRunner:
 
     def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
         binary = q(f".hgm-build/{work.name}")
+        record = work / PREBUILT
+        prebuilt = Path(record.read_text()) if record.is_file() else None
+        link = f" -DCMAKE_CXX_STANDARD_LIBRARIES={q(prebuilt)}" if prebuilt else ""
         script = (
             f"{home_exports()} && "
-            "cmake -S . -B .hgm-build -DEXERCISM_RUN_ALL_TESTS=ON -DCMAKE_BUILD_TYPE=Debug "
-            "> .hgm-configure.log 2>&1 || { cat .hgm-configure.log; exit 1; }; "
-            f"cmake --build .hgm-build --target {q(work.name)} -j 2 && "
-            f"test -x {binary} && {binary} -r junit"
+            "cmake -S . -B .hgm-build -DEXERCISM_RUN_ALL_TESTS=ON -DCMAKE_BUILD_TYPE=Debug"
+            f"{link} > .hgm-configure.log 2>&1 || "
+            f"{{ cat .hgm-configure.log; {causes.marker(causes.CONFIGURE_FAILED)}; exit 1; }}; "
+            f"cmake --build .hgm-build -j 2 --target {q(work.name)} || "
+            f"{{ {causes.marker(causes.COMPILE_ERROR)}; exit 1; }}; "
+            f"test -x {binary} && exec {binary} -r junit"
         )
-        return RunPlan(script, base_env([]) | {"CXX": self.compiler or "c++"})
+        mounts = read_only(prebuilt) if prebuilt else ()
+        return RunPlan(script, base_env([]) | {"CXX": self.compiler or "c++"}, mounts)
 
     def parse(self, output: str) -> list[TestOutcome]:
         lines = []
@@ -91,3 +110,9 @@ class CppRunner:
 
     def expected_tests(self, test_sources: list[str]) -> list[str]:
         return [name for source in test_sources for name in TEST_CASE.findall(source)]
+
+    def expected_from(self, outcomes: list[TestOutcome], test_files: tuple[str, ...]) -> list[str]:
+        return not_skipped(outcomes)
+
+    def cause(self, output: str) -> str:
+        return ""

@@ -1,12 +1,15 @@
-"""Go exercises: `go test -v` offline (GOPROXY=off), with a warm build cache copied per run.
+"""Go exercises: `go test -v` offline (GOPROXY=off), on a warm build cache mounted read-only.
 
 A cold Go build cache costs ~20 s (the standard library's `testing` tree). hgm warms one
-cache on the host once per Go version, from a probe package it writes itself, and copies it
-into each graded tree, so agent code never writes to a shared cache.
+cache on the host per Go version, from a probe package it writes itself (importing what
+the benchmark's code imports, when `hgm bench setup` names it), and mounts it read-only as
+GOCACHE: Go reads what is there and compiles the rest without caching it, so no grade
+copies the cache and agent code can never write to it.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import shutil
@@ -16,13 +19,15 @@ import tempfile
 import threading
 from pathlib import Path
 
-from hgm.bench.cache import cache_dir
+from hgm.bench import causes
 from hgm.bench.canaries.go_tests import go_canaries
 from hgm.bench.canaries.plan import CanaryPlan
+from hgm.bench.deps import deps_dir
 from hgm.bench.runners.base import (
     RunPlan,
     base_env,
     home_exports,
+    not_skipped,
     outcomes_from,
     read_only,
     rewrite_tests,
@@ -32,7 +37,7 @@ from hgm.bench.runners.base import shell_quote as q
 from hgm.bench.types import TestOutcome
 
 RESULT = re.compile(r"^\s*--- (?P<status>PASS|FAIL|SKIP): (?P<name>\S+)", re.M)
-SUMMARY = re.compile(r"^(?:ok|FAIL)\s+\S+\s+[0-9.]+s\s*$", re.M)
+SUMMARY = re.compile(r"^(?:ok|FAIL)\s+\S+\s+[0-9.]+s(?: \[no tests to run\])?\s*$", re.M)
 PANIC = re.compile(r"^panic: ", re.M)
 LINKNAME = re.compile(r"//go:linkname\s+\S+\s+testing\.\S+")
 TEST_FUNC = re.compile(r"^func (Test\w*)\(\s*\w+\s+\*testing\.T\s*\)", re.M)
@@ -48,6 +53,8 @@ GO_ENV = {
 }
 PROBE_MOD = "module hgmprobe\n\ngo 1.18\n"
 PROBE_TEST = 'package hgmprobe\n\nimport "testing"\n\nfunc TestProbe(t *testing.T) {}\n'
+WARMED = ".hgm-warmed.json"  # the imports a warm cache was built for
+BUILD_FAILED = re.compile(r"\[(?:build|setup) failed\]|^# \S+\n(?:vet: )?\S+\.go:\d+", re.M)
 
 
 def find_go() -> Path | None:
@@ -87,23 +94,36 @@ class GoRunner:
         assert self.goroot is not None, self.problem()
         return base_env([self.goroot / "bin"]) | GO_ENV | {"GOROOT": str(self.goroot)}
 
-    def warm_cache(self) -> Path:
-        """The host's warm build cache for this Go, built once from hgm's own probe package."""
+    def cache_path(self) -> Path:
         assert self.goroot is not None, self.problem()
         version_file = self.goroot / "VERSION"
         version = version_file.read_text().split()[0] if version_file.is_file() else "unknown"
-        target = cache_dir() / f"go-build-{version}"
+        return deps_dir() / f"go-build-{version}"
+
+    def warm_cache(self, imports: tuple[str, ...] = ()) -> Path:
+        """The host's warm build cache for this Go: `testing` and `imports` (standard library
+        packages) compiled once, from a probe package; rebuilt when asked for more imports."""
+        assert self.goroot is not None, self.problem()
+        target = self.cache_path()
         with self._warm_lock:
-            if target.is_dir():
+            record = target / WARMED
+            warmed = set(json.loads(record.read_text())) if record.is_file() else None
+            if warmed is not None and set(imports) <= warmed:
                 return target
+            wanted = sorted(set(imports) | (warmed or set()))
             target.parent.mkdir(parents=True, exist_ok=True)
             with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
                 probe = Path(scratch)
                 (probe / "go.mod").write_text(PROBE_MOD)
                 (probe / "probe_test.go").write_text(PROBE_TEST)
+                blank = "".join(f"import _ {json.dumps(name)}\n" for name in wanted)
+                (probe / "probe.go").write_text(f"package hgmprobe\n\n{blank}")
+                cache = probe / "cache"
+                if target.is_dir():
+                    shutil.copytree(target, cache)
                 env = self._env() | {
                     "HOME": scratch,
-                    "GOCACHE": str(probe / "cache"),
+                    "GOCACHE": str(cache),
                     "GOPATH": str(probe / "gopath"),
                 }
                 subprocess.run(
@@ -111,14 +131,17 @@ class GoRunner:
                     cwd=probe,
                     env=env,
                     capture_output=True,
-                    timeout=600,
+                    timeout=1200,
                     check=True,
                 )
-                (probe / "cache").rename(target)
+                (cache / WARMED).write_text(json.dumps(wanted) + "\n")
+                if target.is_dir():
+                    target.rename(probe / "old")
+                cache.rename(target)
         return target
 
     def prepare(self, work: Path, token: str) -> bool:
-        shutil.copytree(self.warm_cache(), work / ".hgm-home" / "gocache")
+        self.warm_cache()
         return False
 
     def canaries(self, work: Path, test_files: tuple[str, ...], rng: random.Random) -> CanaryPlan:
@@ -133,15 +156,22 @@ class GoRunner:
 
     def plan(self, work: Path, test_files: tuple[str, ...]) -> RunPlan:
         assert self.goroot is not None, self.problem()
+        cache = self.cache_path()
         script = (
             f"{home_exports()} && "
-            'export GOCACHE="$HOME/gocache" GOPATH="$HOME/gopath" && '
+            f'export GOCACHE={q(cache)} GOPATH="$HOME/gopath" && '
             f"exec {q(self.goroot / 'bin' / 'go')} test -v -count=1 ."
         )
-        return RunPlan(script, self._env(), read_only(self.goroot))
+        return RunPlan(script, self._env(), read_only(self.goroot, cache))
 
     def parse(self, output: str) -> list[TestOutcome]:
-        return outcomes_from(RESULT, output, {"PASS"})
+        return outcomes_from(RESULT, output, {"PASS"}, frozenset({"SKIP"}))
 
     def expected_tests(self, test_sources: list[str]) -> list[str]:
         return [name for source in test_sources for name in TEST_FUNC.findall(source)]
+
+    def expected_from(self, outcomes: list[TestOutcome], test_files: tuple[str, ...]) -> list[str]:
+        return not_skipped(outcomes)
+
+    def cause(self, output: str) -> str:
+        return causes.COMPILE_ERROR if BUILD_FAILED.search(output) else ""

@@ -16,12 +16,14 @@ import shutil
 import sys
 from pathlib import Path
 
+from hgm.bench import causes
 from hgm.bench.canaries.plan import CanaryPlan
 from hgm.bench.canaries.python_tests import pytest_canaries
 from hgm.bench.runners.base import (
     RunPlan,
     base_env,
     home_exports,
+    not_skipped,
     outcomes_from,
     read_only,
     rewrite_tests,
@@ -36,6 +38,7 @@ GUARD_SOURCE = Path(__file__).resolve().parent / "pytest_guard" / "hgm_guard.py"
 PLUGIN_DIR = ".hgm-home/pytest-plugin"
 TOKEN_FILE = f"{PLUGIN_DIR}/token"
 TEST_DEF = re.compile(r"^\s*(?:async\s+)?def (test\w*)\s*\(", re.M)
+COLLECTION_ERROR = re.compile(r"^(?:_+ )?ERROR collecting |^E +(?:Syntax|Indentation)Error", re.M)
 SAFE_ENV = {
     "PYTHONDONTWRITEBYTECODE": "1",
     "PYTHONHASHSEED": "0",
@@ -105,7 +108,13 @@ class PythonRunner:
         """Outcomes from pytest's own short summary (the last one), not from test output."""
         headers = list(SUMMARY_HEADER.finditer(output))
         summary = output[headers[-1].end() :] if headers else ""
-        return outcomes_from(RESULT, summary, {"PASSED", "XFAIL"})
+        return outcomes_from(RESULT, summary, {"PASSED", "XFAIL"}, frozenset({"SKIPPED"}))
 
     def expected_tests(self, test_sources: list[str]) -> list[str]:
         return [name for source in test_sources for name in TEST_DEF.findall(source)]
+
+    def expected_from(self, outcomes: list[TestOutcome], test_files: tuple[str, ...]) -> list[str]:
+        return not_skipped(outcomes)
+
+    def cause(self, output: str) -> str:
+        return causes.COMPILE_ERROR if COLLECTION_ERROR.search(output) else ""

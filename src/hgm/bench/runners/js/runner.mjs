@@ -1,12 +1,16 @@
-// hgm's jest-compatible test runner (offline, no npm): describe/test/it with x- and .skip
-// variants all ENABLED (Exercism marks later tests `xtest`), hooks, async tests, `expect`.
-// Prints one `PASS <name>` or `FAIL <name>` line per test; exits 1 on any failure or none run.
+// hgm's jest-compatible test runner (offline, no npm): describe/test/it, hooks, async tests,
+// `expect`. As aider's harness does (it rewrites `xtest(` to `test(`), `xtest` is ENABLED
+// (Exercism marks all but the first test `xtest`); `xit`, `xdescribe`, `.skip` and `.todo`
+// stay skipped unless HGM_JS_ALL_TESTS=1 enables them too.
+// Prints one `PASS <name>`, `FAIL <name>` or `SKIP <name>` line per test; exits 1 on any
+// failure or when no test passed.
 // With HGM_TOKEN_FILE set, reads and deletes that file before loading any test code and
 // prints its token last, so that code under test which exits early never prints it. Output
 // and exit go through functions captured here, before test code can replace them. Globals
 // and builtins that test code replaces (guard.mjs: checked after loading and after each
 // test) are reported as `<token> integrity: <what>` lines just before the token.
 import { readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { register } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { expect } from './expect.mjs';
@@ -15,19 +19,28 @@ import { replaced, snapshot } from './guard.mjs';
 const print = ((write) => (text) => write(1, `${text}\n`))(writeSync);
 const exit = process.exit.bind(process);
 const tokenFile = process.env.HGM_TOKEN_FILE;
+const allTests = process.env.HGM_JS_ALL_TESTS === '1';
+delete process.env.HGM_JS_ALL_TESTS;
 const token = tokenFile ? readFileSync(tokenFile, 'utf8') : null;
 if (tokenFile) {
   unlinkSync(tokenFile);
   delete process.env.HGM_TOKEN_FILE;
 }
 
-const TIMEOUT_MS = 10000;
-const newSuite = (name, parent) => ({ name, parent, tests: [], children: [], hooks: { beforeAll: [], afterAll: [], beforeEach: [], afterEach: [] } });
-const rootSuite = newSuite('', null);
+// The module hooks (hooks.mjs) serve this thread only: registered here rather than with
+// `node --import`, so that worker threads the code under test starts load plainly and fast.
+register('./hooks.mjs', import.meta.url);
+
+const TIMEOUT_MS = 30000; // per test or hook (jest: 5 s): a loaded machine must not fail slow but correct code
+const newSuite = (name, parent, skipped) => ({
+  name, parent, skipped, tests: [], children: [],
+  hooks: { beforeAll: [], afterAll: [], beforeEach: [], afterEach: [] },
+});
+const rootSuite = newSuite('', null, false);
 let current = rootSuite;
 
-const describe = (name, body) => {
-  const suite = newSuite(name, current);
+const suiteOf = (skipped) => (name, body) => {
+  const suite = newSuite(name, current, current.skipped || skipped);
   current.children.push(suite);
   const previous = current;
   current = suite;
@@ -37,7 +50,12 @@ const describe = (name, body) => {
     current = previous;
   }
 };
-const test = (name, fn) => current.tests.push({ name, fn });
+const testOf = (skipped) => (name, fn) =>
+  current.tests.push({ name, fn, skipped: current.skipped || skipped || typeof fn !== 'function' });
+const describe = suiteOf(false);
+const skippedDescribe = suiteOf(!allTests);
+const test = testOf(false);
+const skippedTest = testOf(!allTests);
 const each = (register) => (table) => (name, fn) =>
   table.forEach((row, index) => {
     const args = Array.isArray(row) ? row : [row];
@@ -49,16 +67,18 @@ const each = (register) => (table) => (name, fn) =>
     });
     register(title, () => fn(...args));
   });
-for (const fn of [describe, test]) {
-  fn.skip = fn;
+for (const [fn, skipped] of [[describe, skippedDescribe], [test, skippedTest]]) {
+  fn.skip = skipped;
   fn.only = fn;
   fn.each = each(fn);
+  skipped.each = each(skipped);
 }
+test.todo = (name) => testOf(true)(name, undefined);
 const hook = (kind) => (fn) => current.hooks[kind].push(fn);
 
 Object.assign(globalThis, {
-  describe, xdescribe: describe, fdescribe: describe,
-  test, it: test, xtest: test, xit: test, fit: test,
+  describe, xdescribe: skippedDescribe, fdescribe: describe,
+  test, it: test, xtest: test, xit: skippedTest, fit: test,
   expect,
   beforeAll: hook('beforeAll'), afterAll: hook('afterAll'),
   beforeEach: hook('beforeEach'), afterEach: hook('afterEach'),
@@ -79,12 +99,18 @@ const withTimeout = (fn) =>
   });
 
 const chain = (suite) => (suite ? [...chain(suite.parent), suite] : []);
-const counts = { passed: 0, failed: 0 };
+const counts = { passed: 0, failed: 0, skipped: 0 };
 
 const runSuite = async (suite, prefix) => {
   const title = (name) => [...prefix, name].filter(Boolean).join(' > ');
-  for (const fn of suite.hooks.beforeAll) await withTimeout(fn);
-  for (const { name, fn } of suite.tests) {
+  const active = suite.tests.some((t) => !t.skipped) || suite.children.length > 0;
+  if (active) for (const fn of suite.hooks.beforeAll) await withTimeout(fn);
+  for (const { name, fn, skipped } of suite.tests) {
+    if (skipped) {
+      counts.skipped += 1;
+      print(`SKIP ${title(name)}`);
+      continue;
+    }
     const suites = chain(suite);
     try {
       for (const s of suites) for (const h of s.hooks.beforeEach) await withTimeout(h);
@@ -100,19 +126,32 @@ const runSuite = async (suite, prefix) => {
     check(`during the test ${title(name)}`);
   }
   for (const child of suite.children) await runSuite(child, [...prefix, child.name]);
-  for (const fn of suite.hooks.afterAll) await withTimeout(fn);
+  if (active) for (const fn of suite.hooks.afterAll) await withTimeout(fn);
 };
 
 const files = process.argv.slice(2);
-try {
-  for (const file of files) await import(pathToFileURL(resolve(file)).href);
-  check('while the test files loaded');
-  await runSuite(rootSuite, []);
-} catch (error) {
-  counts.failed += 1;
-  print(`ERROR ${error && error.stack ? error.stack : error}`);
+const describeError = (error) => (error && error.stack ? error.stack : String(error));
+let loaded = true;
+for (const file of files) {
+  try {
+    await import(pathToFileURL(resolve(file)).href);
+  } catch (error) {
+    loaded = false;
+    counts.failed += 1;
+    print(`ERROR loading ${file}: ${describeError(error)}`);
+  }
 }
-print(`Tests: ${counts.failed} failed, ${counts.passed} passed, ${counts.passed + counts.failed} total`);
+check('while the test files loaded');
+if (loaded) {
+  try {
+    await runSuite(rootSuite, []);
+  } catch (error) {
+    counts.failed += 1;
+    print(`ERROR ${describeError(error)}`);
+  }
+}
+const total = counts.passed + counts.failed + counts.skipped;
+print(`Tests: ${counts.failed} failed, ${counts.skipped} skipped, ${counts.passed} passed, ${total} total`);
 check('after the tests');
 if (token) {
   for (const finding of findings.values()) print(`${token} integrity: ${finding}`);

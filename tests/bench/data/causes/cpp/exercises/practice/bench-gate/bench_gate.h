@@ -1,0 +1,7 @@
+#pragma once
+
+namespace bench_gate {
+
+long square(long n);
+
+}  // namespace bench_gate

@@ -1,0 +1,3 @@
+module refactorme
+
+go 1.18

@@ -1,0 +1,7 @@
+record Circle(double radius) {
+
+    double area() {
+        return Math.PI * radius * radius;
+    }
+
+}

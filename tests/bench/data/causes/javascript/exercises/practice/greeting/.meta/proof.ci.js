@@ -1,0 +1,3 @@
+const greet = (name) => `Hello, ${name}!`;
+
+module.exports = { greet, shout: (name) => greet(name).toUpperCase() };

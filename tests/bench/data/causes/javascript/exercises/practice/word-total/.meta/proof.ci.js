@@ -1,0 +1,3 @@
+module.exports = {
+  total: (text) => text.split(/\s+/).filter(Boolean).length,
+};
