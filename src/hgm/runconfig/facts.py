@@ -3,7 +3,7 @@
 A run directory's `run.toml` was validated in full when the run was created, so the
 read-only commands (`hgm status`, `hgm tree`, `hgm best`) and `hgm.Run` take the few values
 they need straight from the TOML, with the same defaults as `hgm.runconfig.config`
-(tests/api/test_reading_fast.py checks that the defaults agree). Anything else needs
+(tests/store/test_run_facts.py checks that the defaults agree). Anything else needs
 `read_run_config`.
 """
 
@@ -18,7 +18,9 @@ from hgm.errors import UserError
 
 DEFAULT_WORKERS = 4
 DEFAULT_SEED = 0
-DEFAULT_RULE = "best-belief"
+DEFAULT_RULE = "policy"
+DEFAULT_POLICY_KIND = "lineage"
+"""The kind `kind = "default"` stands for (`hgm.search.config.DEFAULT_KIND`)."""
 DEFAULT_EPSILON = 0.01
 DEFAULT_POLICY = "hgm"
 
@@ -44,6 +46,18 @@ def _table(data: dict[str, Any], name: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _rule(rule: str, policy: dict[str, Any]) -> str:
+    """`rule = "policy"` (the default) read as the policy's own final rule, as
+    `hgm.search.selection.policy_rule` does: `lineage` for the lineage policy (also when
+    named `default`), else the paper's `best-belief`."""
+    if rule != "policy":
+        return rule
+    kind = str(policy.get("kind", DEFAULT_POLICY))
+    if kind == "default":
+        kind = DEFAULT_POLICY_KIND
+    return "lineage" if kind == "lineage" else "best-belief"
+
+
 def parse_run_facts(text: str, source: str) -> RunFacts:
     try:
         data = tomllib.loads(text)
@@ -55,7 +69,7 @@ def parse_run_facts(text: str, source: str) -> RunFacts:
             workers=int(run.get("workers", DEFAULT_WORKERS)),
             task_evals=int(budget["task_evals"]),
             money_usd=None if budget.get("money_usd") is None else float(budget["money_usd"]),
-            rule=str(select.get("rule", DEFAULT_RULE)),
+            rule=_rule(str(select.get("rule", DEFAULT_RULE)), policy),
             epsilon=float(select.get("epsilon", DEFAULT_EPSILON)),
             policy=str(policy.get("kind", DEFAULT_POLICY)),
             world=str(_table(data, "world")["kind"]),
