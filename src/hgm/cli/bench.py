@@ -252,7 +252,18 @@ def setup(
     languages: str | None = typer.Option(None, "--languages", help="comma list, e.g. rust,java"),
 ) -> None:
     """Prepare once, on this machine, what the benchmark's tests need offline: Rust crates,
-    Java jars, a warm Go build cache, a prebuilt Catch2 main; checks Boost."""
+    Java jars, a warm Go build cache, a prebuilt Catch2 main; checks Boost.
+
+    Needs the network once (crates.io, Maven Central, the Go module proxy); grading is
+    offline afterwards. Exit code 1 when something is still missing (each named).
+
+    Examples:
+
+    ```
+    hgm bench setup polyglot
+    hgm bench setup exercises --languages rust,java
+    ```
+    """
     from hgm.bench.deps.setup import setup_exercises, still_missing
 
     benchmark = _every_task_benchmark(name, path, languages)
