@@ -4,6 +4,7 @@ resolved, and each is `tampered` with evidence that says what grading found."""
 
 from __future__ import annotations
 
+import ast
 import json
 import sys
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from adversarial_attacks import (
     rust_forged_report,
 )
 
+import hgm
 from components import need
 from hgm.bench.exercises import make_exercises
 from hgm.bench.runners import make_runner
@@ -141,7 +143,10 @@ def test_humaneval_checker_is_out_of_reach_and_always_equal_cannot_cross(
     assert "def has_close_elements" in prompt
     grade = solve(attack, tmp_path, capsys)
     evidence(grade, "overrides __eq__ instead of plain data (an always-equal object)")
-    assert "checker files visible: []" in grade["log_tail"]
+    line = next(x for x in grade["log_tail"].splitlines() if "checker files visible:" in x)
+    visible = ast.literal_eval(line.split("checker files visible:", 1)[1].strip())
+    package = str(Path(hgm.__file__).parent)  # hgm's own public code (a checkout under /tmp)
+    assert [path for path in visible if not path.startswith(package)] == [], visible
 
 
 def test_swe_local_hidden_config_plugin_and_shadowing_pytest(
