@@ -131,8 +131,6 @@ def simulate(
     if select not in (*SELECTION_RULES, "policy"):
         allowed = ", ".join((*SELECTION_RULES, "policy"))
         raise UserError(f"unknown selection rule {select!r}; allowed: {allowed}")
-    if expansion_cost < 0:
-        raise UserError(f"expansion_cost must be >= 0, given {expansion_cost}")
     for name, value, low in (("seeds", seeds, 1), ("budget", budget, 1), ("workers", workers, 1)):
         if value < low:
             raise UserError(f"{name} must be >= {low}, given {value}")

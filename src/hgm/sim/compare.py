@@ -150,6 +150,9 @@ class SimSetup:
     epsilon: float = 0.01
     expansion_cost: float = 0.0
 
+    def __post_init__(self) -> None:
+        Budget(self.budget, expansion_cost=self.expansion_cost)  # its checks, before any run
+
 
 def simulate_one(setup: SimSetup, name: str, policy: PolicyConfig, seed: int) -> SimRun:
     """Run `policy` on the world realized by `seed` with virtual time; ship per the rule."""
