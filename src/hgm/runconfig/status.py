@@ -8,6 +8,7 @@ final-selection rule that `hgm.store.shipped` does not compute.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from hgm.errors import UserError
 from hgm.runconfig.facts import RunFacts, parse_run_facts, read_run_facts
 from hgm.store.agent_counts import read_agents
-from hgm.store.configs import recorded_configs
+from hgm.store.configs import RecordedConfig, recorded_configs
 from hgm.store.failures import database_errors
 from hgm.store.queries import Counts, SessionRow
 from hgm.store.run_dir import RunDir
@@ -148,13 +149,17 @@ def job_nodes(store: RunStore, jobs: list[int]) -> dict[int, str]:
     return {row["job"]: row["node"] for row in placed if row["job"] in wanted}
 
 
-def shipped_agent(db: sqlite3.Connection, rule: str, epsilon: float) -> BestAgent | None:
+def shipped_agent(
+    db: sqlite3.Connection, rule: str, epsilon: float, cheaters: Collection[int] | None = None
+) -> BestAgent | None:
     """The agent the run ships under `rule` now (None before the root exists): never one
-    with a tampered grade, in the search or in a certification."""
+    with a tampered grade, in the search or in a certification (`cheaters`: those agents,
+    when the caller has read them already)."""
     agents = read_agents(db)
     if not agents:
         return None
-    cheaters = cheating_agents(db)
+    if cheaters is None:
+        cheaters = cheating_agents(db)
     found = ship(agents, rule, epsilon, cheaters)
     if found is None:  # a rule only hgm.search.selection computes
         from hgm.search.selection import select_final
@@ -179,17 +184,16 @@ def tampered_agents(store: RunStore) -> tuple[TamperedAgent, ...]:
     return tuple(TamperedAgent(agent, *counts[agent]) for agent in sorted(counts))
 
 
-def facts_in_use(run_dir: RunDir, store: RunStore) -> RunFacts:
+def facts_in_use(recorded: list[RecordedConfig], written: RunFacts, db_path: Path) -> RunFacts:
     """The facts of the config the run runs with: the last one it recorded (run.toml may
-    hold an edit a resume has not taken yet), else run.toml (runs made before configs
-    were recorded)."""
-    recorded = recorded_configs(store.connection)
+    hold an edit a resume has not taken yet), else run.toml's (`written`: runs made before
+    configs were recorded)."""
     if recorded:
         try:
-            return parse_run_facts(recorded[-1].config, f"{run_dir.db_path} (recorded config)")
+            return parse_run_facts(recorded[-1].config, f"{db_path} (recorded config)")
         except UserError:
             pass  # written by another hgm version: run.toml is the best there is
-    return read_run_facts(run_dir.config_path)
+    return written
 
 
 def best_agent(store: RunStore, config: RunConfig) -> BestAgent | None:
@@ -200,21 +204,23 @@ def best_agent(store: RunStore, config: RunConfig) -> BestAgent | None:
 def read_status(path: Path) -> RunStatus:
     """The status of the run in directory `path`."""
     run_dir = RunDir.open(path)
-    read_run_facts(run_dir.config_path)  # a broken run.toml is reported as such
+    written = read_run_facts(run_dir.config_path)  # a broken run.toml is reported as such
     with database_errors(run_dir.db_path):
-        return _read_status(run_dir, path)
+        return _read_status(run_dir, path, written)
 
 
-def _read_status(run_dir: RunDir, path: Path) -> RunStatus:
+def _read_status(run_dir: RunDir, path: Path, written: RunFacts) -> RunStatus:
     active = run_dir.is_active()
     with RunStore.open_for_reading(run_dir.db_path) as store:
-        facts = facts_in_use(run_dir, store)
+        recorded = recorded_configs(store.connection)
+        facts = facts_in_use(recorded, written, run_dir.db_path)
         counts: Counts = store.counts()
         session = store.last_session()
-        best = shipped_agent(store.connection, facts.rule, facts.epsilon)
-        running = running_jobs(store) if active else ()
         tampered = tampered_agents(store)
-        edits = [line for record in recorded_configs(store.connection) for line in record.changes]
+        cheaters = {agent.agent for agent in tampered}
+        best = shipped_agent(store.connection, facts.rule, facts.epsilon, cheaters)
+        running = running_jobs(store) if active else ()
+        edits = [line for record in recorded for line in record.changes]
         detail = store.connection.execute(
             "SELECT value FROM meta WHERE key = 'last_finish_detail'"
         ).fetchone()
