@@ -54,6 +54,27 @@ def test_executor_section_defaults_to_local_and_validates_ray_settings():
         )
     with pytest.raises(UserError, match=r"executor\.cpus_per_job"):
         parse_run_config(SIM + '[executor]\nkind = "ray"\ncpus_per_job = -1\n', "t.toml")
+    assert config.executor.queued_per_slot == 1
+    with pytest.raises(UserError, match=r"executor\.queued_per_slot"):
+        parse_run_config(SIM + '[executor]\nkind = "ray"\nqueued_per_slot = -1\n', "t.toml")
+
+
+def test_a_node_holds_as_many_slots_as_its_scarcest_resource_allows():
+    need("ray", ray_problem())
+    from hgm.distributed.slots import slot_needs, slots_on
+
+    section = RayExecutorSection(
+        kind="ray", cpus_per_job=1.5, memory_mb_per_job=1024, resources={"gpu_box": 0.5}
+    )
+    needs = slot_needs(section)
+    assert needs == {"CPU": 1.5, "memory": 1024 * 1024 * 1024, "gpu_box": 0.5}
+    node = {"CPU": 8.0, "memory": 4.5 * 1024**3, "gpu_box": 1.0}
+    assert slots_on(node, needs, cap=100) == 2  # gpu_box: 1.0 / 0.5
+    assert slots_on({**node, "gpu_box": 4.0}, needs, cap=100) == 4  # memory: 4.5 GiB / 1 GiB
+    assert slots_on({"CPU": 3.0}, needs, cap=100) == 0  # no memory, no gpu_box: none here
+    assert slots_on({"CPU": 0.3 * 10}, {"CPU": 0.3}, cap=100) == 10  # float sums still fit
+    free = slot_needs(RayExecutorSection(kind="ray", cpus_per_job=0))
+    assert free == {} and slots_on({"CPU": 8.0}, free, cap=7) == 7
 
 
 def test_without_ray_the_executor_says_how_to_install_it(monkeypatch, capsys, tmp_path: Path):

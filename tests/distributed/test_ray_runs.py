@@ -111,7 +111,10 @@ def test_sim_run_spreads_over_nodes_and_resumes_after_the_head_is_killed(
         # rendering of it is tested in tests/cli)
         return any(job.node for job in read_status(run).running)
 
-    wait_for(lambda: (run / "run.db").exists() and placed_jobs_shown(), what="a placed job")
+    def started() -> bool:  # run.db comes first, run.toml a moment later
+        return (run / "run.db").exists() and (run / "run.toml").exists()
+
+    wait_for(lambda: started() and placed_jobs_shown(), what="a placed job")
     wait_for(lambda: len(rows(run, "SELECT job FROM evaluations")) >= 6, what="evaluations")
     kill_group(process)
     resumed = hgm("resume", "run", env=env, cwd=tmp_path)
@@ -316,8 +319,10 @@ def test_preflight_names_the_node_and_what_is_missing(cluster: LocalCluster, tmp
     assert ray.is_initialized()  # the test's own connection is left alone
 
 
-def test_lost_worker_node_requeues_its_jobs_exactly_once(cluster: LocalCluster, tmp_path: Path):
-    config = sim_config(tmp_path, cluster, budget=16, scale=0.6, workers=4)
+def test_lost_worker_node_requeues_its_jobs_exactly_once_and_a_new_node_gets_slots(
+    cluster: LocalCluster, tmp_path: Path
+):
+    config = sim_config(tmp_path, cluster, budget=40, scale=0.6, workers=4)
     env = run_env(tmp_path)
     process = start_hgm("run", str(config), "--run-dir", "run", env=env, cwd=tmp_path)
     run = tmp_path / "run"
@@ -331,8 +336,11 @@ def test_lost_worker_node_requeues_its_jobs_exactly_once(cluster: LocalCluster, 
         what="jobs on the node to kill",
     )
     cluster.node("w2").kill()
+    cluster.add_worker("w3", 2)  # joins while the run goes on with w1 alone
+    newcomer = node_label(cluster, "w3")
     _, err = process.communicate(timeout=300)
     assert process.returncode == 0, err
-    assert_exact(run, 16)
+    assert_exact(run, 40)
     retried = [p for p in placements(run) if p["attempt"] > 1]
     assert retried and all(not p["node"].endswith(victim) for p in retried)
+    assert any(p["node"].endswith(newcomer) for p in placements(run))

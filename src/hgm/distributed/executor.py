@@ -1,25 +1,28 @@
-"""RayExecutor: the engine's jobs as Ray tasks on a cluster, the engine staying in this process.
+"""RayExecutor: the engine's jobs on a Ray cluster's job slots, the engine staying in this process.
 
 Each job is prepared on the head (a small thread pool, off the engine's thread), then runs
-as one streaming Ray task: the node first says where it landed (a `JobPlaced` event, so
-status and progress show which node runs what), then returns the job's result, which the
-head turns into the outcome and records. One collector thread owns every Ray task in
-flight: it submits at most `max_in_flight` at once and waits on all of them together.
+as one streaming call on a job slot (`hgm.distributed.slots`: a Ray actor per job the
+cluster holds at once, fed its next job before it finishes the current one). The node
+first says where the job landed (a `JobPlaced` event, so status and progress show which
+node runs what), then returns the job's result, which the head turns into the outcome and
+records. One collector thread owns the slots and every call in flight: it hands prepared
+jobs to slots as they have room and waits on all the calls together.
 
-Faults: a task whose worker or node died, or whose result was lost, is tried again with
-the same job id (new credentials: the lost attempt's gateway tokens are revoked first), up
-to `max_attempts` tries; only the last attempt's result is ever read, so a job is recorded
-once. With no node able to take a job, Ray keeps it pending until one joins: the run waits.
-A job the infrastructure broke (`InfrastructureFailure` on the node or on the head, or
-every attempt lost: component "cluster") is delivered as `Unfinished`, as the thread
-executor delivers it: the engine re-queues it uncharged and pauses after repeated ones.
-Any other exception raised by the job's own code is re-raised on the engine's thread by
-`wait`, like the thread executor does (the run stops; resume re-runs the job).
+Faults: a call whose slot, worker or node died, or whose result was lost, is tried again
+with the same job id (new credentials: the lost attempt's gateway tokens are revoked
+first), up to `max_attempts` tries; only the last attempt's result is ever read, so a job
+is recorded once. The slots of a node that is gone are dropped and new ones start where
+the cluster has room; with no node able to take a job, the jobs wait on the head until one
+joins: the run waits. A job the infrastructure broke (`InfrastructureFailure` on the node
+or on the head, or every attempt lost: component "cluster") is delivered as `Unfinished`,
+as the thread executor delivers it: the engine re-queues it uncharged and pauses after
+repeated ones. Any other exception raised by the job's own code is re-raised on the
+engine's thread by `wait`, like the thread executor does (the run stops; resume re-runs
+the job).
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import queue
 import threading
@@ -34,14 +37,15 @@ from ray.exceptions import (
     NodeDiedError,
     ObjectLostError,
     OutOfMemoryError,
+    RayActorError,
     RayTaskError,
     TaskCancelledError,
     WorkerCrashedError,
 )
 
 from hgm.distributed.cluster import connect, disconnect
-from hgm.distributed.node import run_on_node
 from hgm.distributed.remote import NodeInfo, NodeJob, RemoteWork
+from hgm.distributed.slots import JobSlot, SlotPool
 from hgm.engine.events import JobPlaced
 from hgm.engine.jobs import Done, Job
 from hgm.engine.world import EvalOutcome, ExpandOutcome, Unfinished, World
@@ -51,8 +55,9 @@ from hgm.runconfig.executor import RayExecutorSection
 log = logging.getLogger(__name__)
 COLLECT_S = 0.05
 HEAD_THREADS = 8
-# A node or worker process that died, or a result that vanished with its node: try again.
-LOST = (WorkerCrashedError, NodeDiedError, ObjectLostError, OutOfMemoryError)
+# A node, slot or worker process that died, or a result that vanished with its node: try
+# again (RayActorError before RayTaskError: a dead slot is not the job's own error).
+LOST = (RayActorError, WorkerCrashedError, NodeDiedError, ObjectLostError, OutOfMemoryError)
 Outcome = ExpandOutcome | EvalOutcome | Unfinished
 
 
@@ -65,6 +70,7 @@ class _Flight:
     attempt: int = 0
     node_job: NodeJob | None = None
     node: NodeInfo | None = None
+    slot: JobSlot | None = None
     submitted: float = 0.0
     placed: float | None = None
 
@@ -89,7 +95,8 @@ class RayExecutor:
         self._collector: threading.Thread | None = None
         self._flying: dict[Any, _Flight] = {}
         self._cap = 1
-        self._task: Any = None
+        self._slots: SlotPool | None = None
+        self._broken: BaseException | None = None
 
     # ---- the Executor protocol ------------------------------------------------------------
 
@@ -98,7 +105,7 @@ class RayExecutor:
         self._origin = time.monotonic()
         self._clock_start = clock_start
         self._cap = self.section.max_in_flight or workers
-        self._task = ray.remote(run_on_node).options(**self._task_options())
+        self._slots = SlotPool(self.section, self._cap)
         self._pool = ThreadPoolExecutor(
             max_workers=min(HEAD_THREADS, max(2, workers)), thread_name_prefix="hgm-ray-head"
         )
@@ -124,6 +131,8 @@ class RayExecutor:
         try:
             flight, finished, outcome, error = self._done.get(timeout=timeout)
         except queue.Empty:
+            if self._broken is not None:
+                raise RuntimeError("the Ray executor's collector thread failed") from self._broken
             return None
         with self._lock:
             self._undelivered.pop(flight.job.id, None)
@@ -143,9 +152,9 @@ class RayExecutor:
         self._closing.set()
         if self._collector is not None:
             self._collector.join(timeout=30)
-        for generator, flight in list(self._flying.items()):
-            with contextlib.suppress(Exception):
-                ray.cancel(generator, force=True)
+        if self._slots is not None:
+            self._slots.close()  # kills the slots, and with them the jobs they run
+        for flight in self._flying.values():
             self._release(flight)
         self._flying.clear()
         with self._lock:
@@ -163,20 +172,6 @@ class RayExecutor:
         disconnect()
 
     # ---- head-side steps (pool threads) -----------------------------------------------------
-
-    def _task_options(self) -> dict[str, Any]:
-        section = self.section
-        options: dict[str, Any] = {
-            "num_cpus": section.cpus_per_job,
-            "num_returns": "streaming",
-            "max_retries": 0,  # retried here, with fresh credentials
-            "name": "hgm-job",
-        }
-        if section.memory_mb_per_job:
-            options["memory"] = section.memory_mb_per_job * 1024 * 1024
-        if section.resources:
-            options["resources"] = dict(section.resources)
-        return options
 
     def _prepare(self, flight: _Flight) -> None:
         try:
@@ -238,20 +233,38 @@ class RayExecutor:
     # ---- the collector thread ---------------------------------------------------------------
 
     def _collect(self) -> None:
+        try:
+            self._collect_until_closed()
+        except BaseException as error:  # raised on the engine's thread by `wait`
+            log.exception("the collector thread failed")
+            self._broken = error
+
+    def _collect_until_closed(self) -> None:
         waiting: deque[_Flight] = deque()
+        pool = self._slots
+        assert pool is not None
         while not self._closing.is_set():
             self._take_submissions(waiting, block=not self._flying and not waiting)
-            while waiting and len(self._flying) < self._cap and not self._closing.is_set():
+            pool.refresh()
+            while waiting and not self._closing.is_set() and (slot := pool.take()) is not None:
                 flight = waiting.popleft()
-                generator = self._task.remote(flight.node_job, flight.attempt)
-                self._flying[generator] = flight
-            if not self._flying:
+                flight.slot = slot
+                call = slot.actor.run.options(num_returns="streaming")
+                self._flying[call.remote(flight.node_job, flight.attempt)] = flight
+            pending = [*self._flying, *pool.answers()]
+            if not pending:
+                if waiting:  # no slot can take a job yet: the cluster has no room
+                    time.sleep(COLLECT_S)
                 continue
-            ready, _ = ray.wait(
-                list(self._flying), num_returns=len(self._flying), timeout=COLLECT_S
-            )
-            for generator in ready:
-                self._advance(generator)
+            ready, rest = ray.wait(pending, num_returns=1, timeout=COLLECT_S)
+            if ready and rest:
+                more, _ = ray.wait(rest, num_returns=len(rest), timeout=0)
+                ready += more
+            for reference in ready:
+                if reference in self._flying:
+                    self._advance(reference)
+                else:
+                    pool.answered(reference)
 
     def _take_submissions(self, waiting: deque[_Flight], block: bool) -> None:
         try:
@@ -263,25 +276,25 @@ class RayExecutor:
             return
 
     def _advance(self, generator: Any) -> None:
-        """The next item of a task: its placement, then its result (or why there is none)."""
+        """The next item of a call: its placement, then its result (or why there is none)."""
         flight = self._flying[generator]
         assert self._pool is not None
         try:
             value = ray.get(next(generator))
         except StopIteration:
-            self._flying.pop(generator)
+            self._landed(generator)
             lost = RuntimeError("the task ended without a result")
             self._pool.submit(self._retry, flight, lost)
             return
         except LOST as error:
-            self._flying.pop(generator)
+            self._landed(generator, lost=True)
             self._pool.submit(self._retry, flight, error)
             return
         except TaskCancelledError:
-            self._flying.pop(generator)
+            self._landed(generator)
             return
         except RayTaskError as error:  # the job's own code raised: hand it to the engine
-            self._flying.pop(generator)
+            self._landed(generator)
             cause = error.cause if isinstance(error.cause, BaseException) else error
             self._pool.submit(self._fail, flight, cause)
             return
@@ -292,11 +305,20 @@ class RayExecutor:
                     JobPlaced(flight.job.id, value.label, flight.attempt, flight.placed)
                 )
             return
-        self._flying.pop(generator)
+        self._landed(generator)
         if isinstance(value, Unfinished):  # the node found its infrastructure broken
             self._pool.submit(self._unfinished, flight, value)
             return
         self._pool.submit(self._finish, flight, value)
+
+    def _landed(self, generator: Any, lost: bool = False) -> None:
+        """A call is over: its slot has room again, or is gone with the call (`lost`)."""
+        flight = self._flying.pop(generator)
+        assert self._slots is not None and flight.slot is not None
+        if lost:
+            self._slots.drop(flight.slot)
+        else:
+            self._slots.done(flight.slot)
 
     def _fail(self, flight: _Flight, error: BaseException) -> None:
         self._release(flight)

@@ -1,4 +1,5 @@
-"""What runs inside a Ray worker process: say where the job landed, then run it."""
+"""What runs inside a Ray worker process: a job slot that says where each job landed, then
+runs it."""
 
 from __future__ import annotations
 
@@ -20,8 +21,20 @@ def this_node(attempt: int) -> NodeInfo:
 
 
 def run_on_node(job: NodeJob, attempt: int) -> Iterator[Any]:
-    """A streaming Ray task: first the NodeInfo (the head learns the placement at once),
+    """A streaming Ray call: first the NodeInfo (the head learns the placement at once),
     then the job's result."""
     node = this_node(attempt)
     yield node
     yield job.run(node)
+
+
+class Slot:
+    """One job slot on a node (a Ray actor holding one job's resources): it runs the jobs
+    the head queues on it one after another, so the next one starts without a round trip
+    to the head."""
+
+    def where(self) -> NodeInfo:
+        return this_node(0)
+
+    def run(self, job: NodeJob, attempt: int) -> Iterator[Any]:
+        yield from run_on_node(job, attempt)

@@ -1,5 +1,5 @@
 """`[executor]`: where a run's jobs run. `kind = "local"` (threads of the hgm process, or
-virtual time for a simulated world) or `kind = "ray"` (tasks on a Ray cluster).
+virtual time for a simulated world) or `kind = "ray"` (job slots on a Ray cluster).
 
 ```toml
 [executor]
@@ -7,7 +7,8 @@ kind = "ray"
 address = "auto"            # "auto", a head address "host:6379", or "ray://host:10001"
 cpus_per_job = 1            # Ray resources each job reserves on its node
 memory_mb_per_job = 2048
-max_in_flight = 64          # Ray tasks submitted at once (default: [run] workers)
+max_in_flight = 64          # jobs running at once on the cluster (default: [run] workers)
+queued_per_slot = 1         # jobs each slot holds besides the one it runs (0: none)
 [executor.gateway]          # how jobs on other nodes reach the run's LLM gateway
 host = "10.0.0.5"           # where it listens (default: this node's cluster address)
 port = 0                    # 0: any free port
@@ -69,7 +70,7 @@ class ClusterGatewaySection(_Section):
 
 
 class RayExecutorSection(_Section):
-    """Jobs run as Ray tasks on a cluster's nodes, each in that node's sandbox."""
+    """Jobs run on a cluster's nodes (in job slots: Ray actors), each in that node's sandbox."""
 
     kind: Literal["ray"]
     address: str = Field(
@@ -85,7 +86,19 @@ class RayExecutorSection(_Section):
         default_factory=dict, description="custom Ray resources each job needs"
     )
     max_in_flight: int | None = Field(
-        None, ge=1, le=100_000, description="Ray tasks submitted at once (default: [run] workers)"
+        None,
+        ge=1,
+        le=100_000,
+        description="jobs running at once: job slots on the cluster (default: [run] workers)",
+    )
+    queued_per_slot: int = Field(
+        1,
+        ge=0,
+        le=16,
+        description=(
+            "jobs each slot holds besides the one it runs, so the next starts at once "
+            "(0: a job goes to a slot only when the slot is free)"
+        ),
     )
     node_dir: Path = Field(
         Path("/tmp/hgm-ray"),
