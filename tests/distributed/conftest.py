@@ -1,6 +1,6 @@
 """One real Ray cluster per test session, started when a test first asks for it: a head
 without CPUs and two worker nodes (`w1`, `w2`), each its own `ray start` processes on
-127.0.0.1. A test that kills a node runs last (tests/distributed/test_ray_runs.py)."""
+127.0.0.1. The test that kills the nodes runs last (tests/distributed/test_ray_runs.py)."""
 
 from __future__ import annotations
 
