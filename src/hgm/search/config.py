@@ -76,6 +76,17 @@ class LineagePolicyConfig(_PolicyConfig):
     warmup_expansions: int | None = Field(
         None, ge=0, description="parallel root expansions at start; None: min(5, W^alpha)"
     )
+    parent_sharpness: float = Field(
+        0.0, ge=0.0, description="delta: the parent draw's temperature times (1 + C)^delta"
+    )
+    eval_reserve: float = Field(
+        0.0,
+        ge=0.0,
+        description="evaluation units kept for each expansion running (wait rather than spend)",
+    )
+    reserve_expand: bool = Field(
+        False, description="expand only if the reserve for the new child fits too"
+    )
 
 
 class GreedyPolicyConfig(_PolicyConfig):

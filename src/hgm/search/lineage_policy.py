@@ -59,12 +59,18 @@ class LineagePolicy:
         if in_warmup(state, warmup_count(config.warmup_expansions, state.workers, config.alpha)):
             return Expand(int(tree.ids[0]))
         tau = temperature(state, config.cool_down, config.beta)
-        if state.can_expand and self.widening_says_expand(tree, state):
-            return Expand(self._parent(tree, rng, tau))
+        if (
+            state.can_expand
+            and self.widening_says_expand(tree, state)
+            and self.reserve_allows_expansion(state)
+        ):
+            return Expand(self._parent(tree, state, rng, tau))
+        if self.reserve_says_wait(state):
+            return Wait()
         chosen = self._evaluation(tree, state, rng, tau)
         if chosen is not None:
             return chosen
-        return Expand(self._parent(tree, rng, tau)) if state.can_expand else Wait()
+        return Expand(self._parent(tree, state, rng, tau)) if state.can_expand else Wait()
 
     def widening_says_expand(self, tree: Tree, state: SearchState) -> bool:
         """Expand iff s / (1 + C)^gamma * N_t^alpha >= agents except the root + running."""
@@ -74,6 +80,21 @@ class LineagePolicy:
             size += state.expansions_failed
         scale = config.widening_scale / (1.0 + state.expansion_cost) ** config.cost_exponent
         return scale * state.evaluations_started**config.alpha >= size
+
+    def reserve_says_wait(self, state: SearchState) -> bool:
+        """Wait rather than evaluate while the budget left after one more evaluation would not
+        cover `eval_reserve` evaluations of each child being built."""
+        reserve = self.config.eval_reserve * state.expansions_running
+        return reserve > 0.0 and state.remaining - 1.0 < reserve
+
+    def reserve_allows_expansion(self, state: SearchState) -> bool:
+        """With `reserve_expand`: expand only if the budget left after the expansion covers
+        `eval_reserve` evaluations of every child being built, the new one included."""
+        config = self.config
+        if not config.reserve_expand:
+            return True
+        reserve = config.eval_reserve * (state.expansions_running + 1)
+        return state.remaining - state.expansion_cost >= reserve
 
     def clade_shapes(self, tree: Tree) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Beta shapes of each clade's posterior, its prior centred on the parent's clade mean."""
@@ -98,8 +119,10 @@ class LineagePolicy:
         a, b = self.clade_shapes(tree)
         return a / (a + b)
 
-    def _parent(self, tree: Tree, rng: np.random.Generator, tau: float) -> int:
+    def _parent(self, tree: Tree, state: SearchState, rng: np.random.Generator, tau: float) -> int:
         a, b = self.clade_shapes(tree)
+        if self.config.parent_sharpness:
+            tau *= (1.0 + state.expansion_cost) ** self.config.parent_sharpness
         return int(tree.ids[beta_draws(rng, tau * a, tau * b, self.config.exact_beta).argmax()])
 
     def _evaluation(
