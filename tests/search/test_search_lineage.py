@@ -150,7 +150,9 @@ def test_the_evaluation_reserve_waits_for_the_children_being_built() -> None:
     search.expansion_cost = 3.0
     search.expanding.update({job: 0 for job in range(4)})
     rng = np.random.default_rng(0)
-    plain = make_policy(LineagePolicyConfig(warmup_expansions=0, widening_scale=0.1))
+    plain = make_policy(
+        LineagePolicyConfig(warmup_expansions=0, widening_scale=0.1, eval_reserve=0.0)
+    )
     kept = make_policy(
         LineagePolicyConfig(warmup_expansions=0, widening_scale=0.1, eval_reserve=8.0)
     )

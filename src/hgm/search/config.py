@@ -40,7 +40,8 @@ class HGMPolicyConfig(_PolicyConfig):
 
 class LineagePolicyConfig(_PolicyConfig):
     """HGM made cost-aware: wider widening that shrinks with the expansion cost, children that
-    inherit their parent's clade standing, top-two Thompson evaluation (docs/policies.md)."""
+    inherit their parent's clade standing, top-two Thompson evaluation, evaluations kept for
+    the children being built (docs/policies.md)."""
 
     kind: Literal["lineage"] = "lineage"
     alpha: float = Field(0.6, gt=0.0, le=1.0, description="widening exponent on N_t")
@@ -76,16 +77,14 @@ class LineagePolicyConfig(_PolicyConfig):
     warmup_expansions: int | None = Field(
         None, ge=0, description="parallel root expansions at start; None: min(5, W^alpha)"
     )
-    parent_sharpness: float = Field(
-        0.0, ge=0.0, description="delta: the parent draw's temperature times (1 + C)^delta"
-    )
     eval_reserve: float = Field(
-        0.0,
+        16.0,
         ge=0.0,
-        description="evaluation units kept for each expansion running (wait rather than spend)",
+        description="evaluation units kept for each child being built: wait rather than spend "
+        "them on agents already in the tree (0: never wait)",
     )
-    reserve_expand: bool = Field(
-        False, description="expand only if the reserve for the new child fits too"
+    parent_own_share: float = Field(
+        0.0, ge=0.0, le=1.0, description="chance to draw the parent from own lineage posteriors"
     )
 
 

@@ -1,6 +1,6 @@
 """The lineage policy (the default): HGM's clade-guided Thompson sampling, cost-aware and sharper.
 
-Three changes to HGM's decisions, each measured in docs/policies.md (the fourth, the
+Four changes to HGM's decisions, each measured in docs/policies.md (the fifth, the
 `lineage` final rule, is in hgm.search.selection):
 
 1. Widening that knows what an expansion costs: expand iff
@@ -12,6 +12,11 @@ Three changes to HGM's decisions, each measured in docs/policies.md (the fourth,
 3. Top-two Thompson sampling for evaluations: the Thompson leader is evaluated with
    probability `leader_share`, else the best of a second draw among the others (the
    challenger), which spends evaluations on telling the top agents apart.
+4. Evaluations kept for the children being built: while expansions run, the policy waits
+   rather than let evaluations of the agents already in the tree eat into `eval_reserve`
+   units per child (an expansion's child is worth nothing without evaluations, and with
+   many workers and dear expansions the old agents would otherwise take the whole budget
+   before the children arrive). With one worker nothing runs while it decides: no effect.
 
 Thompson draws come from normals with the Beta posteriors' mean and variance unless
 `exact_beta` is set: the same choices in the study, at a third of the cost.
@@ -25,6 +30,7 @@ from numpy.typing import NDArray
 from hgm.search.actions import Action, Evaluate, Expand, Wait
 from hgm.search.config import LineagePolicyConfig
 from hgm.search.sampling import choose_task, in_warmup, temperature, warmup_count
+from hgm.search.selection import LINEAGE_PRIOR, lineage_prior
 from hgm.search.state import SearchState
 from hgm.search.tree import Tree
 
@@ -49,7 +55,8 @@ def beta_draws(
 
 
 class LineagePolicy:
-    """Cost-aware widening; clade Thompson sampling with inherited priors; top-two evaluation."""
+    """Cost-aware widening; clade Thompson sampling with inherited priors; top-two evaluation;
+    evaluations kept for the children being built."""
 
     def __init__(self, config: LineagePolicyConfig) -> None:
         self.config = config
@@ -59,18 +66,14 @@ class LineagePolicy:
         if in_warmup(state, warmup_count(config.warmup_expansions, state.workers, config.alpha)):
             return Expand(int(tree.ids[0]))
         tau = temperature(state, config.cool_down, config.beta)
-        if (
-            state.can_expand
-            and self.widening_says_expand(tree, state)
-            and self.reserve_allows_expansion(state)
-        ):
-            return Expand(self._parent(tree, state, rng, tau))
+        if state.can_expand and self.widening_says_expand(tree, state):
+            return Expand(self._parent(tree, rng, tau))
         if self.reserve_says_wait(state):
             return Wait()
         chosen = self._evaluation(tree, state, rng, tau)
         if chosen is not None:
             return chosen
-        return Expand(self._parent(tree, state, rng, tau)) if state.can_expand else Wait()
+        return Expand(self._parent(tree, rng, tau)) if state.can_expand else Wait()
 
     def widening_says_expand(self, tree: Tree, state: SearchState) -> bool:
         """Expand iff s / (1 + C)^gamma * N_t^alpha >= agents except the root + running."""
@@ -86,15 +89,6 @@ class LineagePolicy:
         cover `eval_reserve` evaluations of each child being built."""
         reserve = self.config.eval_reserve * state.expansions_running
         return reserve > 0.0 and state.remaining - 1.0 < reserve
-
-    def reserve_allows_expansion(self, state: SearchState) -> bool:
-        """With `reserve_expand`: expand only if the budget left after the expansion covers
-        `eval_reserve` evaluations of every child being built, the new one included."""
-        config = self.config
-        if not config.reserve_expand:
-            return True
-        reserve = config.eval_reserve * (state.expansions_running + 1)
-        return state.remaining - state.expansion_cost >= reserve
 
     def clade_shapes(self, tree: Tree) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Beta shapes of each clade's posterior, its prior centred on the parent's clade mean."""
@@ -119,10 +113,13 @@ class LineagePolicy:
         a, b = self.clade_shapes(tree)
         return a / (a + b)
 
-    def _parent(self, tree: Tree, state: SearchState, rng: np.random.Generator, tau: float) -> int:
-        a, b = self.clade_shapes(tree)
-        if self.config.parent_sharpness:
-            tau *= (1.0 + state.expansion_cost) ** self.config.parent_sharpness
+    def _parent(self, tree: Tree, rng: np.random.Generator, tau: float) -> int:
+        if self.config.parent_own_share and rng.random() < self.config.parent_own_share:
+            prior = lineage_prior(tree)
+            a = 1.0 + tree.own_s + LINEAGE_PRIOR * prior
+            b = 1.0 + tree.own_f + LINEAGE_PRIOR * (1.0 - prior)
+        else:
+            a, b = self.clade_shapes(tree)
         return int(tree.ids[beta_draws(rng, tau * a, tau * b, self.config.exact_beta).argmax()])
 
     def _evaluation(
