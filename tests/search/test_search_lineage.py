@@ -158,7 +158,14 @@ def test_the_evaluation_reserve_waits_for_the_children_being_built() -> None:
     )
     assert isinstance(plain.decide(tree, search, rng), Evaluate)
     assert kept.decide(tree, search, rng) == Wait()
+    # the reserve is per child: the default keeps 16 units each, 29 would remain
+    default = make_policy(LineagePolicyConfig(warmup_expansions=0, widening_scale=0.1))
+    assert LineagePolicyConfig().eval_reserve == 16.0
+    search.can_expand = False
+    search.expanding = {0: 0}
+    assert isinstance(default.decide(tree, search, rng), Evaluate)
+    search.expanding = {0: 0, 1: 0}
+    assert default.decide(tree, search, rng) == Wait()
     # with nothing being built, nothing is kept
     search.expanding.clear()
-    search.can_expand = False
     assert isinstance(kept.decide(tree, search, rng), Evaluate)

@@ -83,9 +83,6 @@ class LineagePolicyConfig(_PolicyConfig):
         description="evaluation units kept for each child being built: wait rather than spend "
         "them on agents already in the tree (0: never wait)",
     )
-    parent_own_share: float = Field(
-        0.0, ge=0.0, le=1.0, description="chance to draw the parent from own lineage posteriors"
-    )
 
 
 class GreedyPolicyConfig(_PolicyConfig):

@@ -30,7 +30,6 @@ from numpy.typing import NDArray
 from hgm.search.actions import Action, Evaluate, Expand, Wait
 from hgm.search.config import LineagePolicyConfig
 from hgm.search.sampling import choose_task, in_warmup, temperature, warmup_count
-from hgm.search.selection import LINEAGE_PRIOR, lineage_prior
 from hgm.search.state import SearchState
 from hgm.search.tree import Tree
 
@@ -114,12 +113,7 @@ class LineagePolicy:
         return a / (a + b)
 
     def _parent(self, tree: Tree, rng: np.random.Generator, tau: float) -> int:
-        if self.config.parent_own_share and rng.random() < self.config.parent_own_share:
-            prior = lineage_prior(tree)
-            a = 1.0 + tree.own_s + LINEAGE_PRIOR * prior
-            b = 1.0 + tree.own_f + LINEAGE_PRIOR * (1.0 - prior)
-        else:
-            a, b = self.clade_shapes(tree)
+        a, b = self.clade_shapes(tree)
         return int(tree.ids[beta_draws(rng, tau * a, tau * b, self.config.exact_beta).argmax()])
 
     def _evaluation(
