@@ -58,7 +58,7 @@ def time_decisions(
     evaluations = 2 * int(n ** (1 / 0.6)) if expand else 3 * n
     running = 0 if expand else 100 * n
     state = SearchState(
-        budget=10 * evaluations,
+        budget=10 * evaluations + 100 * running,  # room for the lineage policy's reserve
         tasks=TASKS,
         workers=8,
         evaluations_started=evaluations,

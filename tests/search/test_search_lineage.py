@@ -139,3 +139,33 @@ def test_a_run_config_says_default_and_ships_by_the_policys_own_rule() -> None:
         base + '[policy]\nkind = "default"\n[select]\nrule = "best-mean"\n', "run.toml"
     )
     assert pinned.select.rule == "best-mean"
+
+
+def test_the_evaluation_reserve_waits_for_the_children_being_built() -> None:
+    """Budget 60, C = 3, four expansions running and 30 units left: with 8 units kept per
+    child (32) the policy waits instead of evaluating the root; with none it evaluates."""
+    tree = chain_tree([None])
+    record_many(tree, 0, 2, 8)
+    search = state(budget=60, workers=16, evaluations_started=18, expansions_started=4)
+    search.expansion_cost = 3.0
+    search.expanding.update({job: 0 for job in range(4)})
+    rng = np.random.default_rng(0)
+    plain = make_policy(
+        LineagePolicyConfig(warmup_expansions=0, widening_scale=0.1, eval_reserve=0.0)
+    )
+    kept = make_policy(
+        LineagePolicyConfig(warmup_expansions=0, widening_scale=0.1, eval_reserve=8.0)
+    )
+    assert isinstance(plain.decide(tree, search, rng), Evaluate)
+    assert kept.decide(tree, search, rng) == Wait()
+    # the reserve is per child: the default keeps 16 units each, 29 would remain
+    default = make_policy(LineagePolicyConfig(warmup_expansions=0, widening_scale=0.1))
+    assert LineagePolicyConfig().eval_reserve == 16.0
+    search.can_expand = False
+    search.expanding = {0: 0}
+    assert isinstance(default.decide(tree, search, rng), Evaluate)
+    search.expanding = {0: 0, 1: 0}
+    assert default.decide(tree, search, rng) == Wait()
+    # with nothing being built, nothing is kept
+    search.expanding.clear()
+    assert isinstance(kept.decide(tree, search, rng), Evaluate)

@@ -40,7 +40,8 @@ class HGMPolicyConfig(_PolicyConfig):
 
 class LineagePolicyConfig(_PolicyConfig):
     """HGM made cost-aware: wider widening that shrinks with the expansion cost, children that
-    inherit their parent's clade standing, top-two Thompson evaluation (docs/policies.md)."""
+    inherit their parent's clade standing, top-two Thompson evaluation, evaluations kept for
+    the children being built (docs/policies.md)."""
 
     kind: Literal["lineage"] = "lineage"
     alpha: float = Field(0.6, gt=0.0, le=1.0, description="widening exponent on N_t")
@@ -75,6 +76,12 @@ class LineagePolicyConfig(_PolicyConfig):
     )
     warmup_expansions: int | None = Field(
         None, ge=0, description="parallel root expansions at start; None: min(5, W^alpha)"
+    )
+    eval_reserve: float = Field(
+        16.0,
+        ge=0.0,
+        description="evaluation units kept for each child being built: wait rather than spend "
+        "them on agents already in the tree (0: never wait)",
     )
 
 

@@ -1,6 +1,6 @@
 """The lineage policy (the default): HGM's clade-guided Thompson sampling, cost-aware and sharper.
 
-Three changes to HGM's decisions, each measured in docs/policies.md (the fourth, the
+Four changes to HGM's decisions, each measured in docs/policies.md (the fifth, the
 `lineage` final rule, is in hgm.search.selection):
 
 1. Widening that knows what an expansion costs: expand iff
@@ -12,6 +12,11 @@ Three changes to HGM's decisions, each measured in docs/policies.md (the fourth,
 3. Top-two Thompson sampling for evaluations: the Thompson leader is evaluated with
    probability `leader_share`, else the best of a second draw among the others (the
    challenger), which spends evaluations on telling the top agents apart.
+4. Evaluations kept for the children being built: while expansions run, the policy waits
+   rather than let evaluations of the agents already in the tree eat into `eval_reserve`
+   units per child (an expansion's child is worth nothing without evaluations, and with
+   many workers and dear expansions the old agents would otherwise take the whole budget
+   before the children arrive). With one worker nothing runs while it decides: no effect.
 
 Thompson draws come from normals with the Beta posteriors' mean and variance unless
 `exact_beta` is set: the same choices in the study, at a third of the cost.
@@ -49,7 +54,8 @@ def beta_draws(
 
 
 class LineagePolicy:
-    """Cost-aware widening; clade Thompson sampling with inherited priors; top-two evaluation."""
+    """Cost-aware widening; clade Thompson sampling with inherited priors; top-two evaluation;
+    evaluations kept for the children being built."""
 
     def __init__(self, config: LineagePolicyConfig) -> None:
         self.config = config
@@ -61,6 +67,8 @@ class LineagePolicy:
         tau = temperature(state, config.cool_down, config.beta)
         if state.can_expand and self.widening_says_expand(tree, state):
             return Expand(self._parent(tree, rng, tau))
+        if self.reserve_says_wait(state):
+            return Wait()
         chosen = self._evaluation(tree, state, rng, tau)
         if chosen is not None:
             return chosen
@@ -74,6 +82,12 @@ class LineagePolicy:
             size += state.expansions_failed
         scale = config.widening_scale / (1.0 + state.expansion_cost) ** config.cost_exponent
         return scale * state.evaluations_started**config.alpha >= size
+
+    def reserve_says_wait(self, state: SearchState) -> bool:
+        """Wait rather than evaluate while the budget left after one more evaluation would not
+        cover `eval_reserve` evaluations of each child being built."""
+        reserve = self.config.eval_reserve * state.expansions_running
+        return reserve > 0.0 and state.remaining - 1.0 < reserve
 
     def clade_shapes(self, tree: Tree) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Beta shapes of each clade's posterior, its prior centred on the parent's clade mean."""
