@@ -153,20 +153,22 @@ class Engine:
         for job in pending:
             self._reserve(job)
         limit: str | None = None
+        # looked up once: the loop runs once per job (the tree and search state never change)
+        running, decide, tree, search = executor.running, self.policy.decide, self.tree, self.search
         while not self._stop.is_set():
-            while executor.running() < self.workers and self._may_start():
+            while running() < self.workers and self._may_start():
                 if pending:
                     self._submit(pending.popleft())
                     continue
                 limit = limit or self._limit_reached()
                 if limit is not None:
                     break
-                self.search.can_expand = self._may_expand()
-                action = self.policy.decide(self.tree, self.search, self.rng)
+                search.can_expand = self._may_expand()
+                action = decide(tree, search, self.rng)
                 if isinstance(action, Wait):
                     break
                 self._start(action)
-            if executor.running() == 0 and (not pending or self._pause is not None):
+            if running() == 0 and (not pending or self._pause is not None):
                 break
             done = executor.wait(POLL_S)
             for notice in executor.notices():

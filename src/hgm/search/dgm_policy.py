@@ -27,33 +27,41 @@ class DGMPolicy:
         generation_size = self.config.generation_size
         if state.can_expand and state.expansions_started % generation_size != 0:
             return Expand(self._parent(tree, state, rng))
-        targets = self.targets(tree, len(state.tasks))
-        done = tree.own_n
-        unstarted = targets - done  # stage tasks neither finished nor in flight, below
+        # plain Python lists: numpy's per-call cost dominates on a few dozen agents
+        targets = self._target_list(tree, len(state.tasks))
+        done = tree.own_n.tolist()
+        unstarted = [target - n for target, n in zip(targets, done, strict=True)]
         for agent, running in state.evaluating.items():
-            unstarted[tree.index_of(agent)] -= len(running)
-        for index in (unstarted > 0).nonzero()[0]:
-            agent = int(tree.ids[index])
-            task = state.first_free_task(tree, agent, state.task_order[: targets[index]])
-            if task is not None:
-                return Evaluate(agent, task)
-        busy = state.expansions_running > 0 or bool((targets > done).any())
+            unstarted[tree.index_of(agent)] -= len(running)  # stage tasks not yet started
+        for index, count in enumerate(unstarted):
+            if count > 0:
+                agent = int(tree.ids[index])
+                task = state.first_free_task(tree, agent, state.task_order[: targets[index]])
+                if task is not None:
+                    return Evaluate(agent, task)
+        waiting = any(target > n for target, n in zip(targets, done, strict=True))
+        busy = state.expansions_running > 0 or waiting
         if busy or not state.can_expand:
             return Wait()
         return Expand(self._parent(tree, state, rng))
 
     def targets(self, tree: Tree, n_tasks: int) -> NDArray[np.int64]:
         """Per dense index: how many tasks (a prefix of the task order) each agent gets."""
+        return np.array(self._target_list(tree, n_tasks), dtype=np.int64)
+
+    def _target_list(self, tree: Tree, n_tasks: int) -> list[int]:
         ends = [min(end, n_tasks) for end in accumulate(self.config.stage_tasks)]
-        if len(ends) == 1:
-            return np.full(len(tree), ends[0], dtype=np.int64)
-        done = tree.own_n
-        # own mean >= threshold, without dividing (and without rounding away a tie)
-        good = tree.own_s >= self.config.stage_threshold * done - 1e-9
-        # a good agent enters every stage whose previous stages it has finished
-        targets = np.where(good & (done >= ends[0]), ends[1], ends[0])
-        for stage in range(2, len(ends)):
-            targets[good & (done >= ends[stage - 1])] = ends[stage]
+        threshold = self.config.stage_threshold
+        targets = []
+        for s, n in zip(tree.own_s.tolist(), tree.own_n.tolist(), strict=True):
+            target = ends[0]
+            # own mean >= threshold, without dividing (and without rounding away a tie);
+            # a good agent enters every stage whose previous stages it has finished
+            if s >= threshold * n - 1e-9:
+                for stage in range(1, len(ends)):
+                    if n >= ends[stage - 1]:
+                        target = ends[stage]
+            targets.append(target)
         return targets
 
     def guidance(self, tree: Tree) -> NDArray[np.float64]:

@@ -68,6 +68,10 @@ class SimWorld:
         self._category = np.zeros(config.n_tasks, dtype=np.int64)
         if isinstance(config, ClusteredWorldConfig):
             self._category = np.arange(config.n_tasks) % config.categories
+        # the same values as Python scalars, for the per-evaluation path (numpy's scalar
+        # indexing and arithmetic cost more there; the results are the same doubles)
+        self._difficulty_list: list[float] = self._difficulty.tolist()
+        self._category_list: list[int] = self._category.tolist()
         self._task_skill: dict[int, float] = {}
         # per task: the mean evaluation time before agent effects (hard tasks take longer)
         self._eval_means = [config.eval_time_mean] * config.n_tasks
@@ -182,9 +186,9 @@ class SimWorld:
         if not self._per_task:
             return self._agents[agent].skill
         made = self._agents[agent]
-        logit = _logit(made.skill) - self._difficulty[index]
+        logit = _logit(made.skill) - self._difficulty_list[index]
         if made.know_how:
-            logit += made.know_how[self._category[index]]
+            logit += made.know_how[self._category_list[index]]
         return 1.0 / (1.0 + math.exp(-logit))
 
     def _task_probabilities(self, agent: int) -> np.ndarray:
