@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -12,12 +11,8 @@ from numpy.typing import NDArray
 from hgm.search.tree import Tree
 
 
-@lru_cache(maxsize=32)
 def fixed_task_order(tasks: tuple[str, ...]) -> tuple[str, ...]:
-    """A fixed shuffle of the tasks that depends only on their ids (so resume rebuilds it).
-
-    Memoized: a simulation study builds a search state for every run on the same tasks.
-    """
+    """A fixed shuffle of the tasks that depends only on their ids (so resume rebuilds it)."""
     return tuple(sorted(tasks, key=lambda task: hashlib.blake2b(task.encode()).digest()))
 
 
