@@ -2,6 +2,7 @@
 
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -84,6 +85,7 @@ def test_study_cli_writes_the_summary_and_reanalyses_saved_runs(tmp_path: Path) 
     )
     assert result.exit_code == 0, result.output
     assert "cost-to-match" in result.output and "Holm" in result.output
+    assert re.search(r"study: (\d+)/\1 runs \(100%\)", result.output)  # progress off a terminal
     document = json.loads(out.read_text())
     assert len(document["cells"]) == 4 and document["grid"]["ladder_budgets"] == [10]
     cell = document["cells"][0]

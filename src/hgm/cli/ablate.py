@@ -14,9 +14,9 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from hgm.cli.counted_progress import CountedProgress
 from hgm.errors import UserError
 from hgm.evolve.ablation import ablate, lineage_steps, open_ablation_world, require_real_world
 from hgm.evolve.ablation_store import ALPHA, read_ablation
@@ -111,25 +111,15 @@ def ablate_command(
         steps = lineage_steps(world.archive, chosen)
         db = connect(directory.db_path)
         try:
-            with Progress(
-                TextColumn("ablating"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("{task.fields[last]}"),
-                TimeElapsedColumn(),
-                console=console,
-                transient=as_json,
-            ) as progress:
-                bar = progress.add_task(
-                    "ablate", total=len(chosen_tasks) * (len(steps) + 1), last=""
-                )
+            total = len(chosen_tasks) * (len(steps) + 1)
+            with CountedProgress(console, "ablating", "grades", total, as_json) as progress:
 
                 def done(who: str, task: str, success: bool) -> None:
                     verdict = "resolved" if success else "failed"
-                    progress.update(bar, advance=1, last=escape(f"{who} {task}: {verdict}"))
+                    progress.advance(1, f"{who} {task}: {verdict}")
 
                 def skipped(step: int, reason: str) -> None:
-                    progress.update(bar, advance=len(chosen_tasks))
+                    progress.advance(len(chosen_tasks))
                     console.print(escape(f"step {step} skipped: {reason}"))
 
                 spent = ablate(

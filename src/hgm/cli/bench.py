@@ -15,13 +15,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from hgm.cli.counted_progress import CountedProgress
 from hgm.errors import UserError
 
 if TYPE_CHECKING:
     from hgm.bench.types import Benchmark, Grade, Task
 
 bench_app = typer.Typer(help="Benchmarks: list, set up, self-check, fetch Polyglot.")
-PROGRESS_EVERY = 10  # grades between progress lines when the output is not a terminal
 STATUS_COLOURS = {"ok": "green", "no-signal": "yellow", "missing-dependency": "yellow"}
 
 
@@ -100,55 +100,33 @@ def _select(tasks: list[Task], chosen: frozenset[str] | None, globs: str | None)
 
 
 class CheckProgress:
-    """A live bar on a terminal; elsewhere a line every PROGRESS_EVERY grades (and the last)."""
+    """Grades counted as they come (hgm.cli.counted_progress), with the reference solutions
+    that did not resolve so far."""
 
     def __init__(self, console: Console, name: str, total: int) -> None:
-        self.console, self.name, self.total = console, name, total
-        self.done = self.problems = 0
-        self.started = time.perf_counter()
+        self.problems = 0
         self._lock = threading.Lock()
-        self._bar = None
-        if console.is_terminal:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-            )
-
-            self._bar = Progress(
-                TextColumn(f"checking {name}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=console,
-            )
-            self._task = self._bar.add_task("grades", total=total)
+        self._progress = CountedProgress(
+            console,
+            f"bench check {name}",
+            "grades",
+            total,
+            transient=False,
+            note=lambda: f"{self.problems} references unresolved so far",
+        )
 
     def __enter__(self) -> CheckProgress:
-        if self._bar is not None:
-            self._bar.start()
+        self._progress.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()
+        self._progress.stop()
 
     def graded(self, task: Task, kind: str, grade: Grade | None) -> None:
         with self._lock:
-            self.done += 1
             reference_failed = kind == "reference" and grade is not None and not grade.resolved
             self.problems += int(reference_failed)
-            if self._bar is not None:
-                self._bar.advance(self._task)
-            elif self.done % PROGRESS_EVERY == 0 or self.done == self.total:
-                elapsed = time.perf_counter() - self.started
-                self.console.print(
-                    f"bench check {self.name}: {self.done}/{self.total} grades, "
-                    f"{self.problems} references unresolved so far, {elapsed:.0f} s",
-                    highlight=False,
-                )
+        self._progress.advance(1, f"{task.id} {kind}")
 
 
 @bench_app.command("check")

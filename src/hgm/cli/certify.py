@@ -12,10 +12,9 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from hgm.cli.counted_progress import CountedProgress
 from hgm.evolve.certify import Certification
 from hgm.evolve.certify_run import certify_run
 from hgm.evolve.certify_stats import DIFFERENCE_METHOD, RATE_METHOD, TEST_METHOD
@@ -76,23 +75,14 @@ def certify_command(
     hgm certify runs/quickstart 7 --tasks 10 --json
     ```
     """
-    progress = Progress(
-        TextColumn("certifying"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[last]}"),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=as_json,
-    )
-    bar = progress.add_task("certify", total=None, last="")
+    progress = CountedProgress(Console(stderr=True), "certifying", "grades", transient=as_json)
 
     def advance(who: int, task: str, success: bool) -> None:
         verdict = "resolved" if success else "failed"
-        progress.update(bar, advance=1, last=escape(f"agent {who} {task}: {verdict}"))
+        progress.advance(1, f"agent {who} {task}: {verdict}")
 
     def begin(total: int) -> None:  # shown once the request is known to be good
-        progress.update(bar, total=total)
+        progress.set_total(total)
         progress.start()
 
     try:

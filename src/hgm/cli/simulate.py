@@ -8,9 +8,9 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from hgm.cli.counted_progress import CountedProgress
 from hgm.cli.output_paths import check_output_file
 from hgm.errors import UserError
 from hgm.search import SELECTION_RULES
@@ -109,21 +109,13 @@ def simulate(
         expansion_cost=expansion_cost,
     )
     console = Console(stderr=True)
-    with Progress(
-        TextColumn("simulating"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        bar = progress.add_task("seeds", total=seeds)
+    with CountedProgress(console, "simulating", "seeds", seeds) as progress:
         runs = compare(
             setup,
             chosen,
             range(seed_start, seed_start + seeds),
             processes or None,
-            on_seed_done=lambda: progress.advance(bar),
+            on_seed_done=progress.advance,
         )
     names = list(chosen)
     summary = summarize(runs, names)

@@ -11,9 +11,9 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from hgm.cli.counted_progress import CountedProgress
 from hgm.errors import UserError
 from hgm.search import SELECTION_RULES
 from hgm.sim.compare import policy_configs
@@ -163,17 +163,8 @@ def _cpu_seconds() -> float:
 
 
 def _run(grid: StudyGrid, processes: int, console: Console) -> list[StudyRun]:
-    with Progress(
-        TextColumn("study"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("runs"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        bar = progress.add_task("runs", total=grid.runs_planned())
-        return run_study(grid, processes or None, lambda n: progress.advance(bar, n))
+    with CountedProgress(console, "study", "runs", grid.runs_planned()) as progress:
+        return run_study(grid, processes or None, progress.advance)
 
 
 def _grid_json(grid: StudyGrid) -> dict[str, Any]:
