@@ -54,3 +54,30 @@ def test_progress_shows_budget_money_workers_tree_and_best() -> None:
     assert f"{summary.agents} agents, {summary.expansions_failed} failed expansions" in text
     assert "best (best-belief)  agent " in text
     assert "interval [" in text
+
+
+def test_off_a_terminal_the_progress_goes_to_the_log_as_lines(monkeypatch) -> None:
+    """rich shows a live display only at its end where the output is not a terminal: a run
+    writing to a log prints a line of the same facts every `log_every_s` seconds."""
+    monkeypatch.setattr("hgm.cli.progress.REFRESH_S", 0.0)
+    config = parse_run_config(CONFIG, "test")
+    out = io.StringIO()
+    with Live(console=Console(file=out, width=200, force_terminal=False)) as live:
+        progress = RunProgress(config, live)
+        assert progress.log_every_s == 30.0
+        progress.log_every_s = 1e-9  # a line at every render
+        engine = Engine(
+            make_world(config.world.sim, 0),
+            make_policy(config.policy),
+            Budget(task_evals=30, money_usd=100.0),
+            workers=3,
+            seed=0,
+            observers=(progress,),
+        )
+        progress.bind(engine.tree, None)
+        engine.run()
+    lines = [line for line in out.getvalue().splitlines() if line.startswith("run: ")]
+    assert len(lines) > 10
+    shape = r"run: \d+/30 evaluations started, [0-3]/3 workers busy, \$\d+\.\d\d, "
+    assert re.match(shape, lines[0])
+    assert "best agent " in lines[-1] and "agents (" in lines[-1]

@@ -3,7 +3,9 @@
 Shows evaluations started against the budget, money, workers busy and on what,
 tree size, failed expansions and the agent the run would ship now with its
 posterior interval. Rendering happens at most a few times a second on the
-engine's thread, so the display never reads the tree while it changes.
+engine's thread, so the display never reads the tree while it changes. Where the output
+is not a terminal (a log file, a pipe), rich shows the display only at the end, so a line
+of the same facts is printed every `log_every_s` seconds as well.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from hgm.cli.counted_progress import duration
 from hgm.engine.events import (
     AgentCreated,
     EvaluationFinished,
@@ -35,6 +38,7 @@ from hgm.search.selection import select_final
 from hgm.search.tree import Tree
 
 REFRESH_S = 0.25
+LOG_EVERY_S = 30.0
 SHOWN_JOBS = 8
 
 
@@ -54,6 +58,9 @@ class RunProgress:
         self._last_failure = ""
         self._money = 0.0
         self._last_render = 0.0
+        self._started = time.monotonic()
+        self._last_line = self._started
+        self.log_every_s = 0.0 if live.console.is_terminal else LOG_EVERY_S
         self._bar = Progress(
             TextColumn("evaluations started"),
             BarColumn(),
@@ -116,6 +123,28 @@ class RunProgress:
             return
         self._last_render = now
         self._live.update(Group(self._bar, self._facts()), refresh=force)
+        if self.log_every_s and not force and now - self._last_line >= self.log_every_s:
+            self._last_line = now
+            self._live.console.print(self._line(now), highlight=False, markup=False)
+
+    def _line(self, now: float) -> str:
+        """The facts on one line, for a log."""
+        [task] = self._bar.tasks
+        line = (
+            f"run: {task.completed:.0f}/{task.total:.0f} evaluations started, "
+            f"{len(self._in_flight)}/{self._config.run.workers} workers busy, "
+            f"${self._money:.2f}, {duration(now - self._started)} so far"
+        )
+        if self._tree is not None and len(self._tree):
+            rule, epsilon = self._config.select.rule, self._config.select.epsilon
+            best = select_final(self._tree, rule, epsilon, self._cheaters)
+            line += (
+                f", {len(self._tree)} agents ({self._failed_expansions} failed expansions), "
+                f"best agent {best.agent}: {best.mean:.3f} over {best.n}"
+            )
+        if self._requeued:
+            line += f", {self._requeued} re-queued"
+        return line
 
     def _facts(self) -> Table:
         table = Table(show_header=False, box=None, padding=(0, 1))
