@@ -10,8 +10,8 @@ from rich.live import Live
 
 from hgm.cli.progress import RunProgress
 from hgm.engine.budget import Budget
-from hgm.engine.engine import Engine
-from hgm.runconfig.config import parse_run_config
+from hgm.engine.engine import Engine, RunSummary
+from hgm.runconfig.config import RunConfig, parse_run_config
 from hgm.search.policies import make_policy
 from hgm.sim import make_world
 
@@ -31,22 +31,26 @@ eval_cost_usd = 0.5
 """
 
 
+def _run(config: RunConfig, progress: RunProgress) -> RunSummary:
+    engine = Engine(
+        make_world(config.world.sim, 0),
+        make_policy(config.policy),
+        Budget(task_evals=30, money_usd=100.0),
+        workers=3,
+        seed=0,
+        observers=(progress,),
+    )
+    progress.bind(engine.tree, None)
+    return engine.run()
+
+
 def test_progress_shows_budget_money_workers_tree_and_best() -> None:
     config = parse_run_config(CONFIG, "test")
     out = io.StringIO()
     console = Console(file=out, width=120, force_terminal=False)
     with Live(console=console) as live:
         progress = RunProgress(config, live)
-        engine = Engine(
-            make_world(config.world.sim, 0),
-            make_policy(config.policy),
-            Budget(task_evals=30, money_usd=100.0),
-            workers=3,
-            seed=0,
-            observers=(progress,),
-        )
-        progress.bind(engine.tree, None)
-        summary = engine.run()
+        summary = _run(config, progress)
     text = out.getvalue()
     assert "30/30" in text
     assert "$15.00 / $100.00" in text
@@ -66,16 +70,7 @@ def test_off_a_terminal_the_progress_goes_to_the_log_as_lines(monkeypatch) -> No
         progress = RunProgress(config, live)
         assert progress.log_every_s == 30.0
         progress.log_every_s = 1e-9  # a line at every render
-        engine = Engine(
-            make_world(config.world.sim, 0),
-            make_policy(config.policy),
-            Budget(task_evals=30, money_usd=100.0),
-            workers=3,
-            seed=0,
-            observers=(progress,),
-        )
-        progress.bind(engine.tree, None)
-        engine.run()
+        _run(config, progress)
     lines = [line for line in out.getvalue().splitlines() if line.startswith("run: ")]
     assert len(lines) > 10
     shape = r"run: \d+/30 evaluations started, [0-3]/3 workers busy, \$\d+\.\d\d, "
