@@ -12,7 +12,7 @@ from hgm.cli.counted_progress import CountedProgress, duration
 
 def test_off_a_terminal_a_line_per_tenth_with_an_estimate_of_the_time_left() -> None:
     out = io.StringIO()
-    console = Console(file=out, force_terminal=False, width=200)
+    console = Console(file=out, force_terminal=False, width=40)  # a log: lines never wrap
     with CountedProgress(console, "study", "runs", 25, note=lambda: "2 problems") as progress:
         workers = [
             threading.Thread(target=lambda: [progress.advance() for _ in range(5)])

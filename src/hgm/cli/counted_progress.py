@@ -92,7 +92,7 @@ class CountedProgress:
             tenths = min(LINES, self.done * LINES // self.total)
             if tenths > self._lines_shown:
                 self._lines_shown = tenths
-                self.console.print(self._line(), highlight=False, markup=False)
+                self.console.print(self._line(), highlight=False, markup=False, soft_wrap=True)
 
     def _line(self) -> str:
         assert self.total

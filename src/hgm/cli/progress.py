@@ -125,7 +125,7 @@ class RunProgress:
         self._live.update(Group(self._bar, self._facts()), refresh=force)
         if self.log_every_s and not force and now - self._last_line >= self.log_every_s:
             self._last_line = now
-            self._live.console.print(self._line(now), highlight=False, markup=False)
+            self._live.console.print(self._line(now), highlight=False, markup=False, soft_wrap=True)
 
     def _line(self, now: float) -> str:
         """The facts on one line, for a log."""
