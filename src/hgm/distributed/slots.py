@@ -96,7 +96,9 @@ class SlotPool:
 
     def answered(self, reference: Any) -> None:
         """A new slot said where it runs (it takes jobs from now on), or died trying."""
-        slot = self._answers.pop(reference)
+        slot = self._answers.pop(reference, None)
+        if slot is None:  # dropped meanwhile
+            return
         try:
             slot.node_id = ray.get(reference).node_id
         except ray.exceptions.RayError:
@@ -115,13 +117,14 @@ class SlotPool:
         slot.jobs -= 1
 
     def drop(self, slot: JobSlot) -> None:
-        """Forget a slot whose node or process is gone (and make sure it is)."""
+        """Forget a slot whose node or process is gone (and make sure it is); the next
+        refresh starts a replacement if the cluster has room (at most one round every
+        REFRESH_S, so a slot that cannot start does not spin)."""
         self._answers = {ref: other for ref, other in self._answers.items() if other is not slot}
         if slot in self._slots:
             self._slots.remove(slot)
             with contextlib.suppress(Exception):
                 ray.kill(slot.actor, no_restart=True)
-            self._refreshed = -math.inf  # a replacement, if the cluster has room
 
     def close(self) -> None:
         """Kill every slot (and the jobs running on them)."""
