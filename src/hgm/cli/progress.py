@@ -34,7 +34,7 @@ from hgm.engine.events import (
 )
 from hgm.engine.state import EngineState
 from hgm.runconfig.config import RunConfig
-from hgm.search.selection import select_final
+from hgm.search.selection import Selection, select_final
 from hgm.search.tree import Tree
 
 REFRESH_S = 0.25
@@ -136,8 +136,7 @@ class RunProgress:
             f"${self._money:.2f}, {duration(now - self._started)} so far"
         )
         if self._tree is not None and len(self._tree):
-            rule, epsilon = self._config.select.rule, self._config.select.epsilon
-            best = select_final(self._tree, rule, epsilon, self._cheaters)
+            best = self._best()
             line += (
                 f", {len(self._tree)} agents ({self._failed_expansions} failed expansions), "
                 f"best agent {best.agent}: {best.mean:.3f} over {best.n}"
@@ -145,6 +144,12 @@ class RunProgress:
         if self._requeued:
             line += f", {self._requeued} re-queued"
         return line
+
+    def _best(self) -> Selection:
+        """The agent the run would ship now (never one with a tampered grade)."""
+        assert self._tree is not None
+        select = self._config.select
+        return select_final(self._tree, select.rule, select.epsilon, self._cheaters)
 
     def _facts(self) -> Table:
         table = Table(show_header=False, box=None, padding=(0, 1))
@@ -168,10 +173,9 @@ class RunProgress:
             table.add_row(
                 "tree", f"{len(self._tree)} agents, {self._failed_expansions} failed expansions"
             )
-            rule, epsilon = self._config.select.rule, self._config.select.epsilon
-            best = select_final(self._tree, rule, epsilon, self._cheaters)
+            best = self._best()
             table.add_row(
-                f"best ({rule})",
+                f"best ({self._config.select.rule})",
                 f"agent {best.agent}: {best.mean:.3f} over {best.n} evaluations, "
                 f"interval [{best.low:.3f}, {best.high:.3f}]",
             )
