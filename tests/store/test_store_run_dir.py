@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,17 @@ def test_one_process_drives_a_run_and_others_can_tell(tmp_path: Path) -> None:
         ):
             pass
     assert not run_dir.is_active()
+
+
+def test_probes_neither_block_each_other_nor_a_driver_starting(tmp_path: Path) -> None:
+    # a status read probing the lock at the moment a run starts used to make the start fail
+    run_dir = RunDir.create(tmp_path / "x", CONFIG)
+    with RunLock(run_dir.lock_path):  # an earlier session left the lock file
+        pass
+    with RunLock(run_dir.lock_path, probe=True) as probe:
+        assert probe.acquired and not run_dir.is_active()  # a second probe meanwhile
+        released = threading.Timer(0.1, probe.__exit__, (None, None, None))
+        released.start()
+        with RunLock(run_dir.lock_path) as driver:  # waits out the probe, then drives
+            assert driver.acquired and run_dir.is_active()
+        released.join()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -21,6 +22,7 @@ CONFIG_NAME = "run.toml"
 DATABASE_NAME = "run.db"
 LOCK_NAME = "run.lock"
 ARTIFACTS_NAME = "artifacts"
+PROBE_GRACE_S = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,10 +91,12 @@ class RunDir:
 
 
 class RunLock:
-    """Exclusive, non-blocking `flock` on the run's lock file, held for the `with` block.
+    """Exclusive `flock` on the run's lock file, held for the `with` block.
 
-    With `probe=False` (the default) failing to lock is a `UserError`; with
-    `probe=True` the outcome is left in `acquired`.
+    With `probe=False` (the default) a lock still held by another after `PROBE_GRACE_S`
+    is a `UserError`: the grace lets a driver start while `is_active` probes. With
+    `probe=True` the lock is shared, taken at once or not, and the outcome is left in
+    `acquired`; probes never block each other.
     """
 
     def __init__(self, path: Path, *, probe: bool = False) -> None:
@@ -111,17 +115,21 @@ class RunLock:
                 f"{self.path}: cannot open the run's lock file ({error.strerror}); it must be a "
                 "file hgm may write. If no hgm process drives this run, remove it and retry"
             ) from None
-        try:
-            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as error:
-            if not self.probe:
+        if self.probe:
+            # shared: probes never see each other as a driver
+            self.acquired = _try_lock(self._fd, fcntl.LOCK_SH)
+            return self
+        # a probe holds the lock for microseconds: only a lock held past the grace is a driver
+        deadline = time.monotonic() + PROBE_GRACE_S
+        while not _try_lock(self._fd, fcntl.LOCK_EX):
+            if time.monotonic() > deadline:
                 os.close(self._fd)
                 self._fd = None
                 raise UserError(
                     f"{self.path.parent}: the run is being driven by another process; "
                     "wait for it or stop it first"
-                ) from error
-            return self
+                )
+            time.sleep(0.01)
         self.acquired = True
         return self
 
@@ -137,3 +145,11 @@ class RunLock:
             os.close(self._fd)
             self._fd = None
         self.acquired = False
+
+
+def _try_lock(fd: int, kind: int) -> bool:
+    try:
+        fcntl.flock(fd, kind | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
