@@ -32,8 +32,9 @@ class Tree:
         self._evaluated: list[set[str]] = []
         self._counters = {name: np.zeros(self._capacity, dtype=np.int64) for name in _COUNTERS}
         self._own_shapes = np.ones((self._capacity, 2))
-        self._views: dict[str, NDArray[np.int64]] = {}
+        self._views: dict[str, NDArray[np.int64] | NDArray[np.float64]] = {}
         self._max_own_n = 0
+        self._refresh_views()
 
     # ---- writing -------------------------------------------------------------------------
 
@@ -49,7 +50,6 @@ class Tree:
             self._grow()
         index = self._size
         self._size += 1
-        self._views = {}
         self._index[agent] = index
         self._ids[index] = agent
         for array in self._counters.values():
@@ -67,6 +67,7 @@ class Tree:
             self._children[parent_index].append(agent)
         self._children.append([])
         self._evaluated.append(set())
+        self._refresh_views()
 
     def record(self, agent: int, task: str, success: bool) -> None:
         """Record one evaluation result: own counts of `agent`, clade counts up to the root."""
@@ -104,7 +105,6 @@ class Tree:
 
     def _grow(self) -> None:
         self._capacity *= 2
-        self._views = {}
         self._ids = np.resize(self._ids, self._capacity)
         self._parents = np.resize(self._parents, self._capacity)
         shapes = np.ones((self._capacity, 2))
@@ -183,61 +183,60 @@ class Tree:
 
     # ---- reading all agents at once (read-only numpy views, indexed densely) -------------
 
-    def _view(self, name: str) -> NDArray[np.int64]:
-        view = self._views.get(name)
-        if view is None:
-            if name == "ids":
-                array = self._ids
-            elif name == "parents":
-                array = self._parents
-            elif name == "own_shapes":
-                array = self._own_shapes
-            else:
-                array = self._counters[name]
+    def _refresh_views(self) -> None:
+        """Rebuild the read-only views after the size or the arrays changed (rare: once per
+        agent added), so that reading them (many times per decision) is one dict lookup."""
+        arrays: dict[str, NDArray[np.int64] | NDArray[np.float64]] = {
+            "ids": self._ids,
+            "parents": self._parents,
+            "own_shapes": self._own_shapes,
+            **self._counters,
+        }
+        self._views = {}
+        for name, array in arrays.items():
             view = array[: self._size]
             view.flags.writeable = False
             self._views[name] = view
-        return view
 
     @property
     def ids(self) -> NDArray[np.int64]:
-        return self._view("ids")
+        return self._views["ids"]
 
     @property
     def parents(self) -> NDArray[np.int64]:
         """The dense index of each agent's parent (-1 for the root)."""
-        return self._view("parents")
+        return self._views["parents"]
 
     @property
     def own_shapes(self) -> NDArray[np.float64]:
         """Per agent, [own successes + 1, own failures + 1]: the shapes of its own posterior."""
-        return self._view("own_shapes")
+        return self._views["own_shapes"]
 
     @property
     def own_s(self) -> NDArray[np.int64]:
-        return self._view("own_s")
+        return self._views["own_s"]
 
     @property
     def own_f(self) -> NDArray[np.int64]:
-        return self._view("own_f")
+        return self._views["own_f"]
 
     @property
     def own_n(self) -> NDArray[np.int64]:
         """Finished evaluations of each agent (own successes + own failures)."""
-        return self._view("own_n")
+        return self._views["own_n"]
 
     @property
     def clade_s(self) -> NDArray[np.int64]:
-        return self._view("clade_s")
+        return self._views["clade_s"]
 
     @property
     def clade_f(self) -> NDArray[np.int64]:
-        return self._view("clade_f")
+        return self._views["clade_f"]
 
     @property
     def clade_fx(self) -> NDArray[np.int64]:
         """Failed expansions in each clade."""
-        return self._view("clade_failed_expansions")
+        return self._views["clade_failed_expansions"]
 
     def n_children_array(self) -> NDArray[np.int64]:
         return np.fromiter((len(c) for c in self._children), dtype=np.int64, count=self._size)
