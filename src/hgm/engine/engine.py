@@ -161,10 +161,11 @@ class Engine:
                 if pending:
                     self._submit(pending.popleft())
                     continue
-                limit = limit or self._limit_reached()
+                remaining = search.remaining
+                limit = limit or self._limit_reached(remaining)
                 if limit is not None:
                     break
-                search.can_expand = self._may_expand()
+                search.can_expand = self._may_expand(remaining)
                 action = decide(tree, search, rng)
                 if isinstance(action, Evaluate):
                     self._start_evaluation(action)
@@ -209,16 +210,17 @@ class Engine:
 
     # ---- internals ---------------------------------------------------------------------
 
-    def _may_expand(self) -> bool:
-        """Below the expansion cap and, when expansions are charged, one still fits."""
+    def _may_expand(self, remaining: float) -> bool:
+        """Below the expansion cap and, when expansions are charged, one still fits in the
+        `remaining` budget."""
         search = self.search
         if search.expansions_started >= self._expansion_cap:
             return False
-        return search.expansion_cost == 0.0 or search.remaining >= search.expansion_cost
+        return search.expansion_cost == 0.0 or remaining >= search.expansion_cost
 
-    def _limit_reached(self) -> str | None:
+    def _limit_reached(self, remaining: float) -> str | None:
         budget = self.budget
-        if self.search.remaining < 1:  # no evaluation fits (C = 0: N_t >= B)
+        if remaining < 1:  # no evaluation fits (C = 0: N_t >= B)
             return "budget"
         if budget.wall_clock_s is not None and self.executor.now() >= budget.wall_clock_s:
             return "wall-clock"
