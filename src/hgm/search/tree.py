@@ -33,6 +33,8 @@ class Tree:
         self._counters = {name: np.zeros(self._capacity, dtype=np.int64) for name in _COUNTERS}
         self._own_shapes = np.ones((self._capacity, 2))
         self._views: dict[str, NDArray[np.int64] | NDArray[np.float64]] = {}
+        self._cells: dict[str, memoryview] = {}
+        self._shape_cells = self._own_shapes.data
         self._max_own_n = 0
         self._refresh_views()
 
@@ -76,23 +78,23 @@ class Tree:
             raise ValueError(f"agent {agent} was already evaluated on task {task!r}")
         self._evaluated[index].add(task)
         own, clade = ("own_s", "clade_s") if success else ("own_f", "clade_f")
-        counters = self._counters
-        counters[own].data[index] += 1
-        self._own_shapes.data[index, 0 if success else 1] += 1.0
-        own_n = counters["own_n"].data
+        cells = self._cells
+        cells[own][index] += 1
+        self._shape_cells[index, 0 if success else 1] += 1.0
+        own_n = cells["own_n"]
         own_n[index] += 1
         self._max_own_n = max(self._max_own_n, own_n[index])
-        self._add_along_path(counters[clade], index)
+        self._add_along_path(clade, index)
 
     def record_failed_expansion(self, parent: int) -> None:
         """Count a failed expansion of `parent` in the clades of `parent` and its ancestors."""
-        self._add_along_path(self._counters["clade_failed_expansions"], self._index[parent])
+        self._add_along_path("clade_failed_expansions", self._index[parent])
 
-    def _add_along_path(self, counter: NDArray[np.int64], index: int) -> None:
-        """Add 1 to `counter` at `index` and every ancestor of it: O(depth)."""
+    def _add_along_path(self, name: str, index: int) -> None:
+        """Add 1 to counter `name` at `index` and every ancestor of it: O(depth)."""
         parents = self._parent_index
         if self._depth[index] < _SHORT_PATH:
-            counts = counter.data  # a memoryview: its items are cheaper to update than numpy's
+            counts = self._cells[name]
             while index >= 0:
                 counts[index] += 1
                 index = parents[index]
@@ -101,7 +103,7 @@ class Tree:
         while index >= 0:
             path.append(index)
             index = parents[index]
-        counter[path] += 1
+        self._counters[name][path] += 1
 
     def _grow(self) -> None:
         self._capacity *= 2
@@ -184,8 +186,9 @@ class Tree:
     # ---- reading all agents at once (read-only numpy views, indexed densely) -------------
 
     def _refresh_views(self) -> None:
-        """Rebuild the read-only views after the size or the arrays changed (rare: once per
-        agent added), so that reading them (many times per decision) is one dict lookup."""
+        """Rebuild the read-only views (and the writable memoryviews `record` updates) after
+        the size or the arrays changed (rare: once per agent added), so that reading them
+        (many times per decision) is one dict lookup."""
         arrays: dict[str, NDArray[np.int64] | NDArray[np.float64]] = {
             "ids": self._ids,
             "parents": self._parents,
@@ -197,6 +200,10 @@ class Tree:
             view = array[: self._size]
             view.flags.writeable = False
             self._views[name] = view
+        # memoryviews of the arrays written per result: their items are cheaper to update
+        # than numpy's
+        self._cells = {name: array.data for name, array in self._counters.items()}
+        self._shape_cells = self._own_shapes.data
 
     @property
     def ids(self) -> NDArray[np.int64]:
