@@ -27,7 +27,7 @@ from hgm.engine.jobs import Done, Job
 from hgm.engine.state import ROOT, EngineState
 from hgm.engine.world import EvalOutcome, ExpandOutcome, Unfinished, World
 from hgm.errors import UserError
-from hgm.search.actions import Evaluate, Expand, Wait
+from hgm.search.actions import Evaluate, Expand
 from hgm.search.policies import Policy
 from hgm.search.state import SearchState
 from hgm.search.tree import Tree
@@ -155,19 +155,24 @@ class Engine:
         limit: str | None = None
         # looked up once: the loop runs once per job (the tree and search state never change)
         running, decide, tree, search = executor.running, self.policy.decide, self.tree, self.search
-        while not self._stop.is_set():
-            while running() < self.workers and self._may_start():
+        stopped, workers, rng = self._stop.is_set, self.workers, self.rng
+        while not stopped():
+            while running() < workers and self._pause is None and not stopped():
                 if pending:
                     self._submit(pending.popleft())
                     continue
-                limit = limit or self._limit_reached()
+                remaining = search.remaining
+                limit = limit or self._limit_reached(remaining)
                 if limit is not None:
                     break
-                search.can_expand = self._may_expand()
-                action = decide(tree, search, self.rng)
-                if isinstance(action, Wait):
+                search.can_expand = self._may_expand(remaining)
+                action = decide(tree, search, rng)
+                if isinstance(action, Evaluate):
+                    self._start_evaluation(action)
+                elif isinstance(action, Expand):
+                    self._start_expansion(action)
+                else:
                     break
-                self._start(action)
             if running() == 0 and (not pending or self._pause is not None):
                 break
             done = executor.wait(POLL_S)
@@ -205,19 +210,17 @@ class Engine:
 
     # ---- internals ---------------------------------------------------------------------
 
-    def _may_expand(self) -> bool:
-        """Below the expansion cap and, when expansions are charged, one still fits."""
+    def _may_expand(self, remaining: float) -> bool:
+        """Below the expansion cap and, when expansions are charged, one still fits in the
+        `remaining` budget."""
         search = self.search
         if search.expansions_started >= self._expansion_cap:
             return False
-        return search.expansion_cost == 0.0 or search.remaining >= search.expansion_cost
+        return search.expansion_cost == 0.0 or remaining >= search.expansion_cost
 
-    def _may_start(self) -> bool:
-        return not self._stop.is_set() and self._pause is None
-
-    def _limit_reached(self) -> str | None:
+    def _limit_reached(self, remaining: float) -> str | None:
         budget = self.budget
-        if self.search.remaining < 1:  # no evaluation fits (C = 0: N_t >= B)
+        if remaining < 1:  # no evaluation fits (C = 0: N_t >= B)
             return "budget"
         if budget.wall_clock_s is not None and self.executor.now() >= budget.wall_clock_s:
             return "wall-clock"
@@ -225,23 +228,26 @@ class Engine:
             return "money"
         return None
 
-    def _start(self, action: Expand | Evaluate) -> None:
+    def _start_expansion(self, action: Expand) -> None:
+        if not self.search.can_expand:
+            raise RuntimeError(f"policy expanded beyond the expansion cap: {action}")
         state = self.state
-        if isinstance(action, Expand):
-            if not self.search.can_expand:
-                raise RuntimeError(f"policy expanded beyond the expansion cap: {action}")
-            job = Job(state.next_job, action, state.next_agent)
-            state.next_agent += 1
-            self.search.expansions_started += 1
-        else:
-            if self.tree.is_evaluated(action.agent, action.task) or self.search.in_flight(
-                action.agent, action.task
-            ):
-                raise RuntimeError(f"policy chose a pair already evaluated or running: {action}")
-            job = Job(state.next_job, action)
-            self.search.evaluations_started += 1
+        job = Job(state.next_job, action, state.next_agent)
+        state.next_agent += 1
         state.next_job += 1
-        self._reserve(job)
+        self.search.expansions_started += 1
+        self.search.expanding[job.id] = action.parent
+        self._submit(job)
+
+    def _start_evaluation(self, action: Evaluate) -> None:
+        search, agent, task = self.search, action.agent, action.task
+        if self.tree.is_evaluated(agent, task) or search.in_flight(agent, task):
+            raise RuntimeError(f"policy chose a pair already evaluated or running: {action}")
+        state = self.state
+        job = Job(state.next_job, action)
+        state.next_job += 1
+        search.evaluations_started += 1
+        search.start_evaluation(agent, task)
         self._submit(job)
 
     def _reserve(self, job: Job) -> None:
@@ -264,51 +270,59 @@ class Engine:
 
     def _finish(self, done: Done) -> None:
         job, outcome, action = done.job, done.outcome, done.job.action
+        if isinstance(outcome, EvalOutcome):
+            self._finish_evaluation(done, outcome)
+            return
         if isinstance(outcome, Unfinished):
             self._requeue(job, outcome)
             return
+        assert isinstance(action, Expand) and isinstance(outcome, ExpandOutcome)
+        assert job.child is not None
         self._failures_in_a_row = 0
         self.state.money_usd += outcome.cost_usd
-        if isinstance(action, Expand):
-            assert isinstance(outcome, ExpandOutcome) and job.child is not None
-            del self.search.expanding[job.id]
-            if not outcome.ok:
-                self.search.expansions_failed += 1
-                self.tree.record_failed_expansion(action.parent)
+        del self.search.expanding[job.id]
+        if not outcome.ok:
+            self.search.expansions_failed += 1
+            self.tree.record_failed_expansion(action.parent)
+        self._emit(
+            ExpansionFinished(
+                job.id,
+                action.parent,
+                job.child,
+                outcome.ok,
+                outcome.reason,
+                outcome.cost_usd,
+                done.started,
+                done.finished,
+                outcome.details,
+            )
+        )
+        if outcome.ok:
+            self.tree.add_agent(job.child, action.parent)
+            self._emit(AgentCreated(job.child, action.parent, done.finished, job.id))
+
+    def _finish_evaluation(self, done: Done, outcome: EvalOutcome) -> None:
+        job = done.job
+        action = job.action
+        assert isinstance(action, Evaluate)
+        self._failures_in_a_row = 0
+        self.state.money_usd += outcome.cost_usd
+        self.search.finish_evaluation(action.agent, action.task)
+        self.tree.record(action.agent, action.task, outcome.success)
+        self._evaluations_finished += 1
+        if self.observers:
             self._emit(
-                ExpansionFinished(
+                EvaluationFinished(
                     job.id,
-                    action.parent,
-                    job.child,
-                    outcome.ok,
-                    outcome.reason,
+                    action.agent,
+                    action.task,
+                    outcome.success,
                     outcome.cost_usd,
                     done.started,
                     done.finished,
                     outcome.details,
                 )
             )
-            if outcome.ok:
-                self.tree.add_agent(job.child, action.parent)
-                self._emit(AgentCreated(job.child, action.parent, done.finished, job.id))
-        else:
-            assert isinstance(outcome, EvalOutcome)
-            self.search.finish_evaluation(action.agent, action.task)
-            self.tree.record(action.agent, action.task, outcome.success)
-            self._evaluations_finished += 1
-            if self.observers:
-                self._emit(
-                    EvaluationFinished(
-                        job.id,
-                        action.agent,
-                        action.task,
-                        outcome.success,
-                        outcome.cost_usd,
-                        done.started,
-                        done.finished,
-                        outcome.details,
-                    )
-                )
 
     def _requeue(self, job: Job, failure: Unfinished) -> None:
         """Run `job` again (first, same id, still reserved and charged once); pause after

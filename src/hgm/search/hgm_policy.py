@@ -13,7 +13,6 @@ from hgm.search.sampling import (
     thompson_argmax,
     thompson_argmax_own,
     thompson_evaluate,
-    warmup_count,
     widening_says_expand,
 )
 from hgm.search.state import SearchState
@@ -28,7 +27,7 @@ class HGMPolicy:
 
     def decide(self, tree: Tree, state: SearchState, rng: np.random.Generator) -> Action:
         config = self.config
-        if in_warmup(state, warmup_count(config.warmup_expansions, state.workers, config.alpha)):
+        if in_warmup(state, config.warmup_expansions, config.alpha):
             return Expand(int(tree.ids[0]))
         tau = temperature(state, config.cool_down, config.beta)
         if state.can_expand and widening_says_expand(tree, state, config.alpha):

@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 
 from hgm.search.actions import Action, Evaluate, Expand, Wait
 from hgm.search.config import LineagePolicyConfig
-from hgm.search.sampling import choose_task, in_warmup, temperature, warmup_count
+from hgm.search.sampling import choose_task, in_warmup, temperature
 from hgm.search.state import SearchState
 from hgm.search.tree import Tree
 
@@ -62,7 +62,7 @@ class LineagePolicy:
 
     def decide(self, tree: Tree, state: SearchState, rng: np.random.Generator) -> Action:
         config = self.config
-        if in_warmup(state, warmup_count(config.warmup_expansions, state.workers, config.alpha)):
+        if in_warmup(state, config.warmup_expansions, config.alpha):
             return Expand(int(tree.ids[0]))
         tau = temperature(state, config.cool_down, config.beta)
         if state.can_expand and self.widening_says_expand(tree, state):
@@ -121,15 +121,14 @@ class LineagePolicy:
     ) -> Evaluate | None:
         if state.all_open(tree):
             candidates = None
-            successes, failures = tree.own_s, tree.own_f
+            shapes = tree.own_shapes * tau  # [tau (s + 1), tau (f + 1)] per agent
         else:
             candidates = state.open_mask(tree).nonzero()[0]
             if candidates.size == 0:
                 return None
-            successes, failures = tree.own_s[candidates], tree.own_f[candidates]
+            shapes = tree.own_shapes[candidates] * tau
         exact = self.config.exact_beta
-        a = tau * (successes + 1.0)
-        b = tau * (failures + 1.0)
+        a, b = shapes[:, 0], shapes[:, 1]
         draws = beta_draws(rng, a, b, exact)
         position = int(draws.argmax())
         if draws.size > 1 and rng.random() >= self.config.leader_share:

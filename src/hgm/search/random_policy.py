@@ -6,7 +6,7 @@ import numpy as np
 
 from hgm.search.actions import Action, Evaluate, Expand, Wait
 from hgm.search.config import RandomPolicyConfig
-from hgm.search.sampling import in_warmup, warmup_count, widening_says_expand
+from hgm.search.sampling import in_warmup, widening_says_expand
 from hgm.search.state import SearchState
 from hgm.search.tree import Tree
 
@@ -17,7 +17,7 @@ class RandomPolicy:
 
     def decide(self, tree: Tree, state: SearchState, rng: np.random.Generator) -> Action:
         config = self.config
-        if in_warmup(state, warmup_count(config.warmup_expansions, state.workers, config.alpha)):
+        if in_warmup(state, config.warmup_expansions, config.alpha):
             return Expand(int(tree.ids[0]))
         if state.can_expand and widening_says_expand(tree, state, config.alpha):
             return Expand(self._any_agent(tree, rng))

@@ -16,18 +16,25 @@ SMALL_DRAW = 256
 SCALAR_DRAW = 4
 """Up to this many candidates, the small path draws one gamma at a time in plain Python:
 numpy's per-call checks on an array (6 to 9 us) cost more than 2 x 4 scalar draws."""
+WARMUP_CAP = 5
+"""The most warm-up expansions of the root when none is configured."""
 
 
 def warmup_count(configured: int | None, workers: int, alpha: float) -> int:
     """Parallel root expansions at the start: the configured number or min(5, floor(W^alpha))."""
     if configured is not None:
         return configured
-    return min(5, math.floor(workers**alpha + 1e-9))
+    return min(WARMUP_CAP, math.floor(workers**alpha + 1e-9))
 
 
-def in_warmup(state: SearchState, warmup: int) -> bool:
-    """True while the warm-up expansions of the root have not all been started."""
-    return state.can_expand and state.expansions_started < warmup
+def in_warmup(state: SearchState, configured: int | None, alpha: float) -> bool:
+    """True while the warm-up expansions of the root (`warmup_count`) have not all started."""
+    if not state.can_expand:
+        return False
+    started = state.expansions_started
+    if configured is None and started >= WARMUP_CAP:  # past any default warm-up
+        return False
+    return started < warmup_count(configured, state.workers, alpha)
 
 
 def widening_says_expand(tree: Tree, state: SearchState, alpha: float) -> bool:
@@ -40,7 +47,8 @@ def temperature(state: SearchState, cool_down: bool, beta: float) -> float:
     """tau = (B / b)^beta, the factor clamped to 10000 when b reaches 0; 1 when off."""
     if not cool_down:
         return 1.0
-    ratio = state.budget / state.remaining if state.remaining > 0 else TEMPERATURE_CAP
+    remaining = state.remaining
+    ratio = state.budget / remaining if remaining > 0 else TEMPERATURE_CAP
     return min(ratio, TEMPERATURE_CAP) ** beta
 
 
@@ -108,14 +116,21 @@ def _scalar_thompson_argmax(
     return best
 
 
-def thompson_argmax_own(rng: np.random.Generator, tree: Tree, tau: float) -> int:
-    """`thompson_argmax(rng, tree.own_s, tree.own_f, tau)` over every agent, with the same
-    draws: on the small-array path the shapes come from the tree's running [s + 1, f + 1]."""
-    if tau > 1.0 and len(tree) <= SCALAR_DRAW:
-        return _scalar_thompson_argmax(rng, tree.own_shapes.tolist(), tau)
-    if tau > 1.0 and len(tree) <= SMALL_DRAW:
-        return _interleaved_argmax(rng.standard_gamma(tree.own_shapes.ravel() * tau))
-    return thompson_argmax(rng, tree.own_s, tree.own_f, tau)
+def thompson_argmax_own(
+    rng: np.random.Generator, tree: Tree, tau: float, candidates: NDArray[np.intp] | None = None
+) -> int:
+    """`thompson_argmax(rng, own_s, own_f, tau)` over every agent, or over the dense indices
+    `candidates` (then the position among them), with the same draws: on the small-array
+    path the shapes come from the tree's running [s + 1, f + 1]."""
+    size = len(tree) if candidates is None else candidates.size
+    if tau > 1.0 and size <= SMALL_DRAW:
+        shapes = tree.own_shapes if candidates is None else tree.own_shapes[candidates]
+        if size <= SCALAR_DRAW:
+            return _scalar_thompson_argmax(rng, shapes.tolist(), tau)
+        return _interleaved_argmax(rng.standard_gamma(shapes.ravel() * tau))
+    if candidates is None:
+        return thompson_argmax(rng, tree.own_s, tree.own_f, tau)
+    return thompson_argmax(rng, tree.own_s[candidates], tree.own_f[candidates], tau)
 
 
 def choose_task(
@@ -149,6 +164,5 @@ def thompson_evaluate(
         candidates = state.open_mask(tree).nonzero()[0]
         if candidates.size == 0:
             return None
-        position = thompson_argmax(rng, tree.own_s[candidates], tree.own_f[candidates], tau)
-        agent = int(tree.ids[candidates[position]])
+        agent = int(tree.ids[candidates[thompson_argmax_own(rng, tree, tau, candidates)]])
     return agent, choose_task(rng, state, tree, agent, random_level)

@@ -32,8 +32,11 @@ class Tree:
         self._evaluated: list[set[str]] = []
         self._counters = {name: np.zeros(self._capacity, dtype=np.int64) for name in _COUNTERS}
         self._own_shapes = np.ones((self._capacity, 2))
-        self._views: dict[str, NDArray[np.int64]] = {}
+        self._views: dict[str, NDArray[np.int64] | NDArray[np.float64]] = {}
+        self._cells: dict[str, memoryview] = {}
+        self._shape_cells = self._own_shapes.data
         self._max_own_n = 0
+        self._refresh_views()
 
     # ---- writing -------------------------------------------------------------------------
 
@@ -49,7 +52,6 @@ class Tree:
             self._grow()
         index = self._size
         self._size += 1
-        self._views = {}
         self._index[agent] = index
         self._ids[index] = agent
         for array in self._counters.values():
@@ -67,6 +69,7 @@ class Tree:
             self._children[parent_index].append(agent)
         self._children.append([])
         self._evaluated.append(set())
+        self._refresh_views()
 
     def record(self, agent: int, task: str, success: bool) -> None:
         """Record one evaluation result: own counts of `agent`, clade counts up to the root."""
@@ -75,23 +78,23 @@ class Tree:
             raise ValueError(f"agent {agent} was already evaluated on task {task!r}")
         self._evaluated[index].add(task)
         own, clade = ("own_s", "clade_s") if success else ("own_f", "clade_f")
-        counters = self._counters
-        counters[own].data[index] += 1
-        self._own_shapes.data[index, 0 if success else 1] += 1.0
-        own_n = counters["own_n"].data
+        cells = self._cells
+        cells[own][index] += 1
+        self._shape_cells[index, 0 if success else 1] += 1.0
+        own_n = cells["own_n"]
         own_n[index] += 1
         self._max_own_n = max(self._max_own_n, own_n[index])
-        self._add_along_path(counters[clade], index)
+        self._add_along_path(clade, index)
 
     def record_failed_expansion(self, parent: int) -> None:
         """Count a failed expansion of `parent` in the clades of `parent` and its ancestors."""
-        self._add_along_path(self._counters["clade_failed_expansions"], self._index[parent])
+        self._add_along_path("clade_failed_expansions", self._index[parent])
 
-    def _add_along_path(self, counter: NDArray[np.int64], index: int) -> None:
-        """Add 1 to `counter` at `index` and every ancestor of it: O(depth)."""
+    def _add_along_path(self, name: str, index: int) -> None:
+        """Add 1 to counter `name` at `index` and every ancestor of it: O(depth)."""
         parents = self._parent_index
         if self._depth[index] < _SHORT_PATH:
-            counts = counter.data  # a memoryview: its items are cheaper to update than numpy's
+            counts = self._cells[name]
             while index >= 0:
                 counts[index] += 1
                 index = parents[index]
@@ -100,11 +103,10 @@ class Tree:
         while index >= 0:
             path.append(index)
             index = parents[index]
-        counter[path] += 1
+        self._counters[name][path] += 1
 
     def _grow(self) -> None:
         self._capacity *= 2
-        self._views = {}
         self._ids = np.resize(self._ids, self._capacity)
         self._parents = np.resize(self._parents, self._capacity)
         shapes = np.ones((self._capacity, 2))
@@ -183,61 +185,65 @@ class Tree:
 
     # ---- reading all agents at once (read-only numpy views, indexed densely) -------------
 
-    def _view(self, name: str) -> NDArray[np.int64]:
-        view = self._views.get(name)
-        if view is None:
-            if name == "ids":
-                array = self._ids
-            elif name == "parents":
-                array = self._parents
-            elif name == "own_shapes":
-                array = self._own_shapes
-            else:
-                array = self._counters[name]
+    def _refresh_views(self) -> None:
+        """Rebuild the read-only views (and the writable memoryviews `record` updates) after
+        the size or the arrays changed (rare: once per agent added), so that reading them
+        (many times per decision) is one dict lookup."""
+        arrays: dict[str, NDArray[np.int64] | NDArray[np.float64]] = {
+            "ids": self._ids,
+            "parents": self._parents,
+            "own_shapes": self._own_shapes,
+            **self._counters,
+        }
+        self._views = {}
+        for name, array in arrays.items():
             view = array[: self._size]
             view.flags.writeable = False
             self._views[name] = view
-        return view
+        # memoryviews of the arrays written per result: their items are cheaper to update
+        # than numpy's
+        self._cells = {name: array.data for name, array in self._counters.items()}
+        self._shape_cells = self._own_shapes.data
 
     @property
     def ids(self) -> NDArray[np.int64]:
-        return self._view("ids")
+        return self._views["ids"]
 
     @property
     def parents(self) -> NDArray[np.int64]:
         """The dense index of each agent's parent (-1 for the root)."""
-        return self._view("parents")
+        return self._views["parents"]
 
     @property
     def own_shapes(self) -> NDArray[np.float64]:
         """Per agent, [own successes + 1, own failures + 1]: the shapes of its own posterior."""
-        return self._view("own_shapes")
+        return self._views["own_shapes"]
 
     @property
     def own_s(self) -> NDArray[np.int64]:
-        return self._view("own_s")
+        return self._views["own_s"]
 
     @property
     def own_f(self) -> NDArray[np.int64]:
-        return self._view("own_f")
+        return self._views["own_f"]
 
     @property
     def own_n(self) -> NDArray[np.int64]:
         """Finished evaluations of each agent (own successes + own failures)."""
-        return self._view("own_n")
+        return self._views["own_n"]
 
     @property
     def clade_s(self) -> NDArray[np.int64]:
-        return self._view("clade_s")
+        return self._views["clade_s"]
 
     @property
     def clade_f(self) -> NDArray[np.int64]:
-        return self._view("clade_f")
+        return self._views["clade_f"]
 
     @property
     def clade_fx(self) -> NDArray[np.int64]:
         """Failed expansions in each clade."""
-        return self._view("clade_failed_expansions")
+        return self._views["clade_failed_expansions"]
 
     def n_children_array(self) -> NDArray[np.int64]:
         return np.fromiter((len(c) for c in self._children), dtype=np.int64, count=self._size)

@@ -7,9 +7,11 @@ never depends on which policy explores it.
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from time import process_time_ns
 
@@ -154,8 +156,27 @@ class SimSetup:
         Budget(self.budget, expansion_cost=self.expansion_cost)  # its checks, before any run
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector (as it was before, after): a simulated run
+    allocates millions of short-lived objects and no reference cycle, so the collections
+    they would trigger find nothing and cost about 5% of its CPU time."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def simulate_one(setup: SimSetup, name: str, policy: PolicyConfig, seed: int) -> SimRun:
     """Run `policy` on the world realized by `seed` with virtual time; ship per the rule."""
+    with collector_paused():
+        return _simulate_one(setup, name, policy, seed)
+
+
+def _simulate_one(setup: SimSetup, name: str, policy: PolicyConfig, seed: int) -> SimRun:
     world = make_world(setup.world, seed)
     # the default expansion cap stops a world of failures
     budget = Budget(setup.budget, expansion_cost=setup.expansion_cost)
