@@ -22,7 +22,7 @@ CONFIG_NAME = "run.toml"
 DATABASE_NAME = "run.db"
 LOCK_NAME = "run.lock"
 ARTIFACTS_NAME = "artifacts"
-PROBE_GRACE_S = 0.5
+PROBE_GRACE_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
