@@ -236,7 +236,7 @@ class Engine:
         state.next_agent += 1
         state.next_job += 1
         self.search.expansions_started += 1
-        self.search.expanding[job.id] = action.parent
+        self._reserve(job)
         self._submit(job)
 
     def _start_evaluation(self, action: Evaluate) -> None:
@@ -247,7 +247,7 @@ class Engine:
         job = Job(state.next_job, action)
         state.next_job += 1
         search.evaluations_started += 1
-        search.start_evaluation(agent, task)
+        self._reserve(job)
         self._submit(job)
 
     def _reserve(self, job: Job) -> None:

@@ -115,8 +115,8 @@ class SimWorld:
             if not success:
                 mean *= timing.fail_time_factor
             duration = _log_normal(mean, timing.duration_sd, self.seed, EVAL_TIME, agent, index)
-        else:  # `exponential`, inlined: this runs for every evaluation
-            duration = -mean * math.log(uniform(self.seed, EVAL_TIME, agent, index))
+        else:
+            duration = exponential(mean, self.seed, EVAL_TIME, agent, index)
         return EvalOutcome(success, self.config.eval_cost_usd, duration)
 
     # ---- reports and resume -------------------------------------------------------------
