@@ -169,3 +169,35 @@ def test_the_evaluation_reserve_waits_for_the_children_being_built() -> None:
     # with nothing being built, nothing is kept
     search.expanding.clear()
     assert isinstance(kept.decide(tree, search, rng), Evaluate)
+
+
+def warmup_expansions_started(config: LineagePolicyConfig, budget: int, cost: float) -> int:
+    """How many root expansions the policy starts, with 16 workers, before doing anything else."""
+    tree = chain_tree([None])
+    search = state(budget=budget, workers=16)
+    search.expansion_cost = cost
+    policy, rng = make_policy(config), np.random.default_rng(0)
+    while policy.decide(tree, search, rng) == Expand(0) and search.expansions_started < 20:
+        search.expanding[search.expansions_started] = 0
+        search.expansions_started += 1
+    return search.expansions_started
+
+
+def test_the_warm_up_costs_at_most_its_share_of_the_budget() -> None:
+    """16 workers: HGM's warm-up is min(5, 16^0.6) = 5 root expansions. At C = 3 they would
+    cost 15 units: half of a budget of 30. The default stops at 2 (6 units, 20%), at 4 for a
+    budget of 60 (12 units); with free or cheap expansions it keeps all 5."""
+    default = LineagePolicyConfig()
+    assert default.warmup_share == 0.2
+    assert warmup_expansions_started(default, budget=30, cost=3.0) == 2
+    assert warmup_expansions_started(default, budget=60, cost=3.0) == 4
+    assert warmup_expansions_started(default, budget=75, cost=3.0) == 5
+    assert warmup_expansions_started(default, budget=30, cost=1.0) == 5
+    assert warmup_expansions_started(default, budget=30, cost=0.0) == 5
+    # the first always starts, however dear; a configured count is taken as given
+    assert warmup_expansions_started(default, budget=10, cost=3.0) == 1
+    assert warmup_expansions_started(LineagePolicyConfig(warmup_share=1.0), 30, 3.0) == 5
+    pinned = LineagePolicyConfig(warmup_expansions=4)
+    assert warmup_expansions_started(pinned, budget=30, cost=3.0) == 4
+    with pytest.raises(ValidationError, match="warmup_share"):
+        LineagePolicyConfig(warmup_share=0.0)

@@ -77,6 +77,13 @@ class LineagePolicyConfig(_PolicyConfig):
     warmup_expansions: int | None = Field(
         None, ge=0, description="parallel root expansions at start; None: min(5, W^alpha)"
     )
+    warmup_share: float = Field(
+        0.2,
+        gt=0.0,
+        le=1.0,
+        description="the default warm-up stops before its expansions cost more than this share "
+        "of the budget (the first always starts)",
+    )
     eval_reserve: float = Field(
         16.0,
         ge=0.0,

@@ -1,6 +1,6 @@
 """The lineage policy (the default): HGM's clade-guided Thompson sampling, cost-aware and sharper.
 
-Four changes to HGM's decisions, each measured in docs/policies.md (the fifth, the
+Five changes to HGM's decisions, each measured in docs/policies.md (the sixth, the
 `lineage` final rule, is in hgm.search.selection):
 
 1. Widening that knows what an expansion costs: expand iff
@@ -17,6 +17,10 @@ Four changes to HGM's decisions, each measured in docs/policies.md (the fifth, t
    units per child (an expansion's child is worth nothing without evaluations, and with
    many workers and dear expansions the old agents would otherwise take the whole budget
    before the children arrive). With one worker nothing runs while it decides: no effect.
+5. A warm-up the budget can afford: HGM's parallel root expansions at the start,
+   min(5, W^alpha) of them, stop before they cost more than `warmup_share` of the budget
+   (with many workers, a small budget and dear expansions, five blind children of the
+   root would leave too few evaluations to tell them apart). Free expansions: no effect.
 
 Thompson draws come from normals with the Beta posteriors' mean and variance unless
 `exact_beta` is set: the same choices in the study, at a third of the cost.
@@ -55,14 +59,15 @@ def beta_draws(
 
 class LineagePolicy:
     """Cost-aware widening; clade Thompson sampling with inherited priors; top-two evaluation;
-    evaluations kept for the children being built."""
+    evaluations kept for the children being built; a warm-up the budget can afford."""
 
     def __init__(self, config: LineagePolicyConfig) -> None:
         self.config = config
 
     def decide(self, tree: Tree, state: SearchState, rng: np.random.Generator) -> Action:
         config = self.config
-        if in_warmup(state, config.warmup_expansions, config.alpha):
+        warming_up = in_warmup(state, config.warmup_expansions, config.alpha)
+        if warming_up and self.warmup_affordable(state):
             return Expand(int(tree.ids[0]))
         tau = temperature(state, config.cool_down, config.beta)
         if state.can_expand and self.widening_says_expand(tree, state):
@@ -82,6 +87,14 @@ class LineagePolicy:
             size += state.expansions_failed
         scale = config.widening_scale / (1.0 + state.expansion_cost) ** config.cost_exponent
         return scale * state.evaluations_started**config.alpha >= size
+
+    def warmup_affordable(self, state: SearchState) -> bool:
+        """One more warm-up expansion keeps the warm-up's cost within `warmup_share` of the
+        budget (the first always starts; a configured `warmup_expansions` is taken as given)."""
+        started = state.expansions_started
+        if started == 0 or self.config.warmup_expansions is not None:
+            return True
+        return (started + 1) * state.expansion_cost <= self.config.warmup_share * state.budget
 
     def reserve_says_wait(self, state: SearchState) -> bool:
         """Wait rather than evaluate while the budget left after one more evaluation would not
