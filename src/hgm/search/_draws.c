@@ -14,15 +14,17 @@
 typedef double (*gamma_routine)(void *bitgen, double shape);
 typedef double (*normal_routine)(void *bitgen);
 
-/* A 1-D float64 buffer of `size` entries (any stride); 0 and an exception if not. */
+/* A non-empty 1-D float64 buffer of `size` entries (any stride; size -1: any); 0 and an
+ * exception if not. */
 static int get_vector(PyObject *object, Py_buffer *view, Py_ssize_t size, const char *name) {
     if (PyObject_GetBuffer(object, view, PyBUF_STRIDED_RO | PyBUF_FORMAT) < 0) {
         return 0;
     }
     if (view->ndim != 1 || view->itemsize != sizeof(double) || view->format == NULL ||
-        strcmp(view->format, "d") != 0 || (size >= 0 && view->shape[0] != size)) {
-        PyErr_Format(PyExc_ValueError, "%s must be a 1-D float64 array of the same length",
-                     name);
+        strcmp(view->format, "d") != 0 || view->shape[0] == 0 ||
+        (size >= 0 && view->shape[0] != size)) {
+        PyErr_Format(PyExc_ValueError,
+                     "%s must be a non-empty 1-D float64 array, as long as a", name);
         PyBuffer_Release(view);
         return 0;
     }
