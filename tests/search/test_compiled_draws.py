@@ -82,7 +82,7 @@ def test_they_refuse_arrays_that_are_not_float64_vectors_of_one_length() -> None
     state = rng.bit_generator.state
     with pytest.raises(ValueError, match="a must be a non-empty 1-D float64 array"):
         draws.gamma_argmax(rng, np.ones(3, dtype=np.int64), np.ones(3), 2.0)
-    with pytest.raises(ValueError, match="b must be .* as long as a"):
+    with pytest.raises(ValueError, match=r"b must be .* as long as a"):
         draws.normal_argmax(rng, np.ones(3), np.ones(4), 2.0)
     with pytest.raises(ValueError, match="a must be"):
         draws.gamma_argmax(rng, np.ones((3, 2)), np.ones(3), 2.0)
