@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from hgm.cli.app import app
 from hgm.sandbox import BubblewrapConfig, check_backend
+from hgm.search.compiled_draws import COMPILED
 
 SECRET = "sk-test-value-that-must-never-be-printed"
 
@@ -45,6 +46,7 @@ def test_json_reports_every_area() -> None:
     assert checks["provider/openai"]["status"] == "configured"
     assert checks["provider/anthropic"]["status"] == "absent"
     assert "export" in str(checks["provider/anthropic"]["detail"])
+    assert checks["search/compiled draws"]["ok"] is (COMPILED is not None)
     for check in checks.values():
         if not check["ok"]:
             assert check["detail"], check

@@ -184,6 +184,22 @@ def local_server_check(base_url: str) -> Check:
     return Check("provider", "local server", True, "ok", detail, essential=False)
 
 
+def compiled_draws_check() -> Check:
+    from hgm.search.compiled_draws import COMPILED
+
+    if COMPILED is not None:
+        return Check("search", "compiled draws", True, "ok", "hgm.search._draws is built")
+    return Check(
+        "search",
+        "compiled draws",
+        False,
+        "absent",
+        "searches and `hgm study` draw with numpy instead (the same results, slower): "
+        "install a C compiler and Python's headers, then reinstall hgm",
+        essential=False,
+    )
+
+
 def run_checks(base_url: str | None) -> list[Check]:
     checks = [
         *sandbox_checks(),
@@ -193,6 +209,7 @@ def run_checks(base_url: str | None) -> list[Check]:
         *polyglot_checks(),
         swebench_check(),
         *provider_checks(),
+        compiled_draws_check(),
     ]
     if base_url is not None:
         checks.append(local_server_check(base_url))

@@ -32,6 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hgm.search.actions import Action, Evaluate, Expand, Wait
+from hgm.search.compiled_draws import COMPILED
 from hgm.search.config import LineagePolicyConfig
 from hgm.search.sampling import choose_task, in_warmup, temperature
 from hgm.search.state import SearchState
@@ -127,6 +128,8 @@ class LineagePolicy:
 
     def _parent(self, tree: Tree, rng: np.random.Generator, tau: float) -> int:
         a, b = self.clade_shapes(tree)
+        if COMPILED is not None and not self.config.exact_beta:
+            return int(tree.ids[COMPILED.normal_argmax(rng, a, b, tau)])
         return int(tree.ids[beta_draws(rng, tau * a, tau * b, self.config.exact_beta).argmax()])
 
     def _evaluation(
@@ -134,21 +137,43 @@ class LineagePolicy:
     ) -> Evaluate | None:
         if state.all_open(tree):
             candidates = None
-            shapes = tree.own_shapes * tau  # [tau (s + 1), tau (f + 1)] per agent
+            shapes = tree.own_shapes  # [s + 1, f + 1] per agent
         else:
             candidates = state.open_mask(tree).nonzero()[0]
             if candidates.size == 0:
                 return None
-            shapes = tree.own_shapes[candidates] * tau
-        exact = self.config.exact_beta
-        a, b = shapes[:, 0], shapes[:, 1]
-        draws = beta_draws(rng, a, b, exact)
-        position = int(draws.argmax())
-        if draws.size > 1 and rng.random() >= self.config.leader_share:
-            if self.config.challenger_redraw:  # top-two Thompson sampling proper
-                draws = beta_draws(rng, a, b, exact)
-            draws[position] = -np.inf  # else the runner-up of the same draw
-            position = int(draws.argmax())
+            shapes = tree.own_shapes[candidates]
+        config = self.config
+        if COMPILED is not None and not config.exact_beta and config.challenger_redraw:
+            position = self._compiled_top_two(rng, shapes, tau)
+        else:
+            position = self._top_two(rng, shapes * tau)
         index = position if candidates is None else int(candidates[position])
         agent = int(tree.ids[index])
-        return Evaluate(agent, choose_task(rng, state, tree, agent, self.config.eval_random_level))
+        return Evaluate(agent, choose_task(rng, state, tree, agent, config.eval_random_level))
+
+    def _top_two(self, rng: np.random.Generator, shapes: NDArray[np.float64]) -> int:
+        """Top-two Thompson sampling over the candidates' [tau (s + 1), tau (f + 1)]: the
+        position of the agent to evaluate."""
+        config = self.config
+        a, b = shapes[:, 0], shapes[:, 1]
+        draws = beta_draws(rng, a, b, config.exact_beta)
+        position = int(draws.argmax())
+        if draws.size > 1 and rng.random() >= config.leader_share:
+            if config.challenger_redraw:  # top-two Thompson sampling proper
+                draws = beta_draws(rng, a, b, config.exact_beta)
+            draws[position] = -np.inf  # else the runner-up of the same draw
+            position = int(draws.argmax())
+        return position
+
+    def _compiled_top_two(
+        self, rng: np.random.Generator, shapes: NDArray[np.float64], tau: float
+    ) -> int:
+        """`_top_two(rng, shapes * tau)` with normal draws and a second draw for the
+        challenger, drawn by the compiled extension: the same choice and generator state."""
+        assert COMPILED is not None
+        a, b = shapes[:, 0], shapes[:, 1]
+        position = COMPILED.normal_argmax(rng, a, b, tau)
+        if a.size > 1 and rng.random() >= self.config.leader_share:
+            position = COMPILED.normal_argmax(rng, a, b, tau, position)
+        return position

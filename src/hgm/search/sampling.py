@@ -7,6 +7,7 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
+from hgm.search.compiled_draws import COMPILED
 from hgm.search.state import SearchState
 from hgm.search.tree import Tree
 
@@ -59,6 +60,8 @@ def thompson_argmax(
     tau: float,
 ) -> int:
     """Draw theta ~ Beta(tau*(1+s), tau*(1+f)) for each candidate; the position of the max."""
+    if tau > 1.0 and COMPILED is not None:  # both shapes > 1: numpy's beta is Ga / (Ga + Gb)
+        return COMPILED.gamma_argmax(rng, successes + 1.0, failures + 1.0, tau)
     if tau > 1.0 and successes.size <= SMALL_DRAW:
         return _small_thompson_argmax(rng, successes, failures, tau)
     a = successes + 1.0
@@ -123,6 +126,9 @@ def thompson_argmax_own(
     `candidates` (then the position among them), with the same draws: on the small-array
     path the shapes come from the tree's running [s + 1, f + 1]."""
     size = len(tree) if candidates is None else candidates.size
+    if tau > 1.0 and COMPILED is not None:
+        shapes = tree.own_shapes if candidates is None else tree.own_shapes[candidates]
+        return COMPILED.gamma_argmax(rng, shapes[:, 0], shapes[:, 1], tau)
     if tau > 1.0 and size <= SMALL_DRAW:
         shapes = tree.own_shapes if candidates is None else tree.own_shapes[candidates]
         if size <= SCALAR_DRAW:
