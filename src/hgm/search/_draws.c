@@ -35,81 +35,81 @@ static inline double entry(const Py_buffer *view, Py_ssize_t i) {
     return *(const double *)((const char *)view->buf + i * view->strides[0]);
 }
 
-static void *bit_generator(PyObject *capsule) {
-    return PyCapsule_GetPointer(capsule, "BitGenerator");
+/* One call's arguments: (capsule, routine, a, b, tau[, exclude]). */
+typedef struct {
+    void *bitgen;
+    unsigned long long routine;
+    Py_buffer a, b;
+    double tau;
+    Py_ssize_t exclude;
+} Draw;
+
+/* Parse and check a call's arguments; 0 and an exception if anything is wrong (then
+ * nothing is held). `close_draw` releases what it holds. */
+static int open_draw(PyObject *args, Draw *draw) {
+    PyObject *capsule, *a_object, *b_object;
+    draw->exclude = -1;
+    if (!PyArg_ParseTuple(args, "OKOOd|n", &capsule, &draw->routine, &a_object, &b_object,
+                          &draw->tau, &draw->exclude)) {
+        return 0;
+    }
+    draw->bitgen = PyCapsule_GetPointer(capsule, "BitGenerator");
+    if (draw->bitgen == NULL || !get_vector(a_object, &draw->a, -1, "a")) {
+        return 0;
+    }
+    if (!get_vector(b_object, &draw->b, draw->a.shape[0], "b")) {
+        PyBuffer_Release(&draw->a);
+        return 0;
+    }
+    return 1;
 }
 
-/* gamma_argmax(capsule, gamma, a, b, tau) -> the first i maximising Ga / (Ga + Gb),
- * Ga ~ Gamma(a[i] * tau) drawn before Gb ~ Gamma(b[i] * tau), i = 0, 1, ... */
+static void close_draw(Draw *draw) {
+    PyBuffer_Release(&draw->a);
+    PyBuffer_Release(&draw->b);
+}
+
+/* gamma_argmax(capsule, gamma, a, b, tau[, exclude]) -> the first i != exclude maximising
+ * Ga / (Ga + Gb), Ga ~ Gamma(a[i] tau) drawn before Gb ~ Gamma(b[i] tau) for every i in
+ * order (`exclude` too; -1, the default, excludes none). */
 static PyObject *gamma_argmax(PyObject *module, PyObject *args) {
-    PyObject *capsule, *a_object, *b_object;
-    unsigned long long address;
-    double tau;
-    if (!PyArg_ParseTuple(args, "OKOOd", &capsule, &address, &a_object, &b_object, &tau)) {
+    Draw draw;
+    if (!open_draw(args, &draw)) {
         return NULL;
     }
-    void *bitgen = bit_generator(capsule);
-    if (bitgen == NULL) {
-        return NULL;
-    }
-    Py_buffer a, b;
-    if (!get_vector(a_object, &a, -1, "a")) {
-        return NULL;
-    }
-    if (!get_vector(b_object, &b, a.shape[0], "b")) {
-        PyBuffer_Release(&a);
-        return NULL;
-    }
-    gamma_routine gamma = (gamma_routine)(uintptr_t)address;
-    Py_ssize_t best = 0;
+    gamma_routine gamma = (gamma_routine)(uintptr_t)draw.routine;
+    Py_ssize_t best = -1;
     double best_theta = 0.0;
-    for (Py_ssize_t i = 0; i < a.shape[0]; i++) {
-        double first = gamma(bitgen, entry(&a, i) * tau);
-        double theta = first / (first + gamma(bitgen, entry(&b, i) * tau));
-        if (i == 0 || theta > best_theta) {
+    for (Py_ssize_t i = 0; i < draw.a.shape[0]; i++) {
+        double first = gamma(draw.bitgen, entry(&draw.a, i) * draw.tau);
+        double theta = first / (first + gamma(draw.bitgen, entry(&draw.b, i) * draw.tau));
+        if (i != draw.exclude && (best < 0 || theta > best_theta)) {
             best = i;
             best_theta = theta;
         }
     }
-    PyBuffer_Release(&a);
-    PyBuffer_Release(&b);
+    close_draw(&draw);
     return PyLong_FromSsize_t(best);
 }
 
-/* normal_argmax(capsule, normal, a, b, tau, exclude) -> the first i != exclude maximising
- * m + sqrt(m (1 - m) / (t + 1)) z, t = a[i] tau + b[i] tau, m = a[i] tau / t, z ~ N(0, 1)
- * drawn for every i in order (`exclude` too; -1 excludes none). */
+/* normal_argmax(capsule, normal, a, b, tau[, exclude]) -> the first i != exclude
+ * maximising m + sqrt(m (1 - m) / (t + 1)) z, t = a[i] tau + b[i] tau, m = a[i] tau / t,
+ * z ~ N(0, 1) drawn for every i in order (`exclude` too; -1, the default, excludes none). */
 static PyObject *normal_argmax(PyObject *module, PyObject *args) {
-    PyObject *capsule, *a_object, *b_object;
-    unsigned long long address;
-    double tau;
-    Py_ssize_t exclude;
-    if (!PyArg_ParseTuple(args, "OKOOdn", &capsule, &address, &a_object, &b_object, &tau,
-                          &exclude)) {
+    Draw draw;
+    if (!open_draw(args, &draw)) {
         return NULL;
     }
-    void *bitgen = bit_generator(capsule);
-    if (bitgen == NULL) {
-        return NULL;
-    }
-    Py_buffer a, b;
-    if (!get_vector(a_object, &a, -1, "a")) {
-        return NULL;
-    }
-    if (!get_vector(b_object, &b, a.shape[0], "b")) {
-        PyBuffer_Release(&a);
-        return NULL;
-    }
-    normal_routine normal = (normal_routine)(uintptr_t)address;
+    normal_routine normal = (normal_routine)(uintptr_t)draw.routine;
     Py_ssize_t best = -1;
     double best_theta = 0.0;
-    for (Py_ssize_t i = 0; i < a.shape[0]; i++) {
-        double z = normal(bitgen);
-        if (i == exclude) {
+    for (Py_ssize_t i = 0; i < draw.a.shape[0]; i++) {
+        double z = normal(draw.bitgen);
+        if (i == draw.exclude) {
             continue;
         }
-        double shape_a = entry(&a, i) * tau;
-        double total = shape_a + entry(&b, i) * tau;
+        double shape_a = entry(&draw.a, i) * draw.tau;
+        double total = shape_a + entry(&draw.b, i) * draw.tau;
         double mean = shape_a / total;
         double sd = sqrt(mean * (1.0 - mean) / (total + 1.0));
         double theta = mean + sd * z;
@@ -118,16 +118,16 @@ static PyObject *normal_argmax(PyObject *module, PyObject *args) {
             best_theta = theta;
         }
     }
-    PyBuffer_Release(&a);
-    PyBuffer_Release(&b);
+    close_draw(&draw);
     return PyLong_FromSsize_t(best);
 }
 
 static PyMethodDef methods[] = {
     {"gamma_argmax", gamma_argmax, METH_VARARGS,
-     "gamma_argmax(capsule, gamma, a, b, tau): the first i maximising Ga / (Ga + Gb)."},
+     "gamma_argmax(capsule, gamma, a, b, tau[, exclude]): the first i != exclude maximising "
+     "Ga / (Ga + Gb)."},
     {"normal_argmax", normal_argmax, METH_VARARGS,
-     "normal_argmax(capsule, normal, a, b, tau, exclude): the first i != exclude maximising "
+     "normal_argmax(capsule, normal, a, b, tau[, exclude]): the first i != exclude maximising "
      "the normal match of Beta(a[i] tau, b[i] tau)."},
     {NULL, NULL, 0, NULL},
 };
@@ -135,6 +135,7 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_draws",
     "Thompson draws with numpy's routines, without numpy's per-call checks.", -1, methods,
+    NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit__draws(void) { return PyModule_Create(&module); }
