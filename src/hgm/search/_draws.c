@@ -69,57 +69,50 @@ static void close_draw(Draw *draw) {
     PyBuffer_Release(&draw->b);
 }
 
-/* gamma_argmax(capsule, gamma, a, b, tau[, exclude]) -> the first i != exclude maximising
- * Ga / (Ga + Gb), Ga ~ Gamma(a[i] tau) drawn before Gb ~ Gamma(b[i] tau) for every i in
- * order (`exclude` too; -1, the default, excludes none). */
-static PyObject *gamma_argmax(PyObject *module, PyObject *args) {
+/* Ga / (Ga + Gb), Ga ~ Gamma(a[i] tau) drawn before Gb ~ Gamma(b[i] tau). */
+static double gamma_theta(const Draw *draw, Py_ssize_t i) {
+    gamma_routine gamma = (gamma_routine)(uintptr_t)draw->routine;
+    double first = gamma(draw->bitgen, entry(&draw->a, i) * draw->tau);
+    return first / (first + gamma(draw->bitgen, entry(&draw->b, i) * draw->tau));
+}
+
+/* m + sqrt(m (1 - m) / (t + 1)) z, t = a[i] tau + b[i] tau, m = a[i] tau / t, z ~ N(0, 1):
+ * numpy's operations in numpy's order (hgm.search.lineage_policy.beta_draws). */
+static double normal_theta(const Draw *draw, Py_ssize_t i) {
+    double z = ((normal_routine)(uintptr_t)draw->routine)(draw->bitgen);
+    double shape_a = entry(&draw->a, i) * draw->tau;
+    double total = shape_a + entry(&draw->b, i) * draw->tau;
+    double mean = shape_a / total;
+    double sd = sqrt(mean * (1.0 - mean) / (total + 1.0));
+    return mean + sd * z;
+}
+
+/* The first i != exclude maximising theta(i), drawn for every i in order (`exclude`
+ * too, so that the generator moves as numpy's array draw would). */
+static PyObject *argmax(PyObject *args, double (*theta)(const Draw *, Py_ssize_t)) {
     Draw draw;
     if (!open_draw(args, &draw)) {
         return NULL;
     }
-    gamma_routine gamma = (gamma_routine)(uintptr_t)draw.routine;
     Py_ssize_t best = -1;
     double best_theta = 0.0;
     for (Py_ssize_t i = 0; i < draw.a.shape[0]; i++) {
-        double first = gamma(draw.bitgen, entry(&draw.a, i) * draw.tau);
-        double theta = first / (first + gamma(draw.bitgen, entry(&draw.b, i) * draw.tau));
-        if (i != draw.exclude && (best < 0 || theta > best_theta)) {
+        double value = theta(&draw, i);
+        if (i != draw.exclude && (best < 0 || value > best_theta)) {
             best = i;
-            best_theta = theta;
+            best_theta = value;
         }
     }
     close_draw(&draw);
     return PyLong_FromSsize_t(best);
 }
 
-/* normal_argmax(capsule, normal, a, b, tau[, exclude]) -> the first i != exclude
- * maximising m + sqrt(m (1 - m) / (t + 1)) z, t = a[i] tau + b[i] tau, m = a[i] tau / t,
- * z ~ N(0, 1) drawn for every i in order (`exclude` too; -1, the default, excludes none). */
+static PyObject *gamma_argmax(PyObject *module, PyObject *args) {
+    return argmax(args, gamma_theta);
+}
+
 static PyObject *normal_argmax(PyObject *module, PyObject *args) {
-    Draw draw;
-    if (!open_draw(args, &draw)) {
-        return NULL;
-    }
-    normal_routine normal = (normal_routine)(uintptr_t)draw.routine;
-    Py_ssize_t best = -1;
-    double best_theta = 0.0;
-    for (Py_ssize_t i = 0; i < draw.a.shape[0]; i++) {
-        double z = normal(draw.bitgen);
-        if (i == draw.exclude) {
-            continue;
-        }
-        double shape_a = entry(&draw.a, i) * draw.tau;
-        double total = shape_a + entry(&draw.b, i) * draw.tau;
-        double mean = shape_a / total;
-        double sd = sqrt(mean * (1.0 - mean) / (total + 1.0));
-        double theta = mean + sd * z;
-        if (best < 0 || theta > best_theta) {
-            best = i;
-            best_theta = theta;
-        }
-    }
-    close_draw(&draw);
-    return PyLong_FromSsize_t(best);
+    return argmax(args, normal_theta);
 }
 
 static PyMethodDef methods[] = {
