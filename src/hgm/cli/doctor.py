@@ -188,7 +188,8 @@ def compiled_draws_check() -> Check:
     from hgm.search.compiled_draws import COMPILED
 
     if COMPILED is not None:
-        return Check("search", "compiled draws", True, "ok", "hgm.search._draws is built")
+        detail = "hgm.search._draws is built"
+        return Check("search", "compiled draws", True, "ok", detail, essential=False)
     return Check(
         "search",
         "compiled draws",
