@@ -80,7 +80,7 @@ def test_a_simulated_run_is_the_same_with_or_without_them(
 def test_they_refuse_arrays_that_are_not_float64_vectors_of_one_length() -> None:
     draws, rng = compiled(), np.random.default_rng(0)
     state = rng.bit_generator.state
-    with pytest.raises(ValueError, match="a must be a non-empty 1-D float64 array"):
+    with pytest.raises(ValueError, match=r"^a must be a non-empty 1-D float64 array$"):
         draws.gamma_argmax(rng, np.ones(3, dtype=np.int64), np.ones(3), 2.0)
     with pytest.raises(ValueError, match=r"b must be .* as long as a"):
         draws.normal_argmax(rng, np.ones(3), np.ones(4), 2.0)

@@ -23,8 +23,8 @@ static int get_vector(PyObject *object, Py_buffer *view, Py_ssize_t size, const 
     if (view->ndim != 1 || view->itemsize != sizeof(double) || view->format == NULL ||
         strcmp(view->format, "d") != 0 || view->shape[0] == 0 ||
         (size >= 0 && view->shape[0] != size)) {
-        PyErr_Format(PyExc_ValueError,
-                     "%s must be a non-empty 1-D float64 array, as long as a", name);
+        PyErr_Format(PyExc_ValueError, "%s must be a non-empty 1-D float64 array%s", name,
+                     size >= 0 ? ", as long as a" : "");
         PyBuffer_Release(view);
         return 0;
     }
