@@ -2,11 +2,11 @@
 
 Default: the full grid (7 worlds x budgets 60, 150, 400, 800 x workers 1, 4, 16 x
 expansion costs 0, 1, 3, 200 paired seeds, policies default,hgm,greedy,dgm plus the
-candidate's cost ladder) on 2 worker processes. The target is 20 minutes on 2 cores:
-`cpu_s / 2` is the wall time two idle cores would need, `wall_s` what it took here
-under `load_average`. Headline: per world and expansion cost, the candidate's
-cost-to-match ratio at its best-separating budget (4 workers) and the number of
-cells where it loses significantly (Holm) to each other policy.
+candidate's cost ladder) on 2 worker processes, with progress on stderr. The target
+is 20 minutes on 2 cores: `cpu_s / 2` is the wall time two idle cores would need,
+`wall_s` what it took here under `load_average`. Headline: per world and expansion
+cost, the candidate's cost-to-match ratio at its best-separating budget (4 workers) and
+the number of cells where it loses significantly (Holm) to each other policy.
 
     .venv/bin/python benchmarks/bench_study.py [--seeds 200] [--budgets 60,150,400,800]
         [--worlds ...] [--processes 2] [--runs runs.jsonl]
@@ -21,6 +21,9 @@ import resource
 import time
 from pathlib import Path
 
+from rich.console import Console
+
+from hgm.cli.counted_progress import CountedProgress
 from hgm.sim.study import (
     STUDY_BUDGETS,
     STUDY_POLICIES,
@@ -55,7 +58,8 @@ def main() -> None:
     )
     load_before = os.getloadavg()[0]
     started, cpu_started = time.perf_counter(), cpu_seconds()
-    runs = run_study(grid, args.processes)
+    with CountedProgress(Console(stderr=True), "study", "runs", grid.runs_planned()) as progress:
+        runs = run_study(grid, args.processes, progress.advance)
     wall, cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
     load_after = os.getloadavg()[0]
     if args.runs:
