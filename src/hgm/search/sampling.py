@@ -123,14 +123,13 @@ def thompson_argmax_own(
     rng: np.random.Generator, tree: Tree, tau: float, candidates: NDArray[np.intp] | None = None
 ) -> int:
     """`thompson_argmax(rng, own_s, own_f, tau)` over every agent, or over the dense indices
-    `candidates` (then the position among them), with the same draws: on the small-array
-    path the shapes come from the tree's running [s + 1, f + 1]."""
+    `candidates` (then the position among them), with the same draws: on the compiled and
+    small-array paths the shapes come from the tree's running [s + 1, f + 1]."""
     size = len(tree) if candidates is None else candidates.size
-    if tau > 1.0 and COMPILED is not None:
+    if tau > 1.0 and (COMPILED is not None or size <= SMALL_DRAW):
         shapes = tree.own_shapes if candidates is None else tree.own_shapes[candidates]
-        return COMPILED.gamma_argmax(rng, shapes[:, 0], shapes[:, 1], tau)
-    if tau > 1.0 and size <= SMALL_DRAW:
-        shapes = tree.own_shapes if candidates is None else tree.own_shapes[candidates]
+        if COMPILED is not None:
+            return COMPILED.gamma_argmax(rng, shapes[:, 0], shapes[:, 1], tau)
         if size <= SCALAR_DRAW:
             return _scalar_thompson_argmax(rng, shapes.tolist(), tau)
         return _interleaved_argmax(rng.standard_gamma(shapes.ravel() * tau))
