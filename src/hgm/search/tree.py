@@ -33,8 +33,8 @@ class Tree:
         self._counters = {name: np.zeros(self._capacity, dtype=np.int64) for name in _COUNTERS}
         self._own_shapes = np.ones((self._capacity, 2))
         self._views: dict[str, NDArray[np.int64] | NDArray[np.float64]] = {}
-        self._cells: dict[str, memoryview] = {}
-        self._shape_cells = self._own_shapes.data
+        self._cells: dict[str, memoryview]  # these two: set by _refresh_views
+        self._shape_cells: memoryview
         self._max_own_n = 0
         self._refresh_views()
 
